@@ -1,0 +1,27 @@
+# Two commands: `make demo` (install, run the example suite, open the dashboard)
+# and `make test` (install, pass the tests).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint
+
+$(BIN)/zebench: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(BIN)/zebench
+
+install: $(BIN)/zebench
+
+demo: install
+	$(BIN)/zebench batch --suite example --agent reference,echo --iterations 2
+	@echo "Dashboard: http://127.0.0.1:8787/"
+	$(BIN)/zebench serve
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks

@@ -1,0 +1,53 @@
+"""The ASGI application: the results API under /api, the dashboard at /."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from zebench import __version__
+from zebench.config import Settings, get_settings
+from zebench.store.database import Database
+from zebench.store.migrate import upgrade
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the app. With no ``db`` one is opened (and migrated) from ``settings``."""
+    settings = settings or get_settings()
+    owns_db = db is None
+    database = db or Database(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_db:
+            upgrade(database)
+        try:
+            yield
+        finally:
+            if owns_db:
+                database.close()
+
+    app = FastAPI(
+        title="ze-benchmarks results service",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = database
+
+    from zebench.api.errors import install_error_handlers
+    from zebench.api.middleware import install_middleware
+    from zebench.api.routes import batches, health, models, results, runs, stats
+    from zebench.web import routes as web_routes
+
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    for module in (health, results, runs, batches, stats, models):
+        app.include_router(module.router)
+    web_routes.mount(app)
+    return app

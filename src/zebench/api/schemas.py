@@ -1,0 +1,129 @@
+"""The API's JSON shapes (camelCase on the wire), the single source of truth for OpenAPI.
+
+Input models validate strictly and name the field at fault; output models
+mirror the original Worker's responses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+Name = Field(min_length=1, max_length=200)
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        allow_inf_nan=False,
+        extra="ignore",
+    )
+
+
+# --- writes ------------------------------------------------------------------
+
+
+class EvaluationIn(CamelModel):
+    evaluator_name: str = Field(min_length=1, max_length=200)
+    score: float
+    max_score: float
+    details: str | None = None
+
+    @field_validator("details", mode="before")
+    @classmethod
+    def _details_as_text(cls, value: Any) -> Any:
+        # The original harness sometimes sent structured details; keep them as JSON text.
+        if value is None or isinstance(value, str):
+            return value
+        import json
+
+        return json.dumps(value, sort_keys=True)
+
+
+class TelemetryIn(CamelModel):
+    tool_calls: int | None = Field(default=None, ge=0)
+    tokens_in: int | None = Field(default=None, ge=0)
+    tokens_out: int | None = Field(default=None, ge=0)
+    cost_usd: float | None = Field(default=None, ge=0)
+    duration_ms: int | None = Field(default=None, ge=0)
+    workspace_dir: str | None = None
+    prompt_sent: str | None = None
+
+
+class ResultIn(CamelModel):
+    """One benchmark run as POSTed to /api/results (the original contract, plus a transcript)."""
+
+    run_id: str = Field(min_length=1, max_length=200)
+    batch_id: str | None = Field(default=None, min_length=1, max_length=200)
+    suite: str = Field(min_length=1, max_length=200)
+    scenario: str = Field(min_length=1, max_length=200)
+    tier: str = Field(min_length=1, max_length=50)
+    agent: str = Field(min_length=1, max_length=200)
+    model: str | None = Field(default=None, max_length=300)
+    status: Literal["completed", "failed"]
+    started_at: datetime
+    completed_at: datetime | None = None
+    total_score: float | None = None
+    weighted_score: float | None = None
+    is_successful: bool = False
+    success_metric: float | None = None
+    specialist_enabled: bool = False
+    specialist_name: str | None = None
+    specialist_version: str | None = None
+    metadata: dict[str, Any] | None = None
+    evaluations: list[EvaluationIn] = Field(default_factory=list)
+    telemetry: TelemetryIn | None = None
+    transcript: dict[str, Any] | list[Any] | None = None
+    """Messages, tool calls and their results, as the harness recorded them."""
+
+
+class BatchIn(CamelModel):
+    """POST /api/results/batch. Totals sent by a client are ignored: the server computes them."""
+
+    batch_id: str = Field(min_length=1, max_length=200)
+    created_at: int | None = Field(default=None, ge=0, description="epoch milliseconds")
+    completed_at: int | None = Field(default=None, ge=0, description="epoch milliseconds")
+    total_runs: int | None = None
+    successful_runs: int | None = None
+    avg_score: float | None = None
+    avg_weighted_score: float | None = None
+    metadata: dict[str, Any] | None = None
+
+
+# --- write answers -------------------------------------------------------------
+
+
+class SubmitResponse(BaseModel):
+    success: bool = True
+    runId: str
+    duplicate: bool = False
+
+
+class BatchSubmitResponse(BaseModel):
+    success: bool = True
+    batchId: str
+
+
+class BulkItemOutcome(BaseModel):
+    index: int
+    runId: str | None = None
+    status: Literal["created", "duplicate", "conflict", "invalid"]
+    error: str | None = None
+    details: Any = None
+
+
+class BulkSubmitResponse(BaseModel):
+    success: bool
+    created: int
+    duplicates: int
+    failed: int
+    results: list[BulkItemOutcome]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    details: Any = None

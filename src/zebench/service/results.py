@@ -1,0 +1,201 @@
+"""Storing results: one transaction per run, idempotent by runId, batch totals from runs.
+
+Both the HTTP API and the harness's embedded delivery call these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from zebench.api.schemas import BatchIn, ResultIn
+from zebench.service.errors import Conflict
+from zebench.service.timeutil import now_ms, to_ms
+from zebench.store.database import Database
+from zebench.store.tables import batches, evaluations, runs, telemetry, transcripts
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    run_id: str
+    status: Literal["created", "duplicate"]
+
+
+def content_hash(result: ResultIn) -> str:
+    """A stable fingerprint of what was submitted (key order and spelling do not matter)."""
+    canonical = json.dumps(
+        result.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _insert_ignore(conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+def submit_result(db: Database, result: ResultIn) -> SubmitOutcome:
+    """Store one run with its evaluations, telemetry and transcript, all or nothing.
+
+    Re-sending the same content answers ``duplicate`` and writes nothing; the
+    same runId with different content raises ``Conflict``.
+    """
+    digest = content_hash(result)
+    try:
+        return db.write(lambda conn: store_result(conn, result, digest))
+    except IntegrityError:
+        # Two processes raced on the same runId (PostgreSQL): the loser looks again.
+        return db.write(lambda conn: store_result(conn, result, digest))
+
+
+async def asubmit_result(db: Database, result: ResultIn) -> SubmitOutcome:
+    """``submit_result`` for async callers."""
+    digest = content_hash(result)
+    try:
+        return await db.awrite(lambda conn: store_result(conn, result, digest))
+    except IntegrityError:
+        return await db.awrite(lambda conn: store_result(conn, result, digest))
+
+
+def store_result(conn: Connection, result: ResultIn, digest: str) -> SubmitOutcome:
+    """The write job behind ``submit_result``; runs inside the caller's transaction."""
+    existing = conn.execute(
+        sa.select(runs.c.content_hash).where(runs.c.run_id == result.run_id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing == digest:
+            return SubmitOutcome(result.run_id, "duplicate")
+        raise Conflict(
+            f"run {result.run_id!r} already exists with different content",
+            {"field": "runId", "runId": result.run_id},
+        )
+
+    received = now_ms()
+    started = to_ms(result.started_at)
+    if result.batch_id is not None:
+        _ensure_batch(conn, result.batch_id, created_at=started, now=received)
+
+    conn.execute(
+        runs.insert().values(
+            run_id=result.run_id,
+            batch_id=result.batch_id,
+            suite=result.suite,
+            scenario=result.scenario,
+            tier=result.tier,
+            agent=result.agent,
+            model=result.model,
+            status=result.status,
+            started_at=started,
+            completed_at=to_ms(result.completed_at) if result.completed_at else None,
+            total_score=result.total_score,
+            weighted_score=result.weighted_score,
+            is_successful=result.is_successful,
+            success_metric=result.success_metric,
+            specialist_enabled=result.specialist_enabled,
+            specialist_name=result.specialist_name,
+            specialist_version=result.specialist_version,
+            metadata=json.dumps(result.metadata) if result.metadata is not None else None,
+            content_hash=digest,
+            received_at=received,
+        )
+    )
+    if result.evaluations:
+        conn.execute(
+            evaluations.insert(),
+            [
+                {
+                    "run_id": result.run_id,
+                    "evaluator_name": ev.evaluator_name,
+                    "score": ev.score,
+                    "max_score": ev.max_score,
+                    "details": ev.details,
+                    "created_at": received,
+                }
+                for ev in result.evaluations
+            ],
+        )
+    if result.telemetry is not None:
+        t = result.telemetry
+        conn.execute(
+            telemetry.insert().values(
+                run_id=result.run_id,
+                tool_calls=t.tool_calls,
+                tokens_in=t.tokens_in,
+                tokens_out=t.tokens_out,
+                cost_usd=t.cost_usd,
+                duration_ms=t.duration_ms,
+                workspace_dir=t.workspace_dir,
+                prompt_sent=t.prompt_sent,
+            )
+        )
+    if result.transcript is not None:
+        conn.execute(
+            transcripts.insert().values(run_id=result.run_id, content=json.dumps(result.transcript))
+        )
+    if result.batch_id is not None:
+        recompute_batch(conn, result.batch_id, now=received)
+    return SubmitOutcome(result.run_id, "created")
+
+
+def _ensure_batch(conn: Connection, batch_id: str, *, created_at: int, now: int) -> None:
+    _insert_ignore(
+        conn,
+        batches,
+        {"batch_id": batch_id, "created_at": created_at, "updated_at": now},
+    )
+    if conn.dialect.name == "postgresql":
+        # Serialise writers of one batch so each recompute sees the others' runs.
+        conn.execute(
+            sa.select(batches.c.batch_id).where(batches.c.batch_id == batch_id).with_for_update()
+        )
+
+
+def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) -> None:
+    """Set a batch's totals from its stored runs (never from what a client claimed).
+
+    totalRuns counts every run; successfulRuns the completed, successful ones;
+    avgScore / avgWeightedScore average the completed runs that have a score.
+    """
+    completed = runs.c.status == "completed"
+    agg = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(completed & runs.c.is_successful),
+            sa.func.avg(sa.case((completed, runs.c.total_score))),
+            sa.func.avg(sa.case((completed, runs.c.weighted_score))),
+        ).where(runs.c.batch_id == batch_id)
+    ).one()
+    conn.execute(
+        batches.update()
+        .where(batches.c.batch_id == batch_id)
+        .values(
+            total_runs=agg[0],
+            successful_runs=agg[1],
+            avg_score=agg[2],
+            avg_weighted_score=agg[3],
+            updated_at=now if now is not None else now_ms(),
+        )
+    )
+
+
+def upsert_batch(conn: Connection, batch: BatchIn) -> str:
+    """Create or update a batch's own fields (times, metadata); totals are recomputed."""
+    now = now_ms()
+    _ensure_batch(conn, batch.batch_id, created_at=batch.created_at or now, now=now)
+    values: dict[str, Any] = {"updated_at": now}
+    if batch.created_at is not None:
+        values["created_at"] = batch.created_at
+    if batch.completed_at is not None:
+        values["completed_at"] = batch.completed_at
+    if batch.metadata is not None:
+        values["metadata"] = json.dumps(batch.metadata)
+    conn.execute(batches.update().where(batches.c.batch_id == batch.batch_id).values(**values))
+    recompute_batch(conn, batch.batch_id, now=now)
+    return batch.batch_id

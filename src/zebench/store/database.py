@@ -1,0 +1,208 @@
+"""Engine set-up per dialect, and the one way to write.
+
+SQLite (the embedded default) is used the way datasette uses it: WAL, a busy
+timeout, pooled read connections, and a single writer thread fed by a queue.
+The writer groups whatever jobs are waiting into one transaction (group
+commit), each job inside its own SAVEPOINT so that one failing job rolls back
+alone. With ``synchronous=FULL`` a job is acknowledged only after its commit
+reached the disk, so an acknowledged result survives a crash.
+
+PostgreSQL needs none of that: writes run on pooled connections, each in its
+own transaction, and several server processes can share the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+T = TypeVar("T")
+
+WriteJob = Callable[[Connection], T]
+
+_GROUP_LIMIT = 256
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs users type (``postgresql://``, ``postgres://``) and pick our drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def _install_sqlite_pragmas(engine: Engine, *, writer: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would
+        # otherwise begin lazily and defeat BEGIN IMMEDIATE).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL" if writer else "PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Take the write lock up front so a writer never fails half-way on SQLITE_BUSY.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+@dataclass
+class _Job:
+    fn: WriteJob[Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+class Database:
+    """A results database: pooled reads and serialised, transactional writes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self.is_sqlite = self.dialect == "sqlite"
+        self._closed = False
+        self._queue: queue.Queue[_Job | None] | None = None
+        self._writer_thread: threading.Thread | None = None
+        if self.is_sqlite:
+            path = _sqlite_path(self.url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            connect_args = {"check_same_thread": False, "timeout": 10}
+            self.engine = sa.create_engine(
+                self.url, connect_args=connect_args, pool_size=8, max_overflow=8
+            )
+            _install_sqlite_pragmas(self.engine, writer=False)
+            self.write_engine = sa.create_engine(
+                self.url, connect_args=connect_args, poolclass=sa.pool.StaticPool
+            )
+            _install_sqlite_pragmas(self.write_engine, writer=True)
+        else:
+            self.engine = sa.create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.write_engine = self.engine
+
+    # --- reads -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading; on SQLite it cannot write."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    # --- writes ------------------------------------------------------------
+
+    def write(self, fn: WriteJob[T]) -> T:
+        """Run ``fn(conn)`` in a transaction and return its result once committed.
+
+        If ``fn`` raises, nothing it did is kept and the exception propagates.
+        """
+        if not self.is_sqlite:
+            with self.write_engine.begin() as conn:
+                return fn(conn)
+        return self._submit(fn).result()
+
+    async def awrite(self, fn: WriteJob[T]) -> T:
+        """``write`` for async callers; never blocks the event loop."""
+        if not self.is_sqlite:
+            return await asyncio.to_thread(self.write, fn)
+        return await asyncio.wrap_future(self._submit(fn))
+
+    def _submit(self, fn: WriteJob[T]) -> Future[T]:
+        if self._closed:
+            raise RuntimeError("database is closed")
+        if self._writer_thread is None:
+            self._start_writer()
+        assert self._queue is not None
+        job = _Job(fn)
+        self._queue.put(job)
+        return job.future
+
+    def _start_writer(self) -> None:
+        with _writer_start_lock:
+            if self._writer_thread is not None:
+                return
+            self._queue = queue.Queue()
+            thread = threading.Thread(target=self._writer_loop, name="zebench-writer", daemon=True)
+            thread.start()
+            self._writer_thread = thread
+
+    def _writer_loop(self) -> None:
+        assert self._queue is not None
+        with self.write_engine.connect() as conn:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                jobs = [first]
+                while len(jobs) < _GROUP_LIMIT:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        self._queue.put(None)
+                        break
+                    jobs.append(nxt)
+                self._run_group(conn, jobs)
+
+    @staticmethod
+    def _run_group(conn: Connection, jobs: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            with conn.begin():
+                for job in jobs:
+                    try:
+                        with conn.begin_nested():
+                            outcomes.append((job, True, job.fn(conn)))
+                    except BaseException as exc:  # the job's own failure, rolled back alone
+                        outcomes.append((job, False, exc))
+        except BaseException as exc:  # the commit itself failed: nothing was kept
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+            return
+        for job, ok, value in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Finish queued writes, then release every connection. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._queue is not None and self._writer_thread is not None:
+            self._queue.put(None)
+            self._writer_thread.join()
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+_writer_start_lock = threading.Lock()
