@@ -21,8 +21,15 @@ def test_failed_write_job_leaves_nothing(db: Database) -> None:
     def job(conn: sa.Connection) -> None:
         conn.execute(
             runs.insert().values(
-                run_id="r1", suite="s", scenario="x", tier="L0", agent="echo",
-                status="completed", started_at=0, content_hash="h", received_at=0,
+                run_id="r1",
+                suite="s",
+                scenario="x",
+                tier="L0",
+                agent="echo",
+                status="completed",
+                started_at=0,
+                content_hash="h",
+                received_at=0,
             )
         )
         raise ValueError("boom")

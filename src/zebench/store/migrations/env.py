@@ -36,9 +36,7 @@ def _run(connection: sa.Connection) -> None:
             context.run_migrations()
     finally:
         if is_pg:
-            connection.execute(
-                sa.text("SELECT pg_advisory_unlock(:id)"), {"id": _ADVISORY_LOCK_ID}
-            )
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:id)"), {"id": _ADVISORY_LOCK_ID})
 
 
 run_migrations()
