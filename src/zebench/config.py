@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_LOCAL_KEY = "dev-local-key"
@@ -29,6 +30,13 @@ def default_home() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "zebench"
+
+
+class ModelPrice(BaseModel):
+    """US dollars per million tokens, for models whose provider does not report cost."""
+
+    input: float
+    output: float
 
 
 class Settings(BaseSettings):
@@ -49,6 +57,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     rate_limit_per_minute: int = 6000
     """Writes per key per minute before 429; 0 disables the limit."""
+    # Results API (issue 2, part A: zebench.api, service.keys).
+    key_cache_seconds: float = Field(default=5.0, ge=0)
+    """How long a server process trusts what it looked up about a key: a revoked
+    key stops working within this time on every process; 0 looks up every request."""
 
     # --- harness / delivery ----------------------------------------------
     worker_url: str | None = Field(
@@ -63,10 +75,89 @@ class Settings(BaseSettings):
     spool_dir: Path | None = None
     workspaces_dir: Path | None = None
 
+    # --- harness runs, batches and delivery (issue 3: zebench.harness, zebench.delivery) ---
+    run_timeout_minutes: float = 30.0
+    """The agent's time limit when a scenario sets no ``timeout_minutes``."""
+    command_timeout_s: float = 600.0
+    """Each baseline, validation and heuristic command; its whole process group is killed."""
+    output_tail_chars: int = 4000
+    """Characters of a command's combined output kept with the run."""
+    batch_concurrency: int = 1
+    """Runs in flight at once in a batch (``-j``)."""
+    delivery_attempts: int = 5
+    """Tries per result over HTTP (network errors, 5xx, 429) before it stays in the spool."""
+    delivery_backoff_s: float = 0.5
+    """First pause between tries; doubled each time, capped at 30 s."""
+    delivery_timeout_s: float = 30.0
+
     # --- model throughput leaderboard ------------------------------------
     chutes_api_url: str = "https://api.chutes.ai"
     chutes_llm_url: str = "https://llm.chutes.ai"
     chutes_web_url: str = "https://chutes.ai"
+    # Scraping (issue 5: zebench.leaderboard). Rates stay polite to a public source.
+    chutes_source: Literal["auto", "json", "html"] = "auto"
+    """json: stats + catalogue JSON; html: the pages, batched; auto: json, else html."""
+    scrape_cron: str | None = None
+    """Cron expression (UTC) for scraping inside the server, e.g. ``*/10 * * * *``."""
+    scrape_html_batch_size: int = Field(default=25, ge=1)
+    """Per-chute stats pages fetched per cycle in html mode (the offset is kept in ``meta``)."""
+    scrape_concurrency: int = Field(default=4, ge=1)
+    """Requests in flight to the source at once."""
+    scrape_timeout_s: float = Field(default=30.0, gt=0)
+    scrape_retries: int = Field(default=3, ge=0)
+    """Extra tries on network errors, timeouts, 429 and 5xx."""
+    scrape_backoff_s: float = Field(default=1.0, ge=0)
+    """First pause between tries; doubled each time (plus jitter), capped at 30 s."""
+    scrape_lease_s: float = Field(default=600.0, gt=0)
+    """How long a cycle may hold the scrape lease before another process may take it."""
+
+    # --- agents and the LLM judge (issue 3: zebench.agents, zebench.llm) ---
+    # Keys keep the providers' own variable names so existing shells just work.
+    anthropic_base_url: str = "https://api.anthropic.com"
+    anthropic_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "ZEBENCH_ANTHROPIC_API_KEY"),
+    )
+    anthropic_version: str = "2023-06-01"
+    anthropic_model: str = "claude-sonnet-4-20250514"
+    openai_base_url: str = "https://api.openai.com/v1"
+    """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, Chutes (https://llm.chutes.ai/v1)."""
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ZEBENCH_OPENAI_API_KEY")
+    )
+    openai_model: str = "gpt-4o-mini"
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_api_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENROUTER_API_KEY", "ZEBENCH_OPENROUTER_API_KEY"),
+    )
+    openrouter_model: str = "anthropic/claude-3.5-sonnet"
+    judge_model: str = "meta-llama/llama-3.1-8b-instruct"
+    """Used when a scenario's llm_judge names no model."""
+    judge_provider: Literal["auto", "openai", "openrouter", "anthropic"] = "auto"
+    """auto: Anthropic for bare ``claude-*`` names, else the OpenAI-compatible judge endpoint."""
+    judge_base_url: str | None = None
+    """OpenAI-compatible endpoint for the judge; OpenRouter's when unset."""
+    judge_api_key: str | None = None
+    judge_parse_retries: int = 1
+    """Extra judge calls when a reply cannot be parsed."""
+    judge_max_evidence_chars: int = 60_000
+    llm_timeout_s: float = 300.0
+    llm_max_retries: int = 4
+    """Retries on 429, 5xx (529 included) and network errors, with exponential backoff."""
+    llm_retry_backoff_s: float = 1.0
+    llm_prices: dict[str, ModelPrice] = {}
+    """Per-million-token prices by model (JSON in ZEBENCH_LLM_PRICES), over the built-in table."""
+    agent_token_budget: int = 2_000_000
+    """Tokens in+out one tool-loop run may spend before it is stopped; 0 = unlimited."""
+    tool_command_timeout_s: float = 60.0
+    tool_output_limit: int = 30_000
+    """Characters of a tool result kept for the model (head and tail)."""
+    claude_code_binary: str = "claude"
+    claude_code_args: list[str] = ["--permission-mode", "acceptEdits"]
+    """Extra arguments; in a disposable sandbox ``["--permission-mode", "bypassPermissions"]``."""
+    agent_command: str | None = None
+    """Template for the ``command`` agent: ``mytool --task {prompt}``; no {prompt} = stdin."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

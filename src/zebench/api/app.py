@@ -23,9 +23,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
             upgrade(database)
+        # Scraping on settings.scrape_cron (None when unset); see zebench.leaderboard.
+        from zebench.leaderboard import start_schedule
+
+        scrape_schedule = start_schedule(app.state, settings)
         try:
             yield
         finally:
+            if scrape_schedule is not None:
+                await scrape_schedule.stop()
             if owns_db:
                 database.close()
 
@@ -42,10 +48,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     from zebench.api.errors import install_error_handlers
     from zebench.api.middleware import install_middleware
+    from zebench.api.openapi import install_openapi
     from zebench.api.routes import batches, health, models, results, runs, stats
     from zebench.web import routes as web_routes
 
     install_error_handlers(app)
+    install_openapi(app)
     install_middleware(app, settings)
     for module in (health, results, runs, batches, stats, models):
         app.include_router(module.router)

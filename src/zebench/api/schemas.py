@@ -32,6 +32,10 @@ class EvaluationIn(CamelModel):
     score: float
     max_score: float
     details: str | None = None
+    created_at: datetime | None = None
+    """When the evaluation was recorded; the server's receive time when absent. Imports
+    and sync send the original time so per-day evaluator trends stay true. Not part of
+    the content hash: it describes delivery, not the result."""
 
     @field_validator("details", mode="before")
     @classmethod
@@ -111,7 +115,8 @@ class BatchSubmitResponse(BaseModel):
 class BulkItemOutcome(BaseModel):
     index: int
     runId: str | None = None
-    status: Literal["created", "duplicate", "conflict", "invalid"]
+    status: Literal["created", "duplicate", "conflict", "invalid", "error"]
+    """invalid: failed validation (details name the fields); error: the store refused it."""
     error: str | None = None
     details: Any = None
 
@@ -127,3 +132,161 @@ class BulkSubmitResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str
     details: Any = None
+
+
+# --- read answers (issue 2, part A) ----------------------------------------------
+# Documentation of what the read routes return (they build these shapes as plain
+# dicts in zebench.service for speed); names and nullability follow FORMATS.md.
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    timestamp: str
+
+
+class Run(BaseModel):
+    id: int
+    runId: str
+    batchId: str | None
+    suite: str
+    scenario: str
+    tier: str
+    agent: str
+    model: str | None
+    status: str
+    startedAt: str = Field(description="ISO 8601, UTC")
+    completedAt: str | None
+    totalScore: float | None
+    weightedScore: float | None
+    isSuccessful: bool
+    successMetric: float | None
+    metadata: Any = Field(description="the JSON object submitted, or null")
+    specialistEnabled: bool
+    specialistName: str | None
+    specialistVersion: str | None
+
+
+class Evaluation(BaseModel):
+    id: int
+    runId: str
+    evaluatorName: str
+    score: float
+    maxScore: float
+    details: str | None
+    createdAt: str = Field(description="ISO 8601, UTC")
+
+
+class Telemetry(BaseModel):
+    id: int
+    runId: str
+    toolCalls: int | None
+    tokensIn: int | None
+    tokensOut: int | None
+    costUsd: float | None
+    durationMs: int | None
+    workspaceDir: str | None
+    promptSent: str | None
+
+
+class RunDetail(BaseModel):
+    run: Run
+    evaluations: list[Evaluation]
+    telemetry: Telemetry | None
+
+
+class Batch(BaseModel):
+    batchId: str
+    createdAt: int = Field(description="epoch milliseconds")
+    completedAt: int | None = Field(description="epoch milliseconds")
+    totalRuns: int = Field(description="computed by the server from the stored runs")
+    successfulRuns: int
+    avgScore: float | None
+    avgWeightedScore: float | None
+    metadata: Any
+
+
+class BatchDetail(Batch):
+    runs: list[Run]
+
+
+class SuiteBreakdownRow(BaseModel):
+    suite: str
+    scenario: str
+    runs: int
+    successfulRuns: int
+    avgScore: float | None
+    avgWeightedScore: float | None
+
+
+class AgentPerformanceRow(BaseModel):
+    agent: str
+    model: str | None
+    runs: int
+    successfulRuns: int
+    avgWeightedScore: float | None
+    minScore: float | None
+    maxScore: float | None
+
+
+class EvaluatorBreakdownRow(BaseModel):
+    evaluatorName: str
+    avgScore: float | None
+    maxScore: float | None
+    count: int
+
+
+class BatchAnalytics(BaseModel):
+    suiteBreakdown: list[SuiteBreakdownRow]
+    agentPerformance: list[AgentPerformanceRow]
+    evaluatorBreakdown: list[EvaluatorBreakdownRow]
+
+
+class GlobalStats(BaseModel):
+    totalRuns: int
+    successfulRuns: int
+    avgScore: float | None
+    avgWeightedScore: float | None
+
+
+class AgentStatsRow(BaseModel):
+    agent: str
+    runs: int
+    avgScore: float | None
+    minScore: float | None
+    maxScore: float | None
+
+
+class ModelStatsRow(BaseModel):
+    model: str
+    runs: int
+    avgScore: float | None
+    minScore: float | None
+    maxScore: float | None
+
+
+class ScenarioBreakdownRow(BaseModel):
+    scenario: str
+    runs: int
+    avgScore: float | None
+
+
+class SuiteStats(GlobalStats):
+    scenarioBreakdown: list[ScenarioBreakdownRow]
+
+
+class AgentComparisonRow(BaseModel):
+    agent: str
+    runs: int
+    avgScore: float | None
+
+
+class ScenarioStats(GlobalStats):
+    minScore: float | None
+    maxScore: float | None
+    agentComparison: list[AgentComparisonRow]
+
+
+class EvaluatorTrendPoint(BaseModel):
+    date: str = Field(description="UTC day, YYYY-MM-DD")
+    avgScore: float
+    count: int

@@ -1,7 +1,339 @@
+"""Harness commands: ``run``, ``batch``, ``suites``, ``scenarios``, ``validate``, ``sync``.
+
+Only Typer is imported at module level; the harness loads when a command runs.
+"""
+
 from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from zebench.config import Settings
+    from zebench.harness.batch import BatchReport
+    from zebench.harness.matrix import Matrix
+    from zebench.harness.runner import RunOptions
+
+SuitesDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--suites-dir",
+        envvar="ZEBENCH_SUITES_DIR",
+        help="Directory of suites (default: ./suites if present); the examples are always found.",
+    ),
+]
+KeepWorkspace = Annotated[
+    bool, typer.Option("--keep-workspace", help="Keep each run's workspace for inspection.")
+]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        help="Agent time limit, overriding the scenario's timeout_minutes: 90, 90s, 15m, 1h.",
+    ),
+]
+Iterations = Annotated[
+    int, typer.Option("--iterations", "-n", min=1, help="Repeat each run this many times.")
+]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("run")(run)
+    app.command("batch")(batch)
+    app.command("suites")(suites)
+    app.command("scenarios")(scenarios)
+    app.command("validate")(validate)
+    app.command("sync")(sync)
+
+
+def parse_duration(text: str | None) -> float | None:
+    """Seconds from ``90``, ``90s``, ``15m`` or ``1h``."""
+    if text is None:
+        return None
+    from zebench.errors import UserError
+
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise UserError(f"--timeout: expected a duration like 90s, 15m or 1h, got {text!r}")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """``--tier L0,L1 --tier L2`` -> [L0, L1, L2]."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _settings(suites_dir: Path | None) -> Settings:
+    from zebench.config import Settings
+
+    return Settings(suites_dir=suites_dir) if suites_dir is not None else Settings()
+
+
+def _pick(positional: str | None, option: str | None, name: str, default: str) -> str:
+    from zebench.errors import UserError
+
+    if positional and option and positional != option:
+        raise UserError(f"{name} given twice: {positional!r} and --{name} {option!r}")
+    return positional or option or default
+
+
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite name, e.g. update-deps.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario id, e.g. nx-pnpm-monorepo.")],
+    tier_arg: Annotated[str | None, typer.Argument(metavar="[TIER]", help="L0 .. L3, Lx.")] = None,
+    agent_arg: Annotated[
+        str | None, typer.Argument(metavar="[AGENT]", help="echo, reference, anthropic, ...")
+    ] = None,
+    tier: Annotated[str | None, typer.Option("--tier", help="Same as [TIER].")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Same as [AGENT].")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model for the agent.")] = None,
+    iterations: Iterations = 1,
+    suites_dir: SuitesDir = None,
+    keep_workspace: KeepWorkspace = False,
+    timeout: Timeout = None,
+) -> None:
+    """Run one scenario at one tier with one agent (a batch of --iterations runs)."""
+    from zebench.harness.matrix import Matrix
+    from zebench.harness.runner import RunOptions
+
+    matrix = Matrix(
+        suite=suite,
+        scenarios=(scenario,),
+        tiers=(_pick(tier_arg, tier, "tier", "L0"),),
+        agents=(_pick(agent_arg, agent, "agent", "echo"),),
+        models=(model,),
+        iterations=iterations,
+    )
+    options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
+    _execute(matrix, _settings(suites_dir), None, 1, options)
+
+
+def batch(
+    suite: Annotated[str | None, typer.Option("--suite", help="Suite to run.")] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", help="Scenario names or globs, comma-separated (default: all)."),
+    ] = None,
+    tier: Annotated[
+        list[str] | None,
+        typer.Option("--tier", help="Tiers, e.g. L0,L1 (default: every tier a scenario has)."),
+    ] = None,
+    agent: Annotated[
+        list[str] | None, typer.Option("--agent", help="Agents, comma-separated (default: echo).")
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="Models, comma-separated.")
+    ] = None,
+    iterations: Iterations = 1,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Runs at once (default 1).")
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", help="Run only what is missing or failed in this batch."),
+    ] = None,
+    suites_dir: SuitesDir = None,
+    keep_workspace: KeepWorkspace = False,
+    timeout: Timeout = None,
+) -> None:
+    """Run the matrix scenarios x tiers x agents x models x iterations as one batch."""
+    from zebench.errors import UserError
+    from zebench.harness.matrix import Matrix
+    from zebench.harness.runner import RunOptions
+
+    settings = _settings(suites_dir)
+    matrix: Matrix | None = None
+    if suite is not None:
+        tiers = _split(tier)
+        models = _split(model)
+        matrix = Matrix(
+            suite=suite,
+            scenarios=tuple(_split(scenario) or ["*"]),
+            tiers=tuple(tiers) if tiers else None,
+            agents=tuple(_split(agent) or ["echo"]),
+            models=tuple(models) if models else (None,),
+            iterations=iterations,
+        )
+    elif resume is None:
+        raise UserError("--suite is required (or --resume BATCH_ID)")
+    options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
+    _execute(matrix, settings, resume, jobs or settings.batch_concurrency, options)
+
+
+def _execute(
+    matrix: Matrix | None,
+    settings: Settings,
+    resume: str | None,
+    concurrency: int,
+    options: RunOptions,
+) -> None:
+    """Run a batch under signal handling: SIGINT/SIGTERM stop it cleanly (exit 130/143)."""
+    import asyncio
+    import signal
+
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    state: dict[str, Any] = {}
+
+    async def main() -> BatchReport:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, _cancel, task, sig, state)
+        return await _batch(matrix, settings, resume, concurrency, options, console, state)
+
+    try:
+        report = asyncio.run(main())
+    except asyncio.CancelledError:
+        batch_id = state.get("batch_id")
+        hint = f"; finish it with: zebench batch --resume {batch_id}" if batch_id else ""
+        console.print(f"interrupted: finished runs were delivered or spooled{hint}")
+        raise typer.Exit(128 + int(state.get("signal", signal.SIGINT))) from None
+    if not report.ok:
+        for error in report.errors:
+            console.print(f"[red]error[/] {error}")
+        raise typer.Exit(1)
+
+
+def _cancel(task: Any, sig: int, state: dict[str, Any]) -> None:
+    state.setdefault("signal", sig)
+    task.cancel()
+
+
+async def _batch(
+    matrix: Matrix | None,
+    settings: Settings,
+    resume: str | None,
+    concurrency: int,
+    options: RunOptions,
+    console: Console,
+    state: dict[str, Any],
+) -> BatchReport:
+    from zebench.delivery import open_delivery
+    from zebench.harness.batch import plan_batch, run_batch
+
+    delivery = open_delivery(settings)
+    try:
+        _print_sync(console, await delivery.sync())
+        plan = await plan_batch(matrix, settings, delivery, resume=resume)
+        state["batch_id"] = plan.batch_id
+        for note in plan.notes:
+            console.print(f"[yellow]note[/] {note}")
+        done = f", {plan.already_done} already done" if plan.already_done else ""
+        console.print(
+            f"batch {plan.batch_id}: {len(plan.specs)} run(s) to do{done}; "
+            f"results to {delivery.target}",
+            soft_wrap=True,
+        )
+        return await run_batch(
+            plan, settings, delivery, concurrency=concurrency, options=options, console=console
+        )
+    finally:
+        await delivery.aclose()
+
+
+def _print_sync(console: Console, reports: list[Any]) -> None:
+    if not reports:
+        return
+    sent = sum(1 for r in reports if r.outcome in ("delivered", "duplicate"))
+    console.print(f"sync: delivered {sent} kept result(s)")
+    for report in reports:
+        if report.outcome in ("spooled", "rejected"):
+            console.print(f"[yellow]sync[/] {report.kind} {report.key}: {report.outcome}: "
+                          f"{report.message}")
+
+
+def suites(suites_dir: SuitesDir = None) -> None:
+    """List the suites that can be run, and where they are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from zebench.suites import list_scenarios, list_suites, suite_search_path
+
+    settings = _settings(suites_dir)
+    table = Table()
+    for column in ("suite", "scenarios", "path"):
+        table.add_column(column)
+    for name, path in list_suites(suite_search_path(settings.suites_dir)).items():
+        table.add_row(name, str(len(list_scenarios(path))), str(path))
+    Console().print(table)
+
+
+def scenarios(
+    suite: Annotated[str, typer.Argument(help="Suite name.")],
+    suites_dir: SuitesDir = None,
+) -> None:
+    """List a suite's scenarios with their tiers."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from zebench.suites import find_suite, list_scenarios, list_tiers, suite_search_path
+    from zebench.suites.loader import parse_scenario
+
+    settings = _settings(suites_dir)
+    suite_dir = find_suite(suite, suite_search_path(settings.suites_dir))
+    table = Table(title=f"{suite} ({suite_dir})")
+    for column in ("scenario", "tiers", "title"):
+        table.add_column(column)
+    for name in list_scenarios(suite_dir):
+        parsed, _, problems = parse_scenario(suite_dir / "scenarios" / name / "scenario.yaml")
+        title = parsed.title or "" if parsed else f"[red]invalid: {problems[0]}[/]"
+        table.add_row(name, ", ".join(list_tiers(suite_dir, name)) or "-", title)
+    Console().print(table)
+
+
+def validate(
+    path: Annotated[Path, typer.Argument(help="A suites directory, a suite or a scenario.")],
+) -> None:
+    """Check suites and report every problem at once (exit 1 when there are errors)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from zebench.suites import validate_path
+
+    console = Console(highlight=False)
+    problems = validate_path(path)
+    errors = [p for p in problems if not p.warning]
+    warnings = [p for p in problems if p.warning]
+    for problem in errors:
+        console.print(f"[red]error[/] {escape(str(problem))}")
+    for problem in warnings:
+        console.print(f"[yellow]warning[/] {escape(str(problem))}")
+    console.print(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+def sync() -> None:
+    """Deliver the results kept on disk because they could not be delivered before."""
+    import asyncio
+
+    from rich.console import Console
+
+    from zebench.config import Settings
+    from zebench.delivery import open_delivery
+
+    console = Console(highlight=False)
+    delivery = open_delivery(Settings())
+
+    async def main() -> tuple[list[Any], int]:
+        try:
+            reports = await delivery.sync()
+            return reports, len(delivery.pending())
+        finally:
+            await delivery.aclose()
+
+    reports, left = asyncio.run(main())
+    _print_sync(console, reports)
+    console.print(f"{left} result(s) still kept in {delivery.spool.directory}")
+    if left or any(r.outcome == "rejected" for r in reports):
+        raise typer.Exit(1)

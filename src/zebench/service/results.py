@@ -16,10 +16,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from zebench.api.schemas import BatchIn, ResultIn
+from zebench.service import rollups
 from zebench.service.errors import Conflict
 from zebench.service.timeutil import now_ms, to_ms
 from zebench.store.database import Database
-from zebench.store.tables import batches, evaluations, runs, telemetry, transcripts
+from zebench.store.tables import (
+    batches,
+    evaluations,
+    runs,
+    telemetry,
+    transcripts,
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,17 @@ class SubmitOutcome:
     status: Literal["created", "duplicate"]
 
 
+# When an evaluation was recorded says how it was delivered, not what it found:
+# an export re-imported next to its source must hash the same.
+_NOT_CONTENT: dict[str, Any] = {"evaluations": {"__all__": {"created_at"}}}
+
+
 def content_hash(result: ResultIn) -> str:
     """A stable fingerprint of what was submitted (key order and spelling do not matter)."""
     canonical = json.dumps(
-        result.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+        result.model_dump(mode="json", by_alias=True, exclude=_NOT_CONTENT),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -64,8 +78,14 @@ async def asubmit_result(db: Database, result: ResultIn) -> SubmitOutcome:
         return await db.awrite(lambda conn: store_result(conn, result, digest))
 
 
-def store_result(conn: Connection, result: ResultIn, digest: str) -> SubmitOutcome:
-    """The write job behind ``submit_result``; runs inside the caller's transaction."""
+def store_result(
+    conn: Connection, result: ResultIn, digest: str, *, defer_batch_totals: bool = False
+) -> SubmitOutcome:
+    """The write job behind ``submit_result``; runs inside the caller's transaction.
+
+    Bulk callers pass ``defer_batch_totals=True`` and call ``recompute_batch`` once per
+    touched batch before their transaction ends (one aggregate instead of one per run).
+    """
     existing = conn.execute(
         sa.select(runs.c.content_hash).where(runs.c.run_id == result.run_id)
     ).scalar_one_or_none()
@@ -116,7 +136,7 @@ def store_result(conn: Connection, result: ResultIn, digest: str) -> SubmitOutco
                     "score": ev.score,
                     "max_score": ev.max_score,
                     "details": ev.details,
-                    "created_at": received,
+                    "created_at": to_ms(ev.created_at) if ev.created_at else received,
                 }
                 for ev in result.evaluations
             ],
@@ -139,9 +159,38 @@ def store_result(conn: Connection, result: ResultIn, digest: str) -> SubmitOutco
         conn.execute(
             transcripts.insert().values(run_id=result.run_id, content=json.dumps(result.transcript))
         )
-    if result.batch_id is not None:
+    rollups.apply_run(conn, _run_facts(result, started), _evaluation_facts(result, received))
+    if result.batch_id is not None and not defer_batch_totals:
         recompute_batch(conn, result.batch_id, now=received)
     return SubmitOutcome(result.run_id, "created")
+
+
+def _run_facts(result: ResultIn, started: int) -> rollups.RunFacts:
+    return rollups.RunFacts(
+        run_id=result.run_id,
+        batch_id=result.batch_id,
+        suite=result.suite,
+        scenario=result.scenario,
+        agent=result.agent,
+        model=result.model,
+        status=result.status,
+        is_successful=result.is_successful,
+        started_at=started,
+        total_score=result.total_score,
+        weighted_score=result.weighted_score,
+    )
+
+
+def _evaluation_facts(result: ResultIn, received: int) -> list[rollups.EvaluationFacts]:
+    return [
+        rollups.EvaluationFacts(
+            evaluator_name=ev.evaluator_name,
+            score=ev.score,
+            max_score=ev.max_score,
+            created_at=to_ms(ev.created_at) if ev.created_at else received,
+        )
+        for ev in result.evaluations
+    ]
 
 
 def _ensure_batch(conn: Connection, batch_id: str, *, created_at: int, now: int) -> None:
@@ -162,24 +211,14 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
 
     totalRuns counts every run; successfulRuns the completed, successful ones;
     avgScore / avgWeightedScore average the completed runs that have a score.
+    They are read from the batch's pre-aggregate (kept in step with its runs by
+    ``store_result``): a few rows, however many runs the batch holds.
     """
-    completed = runs.c.status == "completed"
-    agg = conn.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count().filter(completed & runs.c.is_successful),
-            sa.func.avg(sa.case((completed, runs.c.total_score))),
-            sa.func.avg(sa.case((completed, runs.c.weighted_score))),
-        ).where(runs.c.batch_id == batch_id)
-    ).one()
     conn.execute(
         batches.update()
         .where(batches.c.batch_id == batch_id)
         .values(
-            total_runs=agg[0],
-            successful_runs=agg[1],
-            avg_score=agg[2],
-            avg_weighted_score=agg[3],
+            **rollups.batch_totals(conn, batch_id),
             updated_at=now if now is not None else now_ms(),
         )
     )

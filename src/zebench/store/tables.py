@@ -8,6 +8,8 @@ PostgreSQL. JSON documents are stored as text. The Alembic history under
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -79,12 +81,15 @@ runs = Table(
     # no-op, a different hash under the same run_id is a conflict.
     Column("content_hash", String(64), nullable=False),
     Column("received_at", BigInteger, nullable=False),
+    # Lists are ordered (started_at DESC, id DESC); every filter index ends with
+    # both so PostgreSQL walks it in order too (SQLite appends the rowid anyway).
     Index("ix_runs_started", "started_at", "id"),
-    Index("ix_runs_batch", "batch_id", "started_at"),
-    Index("ix_runs_suite_scenario", "suite", "scenario", "started_at"),
-    Index("ix_runs_agent", "agent", "started_at"),
-    Index("ix_runs_model", "model", "started_at"),
-    Index("ix_runs_status", "status", "started_at"),
+    Index("ix_runs_batch", "batch_id", "started_at", "id"),
+    Index("ix_runs_suite", "suite", "started_at", "id"),
+    Index("ix_runs_suite_scenario", "suite", "scenario", "started_at", "id"),
+    Index("ix_runs_agent", "agent", "started_at", "id"),
+    Index("ix_runs_model", "model", "started_at", "id"),
+    Index("ix_runs_status", "status", "started_at", "id"),
 )
 
 evaluations = Table(
@@ -154,6 +159,218 @@ api_keys = Table(
 
 # --- model throughput leaderboard (issue 5) --------------------------------
 # Owned by zebench.leaderboard; keep its tables in this section.
+# Days are the source's UTC calendar dates as 'YYYY-MM-DD' text: they sort and
+# compare the same way on both engines and match the source byte for byte.
+
+models = Table(
+    "models",
+    metadata,
+    Column("chute_id", String(100), primary_key=True),
+    Column("name", String(300), nullable=False),
+    # False once the source's catalogue stops listing the model (kept for history).
+    Column("listed", Boolean, nullable=False, server_default="1"),
+    # The original's figures: "latest" is the newest row, partial day or not.
+    Column("latest_tps", Float),
+    Column("latest_ttft", Float),
+    Column("latest_requests", BigInteger),
+    Column("latest_date", String(10)),
+    Column("latest_is_partial", Boolean, nullable=False, server_default="0"),
+    Column("avg_7d", Float),
+    Column("avg_30d", Float),
+    Column("peak_tps", Float),
+    Column("peak_date", String(10)),
+    # Better figures: the newest complete day, and calendar windows of complete
+    # days weighted by requests.
+    Column("full_day_date", String(10)),
+    Column("full_day_tps", Float),
+    Column("full_day_ttft", Float),
+    Column("full_day_requests", BigInteger),
+    Column("tps_7d_weighted", Float),
+    Column("tps_30d_weighted", Float),
+    Column("ttft_7d_weighted", Float),
+    Column("ttft_30d_weighted", Float),
+    Column("requests_7d", BigInteger),
+    Column("requests_30d", BigInteger),
+    Column("days_tracked", Integer, nullable=False, server_default="0"),
+    # JSON list of daily TPS (null for a missing day) over the trend window, oldest first.
+    Column("trend_tps", Text),
+    # USD per million tokens, from the catalogue.
+    Column("price_prompt", Float),
+    Column("price_completion", Float),
+    Column("source", String(10), nullable=False),
+    Column("scraped_at", BigInteger, nullable=False),
+)
+
+model_daily = Table(
+    "model_daily",
+    metadata,
+    Column(
+        "chute_id",
+        String(100),
+        ForeignKey("models.chute_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("date", String(10), primary_key=True),
+    Column("total_requests", BigInteger),
+    Column("total_input_tokens", BigInteger),
+    Column("total_output_tokens", BigInteger),
+    Column("average_tps", Float),
+    Column("average_ttft", Float),
+    Column("is_partial", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+scrape_leases = Table(
+    "scrape_leases",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    # The scheduled tick (epoch ms) of the last cycle claimed: a tick is run once
+    # even when several processes wake for it.
+    Column("cycle_at", BigInteger, nullable=False),
+)
 
 # --- pre-aggregates (issue 2, statistics at scale) --------------------------
 # Owned by zebench.service; keep its tables in this section.
+# Runs are immutable once stored, so every statistic of seed 000 section 6 can be
+# kept as counts, sums, minima and maxima, updated in the transaction that
+# stores the run (zebench.service.rollups) and read in a few rows instead of a
+# scan of every run. "succ_*" measures cover completed, successful runs (the
+# original's ``status = 'completed' AND is_successful = 1``); "done_*" cover
+# every completed run (batch totals); weighted_min/max cover every run. A
+# missing model is stored as '' because key columns cannot be NULL. ``shard``
+# spreads PostgreSQL writers over several rows of a hot key (SQLite uses 0).
+
+
+def _run_measures() -> list[Column[Any]]:
+    return [
+        Column("runs", BigInteger, nullable=False),
+        Column("succ_runs", BigInteger, nullable=False),
+        Column("succ_score_sum", Float, nullable=False),
+        Column("succ_score_n", BigInteger, nullable=False),
+        Column("succ_weighted_sum", Float, nullable=False),
+        Column("succ_weighted_n", BigInteger, nullable=False),
+        Column("succ_weighted_min", Float),
+        Column("succ_weighted_max", Float),
+        Column("weighted_min", Float),
+        Column("weighted_max", Float),
+        Column("done_score_sum", Float, nullable=False),
+        Column("done_score_n", BigInteger, nullable=False),
+        Column("done_weighted_sum", Float, nullable=False),
+        Column("done_weighted_n", BigInteger, nullable=False),
+    ]
+
+
+rollup_runs_hourly = Table(
+    "rollup_runs_hourly",
+    metadata,
+    # started_at // 3_600_000: hours let /api/stats?days=N cut at an exact time
+    # by adding only the runs of the one partial hour.
+    Column("hour", BigInteger, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    *_run_measures(),
+)
+
+rollup_runs_dims = Table(
+    "rollup_runs_dims",
+    metadata,
+    Column("suite", String(200), primary_key=True),
+    Column("scenario", String(200), primary_key=True),
+    Column("agent", String(200), primary_key=True),
+    Column("model", String(300), primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    *_run_measures(),
+)
+
+rollup_batches = Table(
+    "rollup_batches",
+    metadata,
+    # One row per batch: its totals in O(1) on every write, however big the batch.
+    Column("batch_id", String(200), primary_key=True),
+    *_run_measures(),
+)
+
+rollup_batch_dims = Table(
+    "rollup_batch_dims",
+    metadata,
+    Column("batch_id", String(200), primary_key=True),
+    Column("suite", String(200), primary_key=True),
+    Column("scenario", String(200), primary_key=True),
+    Column("agent", String(200), primary_key=True),
+    Column("model", String(300), primary_key=True),
+    *_run_measures(),
+)
+
+rollup_evaluators_hourly = Table(
+    "rollup_evaluators_hourly",
+    metadata,
+    # Evaluations of every run, bucketed by the evaluation's created_at hour.
+    Column("evaluator_name", String(200), primary_key=True),
+    Column("hour", BigInteger, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("score_sum", Float, nullable=False),
+)
+
+rollup_batch_evaluators = Table(
+    "rollup_batch_evaluators",
+    metadata,
+    # Evaluations of a batch's completed, successful runs only (batch analytics).
+    Column("batch_id", String(200), primary_key=True),
+    Column("evaluator_name", String(200), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("score_sum", Float, nullable=False),
+    Column("max_score_max", Float),
+)
+
+# --- dashboard (issue 4) ----------------------------------------------------
+# Owned by zebench.service.analytics. Covering indexes: the dashboard's
+# aggregate queries read only these columns, so at 100k+ runs they scan a
+# compact index in group order instead of the wide rows (metadata, outputs).
+
+Index(
+    "ix_runs_dashboard_cells",
+    runs.c.suite,
+    runs.c.scenario,
+    runs.c.tier,
+    runs.c.agent,
+    runs.c.model,
+    runs.c.status,
+    runs.c.is_successful,
+    runs.c.weighted_score,
+    runs.c.started_at,
+    runs.c.run_id,
+)
+Index(
+    "ix_runs_dashboard_trend",
+    runs.c.agent,
+    runs.c.model,
+    runs.c.started_at,
+    runs.c.status,
+    runs.c.is_successful,
+    runs.c.weighted_score,
+)
+Index(
+    "ix_telemetry_dashboard",
+    telemetry.c.run_id,
+    telemetry.c.cost_usd,
+    telemetry.c.duration_ms,
+    telemetry.c.tokens_in,
+    telemetry.c.tokens_out,
+)
+Index(
+    "ix_evaluations_dashboard",
+    evaluations.c.evaluator_name,
+    evaluations.c.created_at,
+    evaluations.c.score,
+    evaluations.c.max_score,
+    evaluations.c.run_id,
+)

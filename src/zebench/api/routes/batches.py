@@ -1,5 +1,69 @@
+"""Reads of batches: list, compare, one batch with its runs, analytics."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from zebench.api.deps import get_db
+from zebench.api.openapi import error_responses
+from zebench.api.pagination import page_response
+from zebench.api.responses import json_response
+from zebench.api.schemas import Batch, BatchAnalytics, BatchDetail
+from zebench.service import batches as batch_service
+from zebench.store.database import Database
+
+router = APIRouter(tags=["batches"])
+
+
+@router.get("/api/batches", response_model=list[Batch], responses=error_responses(422))
+def list_batches(
+    request: Request,
+    limit: int = Query(20, ge=1, le=1000),
+    cursor: str | None = Query(None, description="`X-Next-Cursor` of the previous page"),
+    offset: int = Query(0, ge=0),
+    status: Literal["completed", "running"] | None = None,
+    sort_by: Literal["date", "score"] = Query("date", alias="sortBy"),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Batches newest first (or best average weighted score first with `sortBy=score`);
+    `status=completed` keeps batches with a completion time, `running` the others."""
+    if cursor:
+        offset = batch_service.decode_offset_cursor(cursor)
+    with db.read() as conn:
+        page = batch_service.list_batches(
+            conn, limit=limit, offset=offset, status=status, sort_by=sort_by
+        )
+    return page_response(request, page)
+
+
+# Declared before /api/batches/{batch_id}: the original's router let that route
+# swallow "compare" as a batch id.
+@router.get("/api/batches/compare", response_model=list[Batch], responses=error_responses(400, 422))
+def compare_batches(
+    ids: str | None = Query(None, description="comma-separated batch ids"),
+    db: Database = Depends(get_db),
+) -> Response:
+    """The named batches that exist, newest first."""
+    with db.read() as conn:
+        return json_response(batch_service.compare_batches(conn, (ids or "").split(",")))
+
+
+@router.get("/api/batches/{batch_id}", response_model=BatchDetail, responses=error_responses(404))
+def get_batch(batch_id: str, db: Database = Depends(get_db)) -> Response:
+    """The batch and every one of its runs, oldest first; 404 for an unknown batch."""
+    with db.read() as conn:
+        return json_response(batch_service.get_batch(conn, batch_id))
+
+
+@router.get(
+    "/api/batches/{batch_id}/analytics",
+    response_model=BatchAnalytics,
+    responses=error_responses(404),
+)
+def get_batch_analytics(batch_id: str, db: Database = Depends(get_db)) -> Response:
+    """Per suite/scenario, agent/model and evaluator figures over the batch's runs."""
+    with db.read() as conn:
+        return json_response(batch_service.batch_analytics(conn, batch_id))

@@ -1,5 +1,88 @@
+"""The model throughput leaderboard: ``/api/models`` and ``POST /api/scrape``."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from zebench.api.auth import require_write_key
+from zebench.api.deps import get_db
+from zebench.leaderboard import cycle_out, get_model, list_models, scraper_for
+from zebench.leaderboard.schemas import CycleOut, ModelDetail, ModelList, SortKey
+from zebench.service.errors import Conflict, ServiceError
+from zebench.store.database import Database
+
+router = APIRouter(tags=["models"])
+
+CACHE_CONTROL = "public, max-age=300"
+"""As the original: the figures change every 10 minutes at most."""
+
+
+class SourceUnavailable(ServiceError):
+    status_code = 502
+
+
+@router.get(
+    "/api/models",
+    response_model=ModelList,
+    responses={304: {"description": "Unchanged since the ETag sent in If-None-Match"}},
+)
+def models_index(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    sort: SortKey = "tps",
+    order: Literal["asc", "desc"] | None = Query(
+        None, description="Default: each key's natural order (fastest, lowest latency first)"
+    ),
+    q: str | None = Query(None, max_length=200, description="Substring of the name or id"),
+    include_delisted: bool = False,
+) -> Response:
+    """Every listed model, fastest first; an empty list before the first scrape."""
+    result = list_models(db, sort=sort, order=order, q=q, include_delisted=include_delisted)
+    return _cacheable(request, result.model_dump_json().encode())
+
+
+@router.get("/api/models/{chute_id}", response_model=ModelDetail)
+def models_show(
+    request: Request, chute_id: str, db: Annotated[Database, Depends(get_db)]
+) -> Response:
+    """One model and its daily history (newest first); 404 when unknown."""
+    return _cacheable(request, get_model(db, chute_id).model_dump_json().encode())
+
+
+@router.post(
+    "/api/scrape",
+    response_model=CycleOut,
+    dependencies=[Depends(require_write_key)],
+    responses={
+        409: {"description": "Another process is scraping (the lease is held)"},
+        502: {"description": "The source could not be read; nothing was changed"},
+    },
+)
+async def scrape_now(request: Request) -> CycleOut:
+    """Run one scrape cycle now and answer its summary."""
+    summary = await scraper_for(request.app.state).run_cycle()
+    out = cycle_out(summary)
+    if summary.status == "skipped":
+        raise Conflict(out.summary, out.model_dump())
+    if summary.status == "failed":
+        raise SourceUnavailable(out.summary, out.model_dump())
+    return out
+
+
+def _cacheable(request: Request, body: bytes) -> Response:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates

@@ -1,5 +1,106 @@
+"""Reads of runs: GET /api/runs (filtered, paginated) and one run with its parts."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from zebench.api.deps import get_db
+from zebench.api.openapi import error_responses
+from zebench.api.pagination import page_response
+from zebench.api.responses import json_response
+from zebench.api.schemas import Evaluation, Run, RunDetail, Telemetry
+from zebench.service import runs as run_service
+from zebench.service.timeutil import to_ms
+from zebench.store.database import Database
+
+router = APIRouter(tags=["runs"])
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    # The original treated ``?suite=`` like no filter at all.
+    return value or None
+
+
+@router.get(
+    "/api/runs",
+    response_model=list[Run],
+    responses=error_responses(422),
+)
+def list_runs(
+    request: Request,
+    limit: int = Query(50, ge=1, le=run_service.MAX_LIMIT),
+    cursor: str | None = Query(None, description="`X-Next-Cursor` of the previous page"),
+    offset: int = Query(0, ge=0, description="ignored when a cursor is given"),
+    suite: str | None = None,
+    scenario: str | None = None,
+    tier: str | None = None,
+    agent: str | None = None,
+    model: str | None = None,
+    status: str | None = Query(None, description="completed or failed"),
+    batch_id: str | None = Query(None, alias="batchId"),
+    since: datetime | None = Query(None, description="started at or after (ISO 8601)"),
+    until: datetime | None = Query(None, description="started before (ISO 8601)"),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Runs newest first. Filters combine. The body is the array of the original
+    Worker; the next page's cursor is in the `X-Next-Cursor` and `Link` headers."""
+    filters = run_service.RunFilter(
+        suite=_blank_is_none(suite),
+        scenario=_blank_is_none(scenario),
+        tier=_blank_is_none(tier),
+        agent=_blank_is_none(agent),
+        model=_blank_is_none(model),
+        status=_blank_is_none(status),
+        batch_id=_blank_is_none(batch_id),
+        since=to_ms(since) if since else None,
+        until=to_ms(until) if until else None,
+    )
+    with db.read() as conn:
+        page = run_service.list_runs(
+            conn, filters, limit=limit, cursor=cursor or None, offset=offset
+        )
+    return page_response(request, page)
+
+
+@router.get("/api/runs/{run_id}", response_model=RunDetail, responses=error_responses(404))
+def get_run(run_id: str, db: Database = Depends(get_db)) -> Response:
+    """`{run, evaluations, telemetry}`; 404 `{"error": "Run not found"}` for an unknown run."""
+    with db.read() as conn:
+        return json_response(run_service.get_run(conn, run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/evaluations",
+    response_model=list[Evaluation],
+    responses=error_responses(404),
+)
+def get_run_evaluations(run_id: str, db: Database = Depends(get_db)) -> Response:
+    with db.read() as conn:
+        return json_response(run_service.get_run_evaluations(conn, run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/telemetry",
+    response_model=Telemetry | None,
+    responses=error_responses(404),
+)
+def get_run_telemetry(run_id: str, db: Database = Depends(get_db)) -> Response:
+    """The run's telemetry, or `null` when it was stored without any."""
+    with db.read() as conn:
+        return json_response(run_service.get_run_telemetry(conn, run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/transcript",
+    responses={
+        200: {"description": "The transcript document as the harness sent it"},
+        **error_responses(404),
+    },
+)
+def get_run_transcript(run_id: str, db: Database = Depends(get_db)) -> Response:
+    """Messages, tool calls and their results; 404 when the run has no transcript."""
+    with db.read() as conn:
+        return json_response(run_service.get_run_transcript(conn, run_id))

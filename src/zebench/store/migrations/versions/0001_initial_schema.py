@@ -7,6 +7,8 @@ Create Date: 2026-11-23 18:12:43.628543
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -88,13 +90,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_id", name=op.f("uq_runs_run_id")),
     )
     with op.batch_alter_table("runs", schema=None) as batch_op:
-        batch_op.create_index("ix_runs_agent", ["agent", "started_at"], unique=False)
-        batch_op.create_index("ix_runs_batch", ["batch_id", "started_at"], unique=False)
-        batch_op.create_index("ix_runs_model", ["model", "started_at"], unique=False)
+        batch_op.create_index("ix_runs_agent", ["agent", "started_at", "id"], unique=False)
+        batch_op.create_index("ix_runs_batch", ["batch_id", "started_at", "id"], unique=False)
+        batch_op.create_index("ix_runs_model", ["model", "started_at", "id"], unique=False)
         batch_op.create_index("ix_runs_started", ["started_at", "id"], unique=False)
-        batch_op.create_index("ix_runs_status", ["status", "started_at"], unique=False)
+        batch_op.create_index("ix_runs_status", ["status", "started_at", "id"], unique=False)
+        batch_op.create_index("ix_runs_suite", ["suite", "started_at", "id"], unique=False)
         batch_op.create_index(
-            "ix_runs_suite_scenario", ["suite", "scenario", "started_at"], unique=False
+            "ix_runs_suite_scenario", ["suite", "scenario", "started_at", "id"], unique=False
         )
 
     op.create_table(
@@ -153,11 +156,183 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_transcripts")),
     )
+    # --- model throughput leaderboard (issue 5) ---
+    op.create_table(
+        "models",
+        sa.Column("chute_id", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("listed", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("latest_tps", sa.Float(), nullable=True),
+        sa.Column("latest_ttft", sa.Float(), nullable=True),
+        sa.Column("latest_requests", sa.BigInteger(), nullable=True),
+        sa.Column("latest_date", sa.String(length=10), nullable=True),
+        sa.Column("latest_is_partial", sa.Boolean(), server_default="0", nullable=False),
+        sa.Column("avg_7d", sa.Float(), nullable=True),
+        sa.Column("avg_30d", sa.Float(), nullable=True),
+        sa.Column("peak_tps", sa.Float(), nullable=True),
+        sa.Column("peak_date", sa.String(length=10), nullable=True),
+        sa.Column("full_day_date", sa.String(length=10), nullable=True),
+        sa.Column("full_day_tps", sa.Float(), nullable=True),
+        sa.Column("full_day_ttft", sa.Float(), nullable=True),
+        sa.Column("full_day_requests", sa.BigInteger(), nullable=True),
+        sa.Column("tps_7d_weighted", sa.Float(), nullable=True),
+        sa.Column("tps_30d_weighted", sa.Float(), nullable=True),
+        sa.Column("ttft_7d_weighted", sa.Float(), nullable=True),
+        sa.Column("ttft_30d_weighted", sa.Float(), nullable=True),
+        sa.Column("requests_7d", sa.BigInteger(), nullable=True),
+        sa.Column("requests_30d", sa.BigInteger(), nullable=True),
+        sa.Column("days_tracked", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("trend_tps", sa.Text(), nullable=True),
+        sa.Column("price_prompt", sa.Float(), nullable=True),
+        sa.Column("price_completion", sa.Float(), nullable=True),
+        sa.Column("source", sa.String(length=10), nullable=False),
+        sa.Column("scraped_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("chute_id", name=op.f("pk_models")),
+    )
+    op.create_table(
+        "model_daily",
+        sa.Column("chute_id", sa.String(length=100), nullable=False),
+        sa.Column("date", sa.String(length=10), nullable=False),
+        sa.Column("total_requests", sa.BigInteger(), nullable=True),
+        sa.Column("total_input_tokens", sa.BigInteger(), nullable=True),
+        sa.Column("total_output_tokens", sa.BigInteger(), nullable=True),
+        sa.Column("average_tps", sa.Float(), nullable=True),
+        sa.Column("average_ttft", sa.Float(), nullable=True),
+        sa.Column("is_partial", sa.Boolean(), server_default="0", nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["chute_id"],
+            ["models.chute_id"],
+            name=op.f("fk_model_daily_chute_id_models"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("chute_id", "date", name=op.f("pk_model_daily")),
+    )
+    op.create_table(
+        "meta",
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_meta")),
+    )
+    op.create_table(
+        "scrape_leases",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("cycle_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_scrape_leases")),
+    )
+    # --- pre-aggregates (issue 2, statistics at scale) ---
+    op.create_table(
+        "rollup_runs_hourly",
+        sa.Column("hour", sa.BigInteger(), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        *_run_measures(),
+        sa.PrimaryKeyConstraint("hour", "shard", name=op.f("pk_rollup_runs_hourly")),
+    )
+    op.create_table(
+        "rollup_runs_dims",
+        sa.Column("suite", sa.String(length=200), nullable=False),
+        sa.Column("scenario", sa.String(length=200), nullable=False),
+        sa.Column("agent", sa.String(length=200), nullable=False),
+        sa.Column("model", sa.String(length=300), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        *_run_measures(),
+        sa.PrimaryKeyConstraint(
+            "suite", "scenario", "agent", "model", "shard", name=op.f("pk_rollup_runs_dims")
+        ),
+    )
+    op.create_table(
+        "rollup_batches",
+        sa.Column("batch_id", sa.String(length=200), nullable=False),
+        *_run_measures(),
+        sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_rollup_batches")),
+    )
+    op.create_table(
+        "rollup_batch_dims",
+        sa.Column("batch_id", sa.String(length=200), nullable=False),
+        sa.Column("suite", sa.String(length=200), nullable=False),
+        sa.Column("scenario", sa.String(length=200), nullable=False),
+        sa.Column("agent", sa.String(length=200), nullable=False),
+        sa.Column("model", sa.String(length=300), nullable=False),
+        *_run_measures(),
+        sa.PrimaryKeyConstraint(
+            "batch_id", "suite", "scenario", "agent", "model", name=op.f("pk_rollup_batch_dims")
+        ),
+    )
+    op.create_table(
+        "rollup_evaluators_hourly",
+        sa.Column("evaluator_name", sa.String(length=200), nullable=False),
+        sa.Column("hour", sa.BigInteger(), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("score_sum", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "evaluator_name", "hour", "shard", name=op.f("pk_rollup_evaluators_hourly")
+        ),
+    )
+    op.create_table(
+        "rollup_batch_evaluators",
+        sa.Column("batch_id", sa.String(length=200), nullable=False),
+        sa.Column("evaluator_name", sa.String(length=200), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("score_sum", sa.Float(), nullable=False),
+        sa.Column("max_score_max", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint(
+            "batch_id", "evaluator_name", name=op.f("pk_rollup_batch_evaluators")
+        ),
+    )
+    # --- dashboard (issue 4): covering indexes for the aggregate queries ---
+    op.create_index(
+        "ix_runs_dashboard_cells",
+        "runs",
+        [
+            "suite",
+            "scenario",
+            "tier",
+            "agent",
+            "model",
+            "status",
+            "is_successful",
+            "weighted_score",
+            "started_at",
+            "run_id",
+        ],
+    )
+    op.create_index(
+        "ix_runs_dashboard_trend",
+        "runs",
+        ["agent", "model", "started_at", "status", "is_successful", "weighted_score"],
+    )
+    op.create_index(
+        "ix_telemetry_dashboard",
+        "telemetry",
+        ["run_id", "cost_usd", "duration_ms", "tokens_in", "tokens_out"],
+    )
+    op.create_index(
+        "ix_evaluations_dashboard",
+        "evaluations",
+        ["evaluator_name", "created_at", "score", "max_score", "run_id"],
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index("ix_evaluations_dashboard", table_name="evaluations")
+    op.drop_index("ix_telemetry_dashboard", table_name="telemetry")
+    op.drop_index("ix_runs_dashboard_trend", table_name="runs")
+    op.drop_index("ix_runs_dashboard_cells", table_name="runs")
+    op.drop_table("rollup_batch_evaluators")
+    op.drop_table("rollup_evaluators_hourly")
+    op.drop_table("rollup_batch_dims")
+    op.drop_table("rollup_batches")
+    op.drop_table("rollup_runs_dims")
+    op.drop_table("rollup_runs_hourly")
+    op.drop_table("scrape_leases")
+    op.drop_table("meta")
+    op.drop_table("model_daily")
+    op.drop_table("models")
     op.drop_table("transcripts")
     op.drop_table("telemetry")
     with op.batch_alter_table("evaluations", schema=None) as batch_op:
@@ -167,6 +342,7 @@ def downgrade() -> None:
     op.drop_table("evaluations")
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.drop_index("ix_runs_suite_scenario")
+        batch_op.drop_index("ix_runs_suite")
         batch_op.drop_index("ix_runs_status")
         batch_op.drop_index("ix_runs_started")
         batch_op.drop_index("ix_runs_model")
@@ -180,3 +356,23 @@ def downgrade() -> None:
     op.drop_table("batches")
     op.drop_table("api_keys")
     # ### end Alembic commands ###
+
+
+def _run_measures() -> list[sa.Column[Any]]:
+    """The measure columns shared by the run pre-aggregates (see store/tables.py)."""
+    return [
+        sa.Column("runs", sa.BigInteger(), nullable=False),
+        sa.Column("succ_runs", sa.BigInteger(), nullable=False),
+        sa.Column("succ_score_sum", sa.Float(), nullable=False),
+        sa.Column("succ_score_n", sa.BigInteger(), nullable=False),
+        sa.Column("succ_weighted_sum", sa.Float(), nullable=False),
+        sa.Column("succ_weighted_n", sa.BigInteger(), nullable=False),
+        sa.Column("succ_weighted_min", sa.Float(), nullable=True),
+        sa.Column("succ_weighted_max", sa.Float(), nullable=True),
+        sa.Column("weighted_min", sa.Float(), nullable=True),
+        sa.Column("weighted_max", sa.Float(), nullable=True),
+        sa.Column("done_score_sum", sa.Float(), nullable=False),
+        sa.Column("done_score_n", sa.BigInteger(), nullable=False),
+        sa.Column("done_weighted_sum", sa.Float(), nullable=False),
+        sa.Column("done_weighted_n", sa.BigInteger(), nullable=False),
+    ]

@@ -1,0 +1,176 @@
+"""Run a child process in its own process group, bounded in time and in output kept.
+
+The whole group is killed when the time is up, when the caller is cancelled (the
+harness timing out a run), and when the main process exits while children it left
+in the background still run: nothing an agent starts outlives its command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_DRAIN_S = 2.0
+"""How long to wait for pipes to close after the group was killed (a grandchild that
+left the group with setsid could hold them open forever)."""
+
+
+class BoundedCapture:
+    """Keeps the first and last ``limit`` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(limit, 0)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.limit:
+                del self.tail[: len(self.tail) - self.limit]
+
+    def text(self) -> str:
+        omitted = self.total - len(self.head) - len(self.tail)
+        head = self.head.decode("utf-8", errors="replace")
+        tail = self.tail.decode("utf-8", errors="replace")
+        if omitted <= 0:
+            return head + tail
+        return f"{head}\n[... {omitted} bytes omitted ...]\n{tail}"
+
+
+@dataclass
+class ProcessOutcome:
+    exit_code: int | None
+    """None when the process could not start or was killed on timeout."""
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+    error: str | None = None
+    """Why the process could not start (missing binary, bad directory)."""
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a process group; gone already is fine."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+async def run_process(
+    command: Sequence[str] | str,
+    *,
+    cwd: Path,
+    timeout_s: float,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    output_limit: int = 1_000_000,
+) -> ProcessOutcome:
+    """Run ``command`` (argv, or a string for ``/bin/sh -c``) in ``cwd``.
+
+    Never raises for the child's failures: a missing binary, a non-zero exit and a
+    timeout are all reported in the outcome. Cancellation kills the group and re-raises.
+    """
+    started = time.monotonic()
+    try:
+        proc = await _spawn(command, cwd, stdin, env)
+    except OSError as exc:
+        name = command if isinstance(command, str) else command[0]
+        return ProcessOutcome(
+            exit_code=None,
+            stdout="",
+            stderr="",
+            timed_out=False,
+            duration_s=time.monotonic() - started,
+            error=f"cannot start {name!r}: {exc.strerror or exc}",
+        )
+
+    out, err = BoundedCapture(output_limit), BoundedCapture(output_limit)
+    readers = [
+        asyncio.create_task(_pump(proc.stdout, out)),
+        asyncio.create_task(_pump(proc.stderr, err)),
+    ]
+    timed_out = False
+    try:
+        if stdin is not None and proc.stdin is not None:
+            await _feed_stdin(proc.stdin, stdin)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=timeout_s)
+        except TimeoutError:
+            timed_out = True
+    finally:
+        # Also runs on cancellation: the group dies with the run that started it.
+        kill_group(proc.pid)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        await asyncio.wait(readers, timeout=_DRAIN_S)
+        for reader in readers:
+            reader.cancel()
+        if proc.returncode is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), timeout=_DRAIN_S)
+    return ProcessOutcome(
+        exit_code=None if timed_out else proc.returncode,
+        stdout=out.text(),
+        stderr=err.text(),
+        timed_out=timed_out,
+        duration_s=time.monotonic() - started,
+    )
+
+
+async def _spawn(
+    command: Sequence[str] | str,
+    cwd: Path,
+    stdin: str | None,
+    env: Mapping[str, str] | None,
+) -> asyncio.subprocess.Process:
+    stdin_mode = asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL
+    pipe = asyncio.subprocess.PIPE
+    child_env = dict(env) if env is not None else None
+    # start_new_session puts the child at the head of its own process group.
+    if isinstance(command, str):
+        return await asyncio.create_subprocess_shell(
+            command,
+            cwd=cwd,
+            stdin=stdin_mode,
+            stdout=pipe,
+            stderr=pipe,
+            env=child_env,
+            start_new_session=True,
+        )
+    return await asyncio.create_subprocess_exec(
+        *command,
+        cwd=cwd,
+        stdin=stdin_mode,
+        stdout=pipe,
+        stderr=pipe,
+        env=child_env,
+        start_new_session=True,
+    )
+
+
+async def _feed_stdin(writer: asyncio.StreamWriter, data: str) -> None:
+    # A child that exits without reading its input is not an error of ours.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        writer.write(data.encode())
+        await writer.drain()
+    writer.close()
+
+
+async def _pump(stream: asyncio.StreamReader | None, sink: BoundedCapture) -> None:
+    if stream is None:
+        return
+    while chunk := await stream.read(65536):
+        sink.feed(chunk)

@@ -1,0 +1,54 @@
+"""Per-key write rate limit: an in-process token bucket.
+
+Each key may make ``per_minute`` requests in a burst, refilled continuously at
+``per_minute / 60`` per second. The buckets live in one server process: with
+N processes behind a proxy a key may make up to N times the limit (say so in
+deployment docs; a shared limiter belongs in the proxy).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._rate = per_minute / 60.0
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    def acquire(self, key: str, now: float | None = None) -> float:
+        """Take one token for ``key``: 0.0 if allowed, else seconds until one is available."""
+        if not self.enabled:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(float(self.per_minute), now)
+            bucket.tokens = min(
+                float(self.per_minute), bucket.tokens + (now - bucket.updated) * self._rate
+            )
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / self._rate
+
+
+def retry_after_header(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))

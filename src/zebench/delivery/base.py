@@ -1,0 +1,92 @@
+"""Where results go: the sink protocol, its outcomes and its errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Acknowledged = Literal["created", "duplicate"]
+
+
+class DeliveryError(Exception):
+    """The sink did not take the entry."""
+
+
+class Unavailable(DeliveryError):
+    """Worth trying again later: network down, server errors, an API key to fix.
+    The entry stays in the spool for ``zebench sync``."""
+
+
+class Rejected(DeliveryError):
+    """Refused for good (a conflicting runId, invalid content): retrying cannot help."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """What resuming a batch needs to know about one of its runs."""
+
+    run_id: str
+    suite: str
+    scenario: str
+    tier: str
+    agent: str
+    model: str | None
+    status: str
+    iteration: int | None
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    batch_id: str
+    created_at: int | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    runs: list[StoredRun] = field(default_factory=list)
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """Metadata as the API (an object) or the store (JSON text) gives it; {} otherwise."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def stored_run(row: dict[str, Any]) -> StoredRun:
+    """A run as the API or the store gives it."""
+    iteration = json_object(row.get("metadata")).get("iteration")
+    return StoredRun(
+        run_id=str(row.get("runId") or row.get("run_id")),
+        suite=str(row.get("suite")),
+        scenario=str(row.get("scenario")),
+        tier=str(row.get("tier")),
+        agent=str(row.get("agent")),
+        model=row.get("model"),
+        status=str(row.get("status")),
+        iteration=iteration if isinstance(iteration, int) else None,
+    )
+
+
+class Sink(Protocol):
+    target: str
+    """Where results go, for messages: the service URL or the database URL."""
+
+    async def send_result(self, payload: dict[str, Any]) -> Acknowledged:
+        """Store one result (the POST /api/results body); idempotent by runId."""
+        ...
+
+    async def send_batch(self, payload: dict[str, Any]) -> None:
+        """Create or update a batch (the POST /api/results/batch body)."""
+        ...
+
+    async def batch_info(self, batch_id: str) -> BatchInfo | None:
+        """The batch with its runs, or None when the sink has no such batch."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,103 @@
+"""Delivering into the local database, through the same service code the API runs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from zebench.api.schemas import BatchIn, ResultIn
+from zebench.delivery.base import (
+    Acknowledged,
+    BatchInfo,
+    Rejected,
+    Unavailable,
+    json_object,
+    stored_run,
+)
+from zebench.service.errors import NotFound, ServiceError
+from zebench.store.database import Database
+
+
+class EmbeddedSink:
+    """Writes to ``database_url`` (migrated on first use); closes the database it opened."""
+
+    def __init__(self, database_url: str, db: Database | None = None) -> None:
+        self.target = database_url
+        self._db = db
+        self._owns_db = db is None
+        self._ready = asyncio.Lock()
+        self._migrated = db is not None
+
+    async def _database(self) -> Database:
+        async with self._ready:
+            if self._db is None:
+                self._db = Database(self.target)
+            if not self._migrated:
+                from zebench.store.migrate import upgrade
+
+                try:
+                    await asyncio.to_thread(upgrade, self._db)
+                except SQLAlchemyError as exc:
+                    raise Unavailable(f"cannot open {self.target}: {exc}") from exc
+                self._migrated = True
+            return self._db
+
+    async def send_result(self, payload: dict[str, Any]) -> Acknowledged:
+        from zebench.service.results import asubmit_result
+
+        try:
+            result = ResultIn.model_validate(payload)
+        except ValidationError as exc:
+            raise Rejected(422, f"invalid result: {exc.errors(include_url=False)}") from exc
+        db = await self._database()
+        try:
+            outcome = await asubmit_result(db, result)
+        except ServiceError as exc:
+            raise Rejected(exc.status_code, exc.message) from exc
+        except SQLAlchemyError as exc:
+            raise Unavailable(f"{self.target}: {exc.__class__.__name__}: {exc}") from exc
+        return outcome.status
+
+    async def send_batch(self, payload: dict[str, Any]) -> None:
+        from zebench.service.results import upsert_batch
+
+        try:
+            batch = BatchIn.model_validate(payload)
+        except ValidationError as exc:
+            raise Rejected(422, f"invalid batch: {exc.errors(include_url=False)}") from exc
+        db = await self._database()
+        try:
+            await db.awrite(lambda conn: upsert_batch(conn, batch))
+        except ServiceError as exc:
+            raise Rejected(exc.status_code, exc.message) from exc
+        except SQLAlchemyError as exc:
+            raise Unavailable(f"{self.target}: {exc.__class__.__name__}: {exc}") from exc
+
+    async def batch_info(self, batch_id: str) -> BatchInfo | None:
+        from zebench.service.batches import get_batch
+
+        db = await self._database()
+
+        def read() -> dict[str, Any] | None:
+            with db.read() as conn:
+                try:
+                    return get_batch(conn, batch_id)
+                except NotFound:
+                    return None
+
+        body = await asyncio.to_thread(read)
+        if body is None:
+            return None
+        return BatchInfo(
+            batch_id=batch_id,
+            created_at=body.get("createdAt"),
+            metadata=json_object(body.get("metadata")),
+            runs=[stored_run(r) for r in body.get("runs") or []],
+        )
+
+    async def aclose(self) -> None:
+        if self._db is not None and self._owns_db:
+            await asyncio.to_thread(self._db.close)

@@ -1,0 +1,139 @@
+"""Delivering to a results service over HTTP (``ZE_BENCHMARKS_WORKER_URL``).
+
+Network errors, 5xx and 429 are retried with exponential backoff (honouring
+Retry-After); other 4xx are not: a 409 conflict or invalid content is
+``Rejected``, a refused API key is ``Unavailable`` (fix the key, then sync).
+After one entry exhausted its retries the service is presumed down and later
+entries get a single try each, so a batch does not stall on every result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from zebench.delivery.base import (
+    Acknowledged,
+    BatchInfo,
+    Rejected,
+    Unavailable,
+    json_object,
+    stored_run,
+)
+
+MAX_BACKOFF_S = 30.0
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524, 529})
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict) and "error" in body:
+        details = body.get("details")
+        return f"{body['error']}" + (f" ({details})" if details else "")
+    return str(body)[:300]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_BACKOFF_S)
+    except ValueError:
+        return None
+
+
+class HttpSink:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        attempts: int = 5,
+        backoff_s: float = 0.5,
+        timeout_s: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.target = self.base_url
+        self.attempts = max(attempts, 1)
+        self.backoff_s = backoff_s
+        self._presumed_down = False
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=timeout_s,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        attempts = 1 if self._presumed_down else self.attempts
+        delay = self.backoff_s
+        problem = ""
+        for attempt in range(1, attempts + 1):
+            wait = delay
+            try:
+                response = await self._client.request(method, path, json=body)
+            except httpx.TransportError as exc:
+                problem = f"{self.base_url} unreachable: {exc.__class__.__name__}: {exc}"
+            else:
+                if response.status_code not in _RETRY_STATUSES:
+                    self._presumed_down = False
+                    return response
+                problem = f"{method} {path}: HTTP {response.status_code}: {_error_text(response)}"
+                wait = _retry_after(response) or delay
+            if attempt < attempts:
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+        self._presumed_down = True
+        raise Unavailable(f"{problem} (after {attempts} attempt{'s' if attempts > 1 else ''})")
+
+    def _refusal(self, response: httpx.Response) -> Exception:
+        status, text = response.status_code, _error_text(response)
+        if status in (401, 403):
+            return Unavailable(
+                f"{self.base_url} refused the API key (HTTP {status}: {text}); "
+                "set ZE_BENCHMARKS_API_KEY and run `zebench sync`"
+            )
+        if status == 404:
+            return Unavailable(f"{self.base_url} has no results API here (HTTP 404: {text})")
+        return Rejected(status, f"HTTP {status}: {text}")
+
+    async def send_result(self, payload: dict[str, Any]) -> Acknowledged:
+        response = await self._request("POST", "/api/results", payload)
+        if response.status_code in (200, 201):
+            try:
+                duplicate = bool(response.json().get("duplicate"))
+            except (ValueError, AttributeError):
+                duplicate = False
+            return "duplicate" if duplicate else "created"
+        raise self._refusal(response)
+
+    async def send_batch(self, payload: dict[str, Any]) -> None:
+        response = await self._request("POST", "/api/results/batch", payload)
+        if response.status_code not in (200, 201):
+            raise self._refusal(response)
+
+    async def batch_info(self, batch_id: str) -> BatchInfo | None:
+        response = await self._request("GET", f"/api/batches/{quote(batch_id, safe='')}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._refusal(response)
+        body = response.json()
+        created = body.get("createdAt")
+        return BatchInfo(
+            batch_id=batch_id,
+            created_at=created if isinstance(created, int) else None,
+            metadata=json_object(body.get("metadata")),
+            runs=[stored_run(r) for r in body.get("runs") or [] if isinstance(r, dict)],
+        )

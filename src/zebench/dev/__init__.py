@@ -1,0 +1,1 @@
+"""Developer tools: generated data for demos, tests and benchmarks."""

@@ -1,0 +1,257 @@
+"""A batch: the matrix run N at a time under one batchId, delivered run by run, resumable.
+
+The batch is announced (POST /api/results/batch with its matrix in metadata)
+before the first run and completed after the last; totals are the server's,
+computed from the stored runs. Each run is delivered as soon as it finishes
+(spooled first), so an interrupted batch loses only the runs in flight, and
+``--resume BATCH_ID`` runs what is missing or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from zebench import __version__
+from zebench.agents.base import Agent
+from zebench.api.schemas import BatchIn
+from zebench.config import Settings
+from zebench.delivery import Delivery, DeliveryReport
+from zebench.errors import UserError
+from zebench.evaluators import default_evaluators
+from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
+from zebench.harness.runner import Phase, RunOptions, execute_run
+from zebench.harness.summary import RunRecord, summarise, summary_table
+from zebench.service.timeutil import now_ms
+from zebench.suites import LoadedScenario, find_suite, load_scenario, suite_search_path
+
+AgentFactory = Callable[[str, Settings], Agent]
+
+
+def new_batch_id() -> str:
+    return f"batch-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _default_agent_factory(name: str, settings: Settings) -> Agent:
+    from zebench.agents.registry import get_agent
+
+    return get_agent(name, settings)
+
+
+@dataclass
+class BatchPlan:
+    batch_id: str
+    created_at: int
+    matrix: Matrix
+    suite_dir: Path
+    specs: list[RunSpec]
+    already_done: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "matrix": self.matrix.to_json(),
+            "suitePath": str(self.suite_dir.resolve()),
+            "harness": f"zebench {__version__}",
+        }
+
+
+@dataclass
+class BatchReport:
+    plan: BatchPlan
+    records: list[RunRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Runs the harness itself could not finish (a bug, not a failed run)."""
+    batch_deliveries: list[DeliveryReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        reports = [r.delivery for r in self.records]
+        return not self.errors and "rejected" not in reports
+
+
+def _finished_keys(runs: list[Any], batch_id: str, delivery: Delivery) -> set[RunKey]:
+    """Identities of completed runs: stored ones, and those still waiting in the spool."""
+    keys: set[RunKey] = set()
+    for run in runs:
+        if run.status == "completed" and run.iteration is not None:
+            keys.add((run.suite, run.scenario, run.tier, run.agent, run.model or "", run.iteration))
+    for entry in delivery.pending():
+        p = entry.payload
+        iteration = (p.get("metadata") or {}).get("iteration")
+        if entry.kind == "result" and p.get("batchId") == batch_id and p.get("status") == "completed":
+            if isinstance(iteration, int):
+                keys.add(
+                    (
+                        p["suite"],
+                        p["scenario"],
+                        p["tier"],
+                        p["agent"],
+                        p.get("model") or "",
+                        iteration,
+                    )
+                )
+    return keys
+
+
+async def plan_batch(
+    matrix: Matrix | None,
+    settings: Settings,
+    delivery: Delivery,
+    *,
+    resume: str | None = None,
+) -> BatchPlan:
+    """What to run. Resuming takes the matrix the batch recorded unless one is given,
+    and leaves out every run that completed (stored, or spooled awaiting sync)."""
+    batch_id, created_at, done = new_batch_id(), now_ms(), set[RunKey]()
+    if resume is not None:
+        info = await delivery.batch_info(resume)
+        if info is None:
+            raise UserError(f"batch {resume!r} not found at {delivery.target}")
+        batch_id, created_at = resume, info.created_at or now_ms()
+        if matrix is None:
+            matrix = Matrix.from_json(info.metadata.get("matrix"), f"batch {resume!r}")
+        done = _finished_keys(info.runs, resume, delivery)
+    if matrix is None:
+        raise UserError("--suite is required (or --resume BATCH_ID)")
+    suite_dir = find_suite(matrix.suite, suite_search_path(settings.suites_dir))
+    specs, notes = expand(matrix, suite_dir)
+    todo = [s for s in specs if s.key not in done]
+    return BatchPlan(batch_id, created_at, matrix, suite_dir, todo, len(specs) - len(todo), notes)
+
+
+def _status_line(record: RunRecord, spec: RunSpec, report: DeliveryReport) -> str:
+    mark = "[green]✓[/]" if record.is_successful else "[red]✗[/]"
+    score = (
+        f"score {record.weighted_score:.2f}/10" if record.weighted_score is not None else "no score"
+    )
+    where = report.outcome + (f" ({report.message})" if report.message else "")
+    return f"{mark} {record.status} {record.run_id} {spec.suite}/{spec.label} {score} {where}"
+
+
+async def run_batch(
+    plan: BatchPlan,
+    settings: Settings,
+    delivery: Delivery,
+    *,
+    concurrency: int = 1,
+    options: RunOptions | None = None,
+    console: Console | None = None,
+    agent_factory: AgentFactory = _default_agent_factory,
+) -> BatchReport:
+    """Run the plan; every finished run is delivered or spooled before the next report line.
+
+    Cancellation stops the runs in flight (their commands killed, their
+    workspaces removed) and propagates; everything reported before stays stored.
+    """
+    console = console or Console()
+    options = options or RunOptions()
+    options = RunOptions(
+        batch_id=plan.batch_id,
+        keep_workspace=options.keep_workspace,
+        timeout_s=options.timeout_s,
+    )
+    report = BatchReport(plan)
+    for name in dict.fromkeys(s.agent for s in plan.specs):
+        agent_factory(name, settings)  # fail on an unknown agent before anything runs
+    loaded: dict[str, LoadedScenario] = {
+        name: load_scenario(plan.suite_dir, name)
+        for name in dict.fromkeys(s.scenario for s in plan.specs)
+    }
+    evaluators = default_evaluators()
+
+    batch = BatchIn(batch_id=plan.batch_id, created_at=plan.created_at, metadata=plan.metadata())
+    report.batch_deliveries.append(await delivery.submit_batch(batch))
+
+    semaphore = asyncio.Semaphore(max(concurrency, 1))
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[phase]}"),
+        console=console,
+        transient=True,
+    )
+
+    async def one(spec: RunSpec, overall: TaskID) -> None:
+        async with semaphore:
+            task = progress.add_task(spec.label, total=1, phase="workspace")
+
+            def on_phase(phase: Phase) -> None:
+                progress.update(task, phase=phase)
+
+            try:
+                outcome = await execute_run(
+                    spec,
+                    loaded[spec.scenario],
+                    agent_factory(spec.agent, settings),
+                    evaluators,
+                    settings,
+                    options,
+                    on_phase=on_phase,
+                )
+                progress.update(task, phase="delivery")
+                delivered = await delivery.submit_result(outcome.result)
+            except Exception as exc:  # a harness bug: report it, keep the batch going
+                report.errors.append(f"{spec.label}: {exc.__class__.__name__}: {exc}")
+                progress.console.print(f"[red]harness error[/] {spec.label}: {exc}")
+                return
+            finally:
+                progress.remove_task(task)
+                progress.advance(overall)
+            result = outcome.result
+            telemetry = result.telemetry
+            record = RunRecord(
+                agent=spec.agent,
+                model=spec.model,
+                run_id=result.run_id,
+                status=result.status,
+                is_successful=result.is_successful,
+                weighted_score=result.weighted_score,
+                cost_usd=telemetry.cost_usd if telemetry else None,
+                wall_ms=outcome.wall_ms,
+                delivery=delivered.outcome,
+            )
+            report.records.append(record)
+            line = _status_line(record, spec, delivered)
+            if result.status == "failed" and result.metadata:
+                line += f"\n    {result.metadata.get('errorType')}: {result.metadata.get('error')}"
+            progress.console.print(line, highlight=False, soft_wrap=True)
+
+    with progress:
+        overall = progress.add_task(f"batch {plan.batch_id}", total=len(plan.specs), phase="")
+        async with asyncio.TaskGroup() as group:
+            for spec in plan.specs:
+                group.create_task(one(spec, overall))
+
+    done = BatchIn(
+        batch_id=plan.batch_id,
+        created_at=plan.created_at,
+        completed_at=now_ms(),
+        metadata=plan.metadata(),
+    )
+    report.batch_deliveries.append(await delivery.submit_batch(done))
+    if report.records:
+        title = f"batch {plan.batch_id}"
+        if plan.already_done:
+            title += f" (this session; {plan.already_done} run(s) were already done)"
+        console.print(summary_table(summarise(report.records), title))
+    return report

@@ -1,0 +1,87 @@
+"""Scraping inside the server on a cron schedule (UTC).
+
+Every server process runs its own schedule; the lease makes sure a tick is
+scraped by one of them only. Ticks missed while a cycle ran long (or the
+machine slept) are not replayed: the next cycle reads the whole source anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from croniter import croniter  # type: ignore[import-untyped]
+
+from zebench.config import Settings
+from zebench.leaderboard.cycle import Scraper
+from zebench.store.database import Database
+
+log = logging.getLogger("zebench.leaderboard")
+
+
+def check_cron(expression: str) -> str:
+    """The expression, if croniter accepts it; else ``ValueError`` saying what is expected."""
+    if not croniter.is_valid(expression):
+        raise ValueError(
+            f"invalid cron expression {expression!r}: expected five fields, e.g. '*/10 * * * *'"
+        )
+    return expression
+
+
+class ScrapeSchedule:
+    def __init__(self, scraper: Scraper, expression: str) -> None:
+        self.scraper = scraper
+        self.expression = check_cron(expression)
+        self._task: asyncio.Task[None] | None = None
+
+    def next_tick(self, after: datetime) -> datetime:
+        tick: datetime = croniter(self.expression, after).get_next(datetime)
+        return tick
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="zebench-scrape-schedule")
+
+    async def stop(self) -> None:
+        """Stop waiting; a cycle in progress is cancelled (and its lease freed)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        tick = self.next_tick(datetime.now(UTC))
+        while True:
+            delay = (tick - datetime.now(UTC)).total_seconds()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self.scraper.run_cycle(tick_ms=int(tick.timestamp() * 1000))
+            except Exception:  # a bug must not end the schedule
+                log.exception("scrape cycle crashed")
+            tick = self.next_tick(max(datetime.now(UTC), tick))
+
+
+def scraper_for(state: Any) -> Scraper:
+    """The process's scraper, kept on the app's ``state`` (shared by the schedule and the API)."""
+    scraper: Scraper | None = getattr(state, "scraper", None)
+    if scraper is None:
+        db: Database = state.db
+        settings: Settings = state.settings
+        scraper = Scraper(db, settings)
+        state.scraper = scraper
+    return scraper
+
+
+def start_schedule(state: Any, settings: Settings) -> ScrapeSchedule | None:
+    """Start scraping on ``settings.scrape_cron``; None when no schedule is configured."""
+    if not settings.scrape_cron:
+        return None
+    schedule = ScrapeSchedule(scraper_for(state), settings.scrape_cron)
+    schedule.start()
+    log.info("scraping on schedule %r (UTC)", settings.scrape_cron)
+    return schedule

@@ -1,0 +1,106 @@
+"""The leaderboard's JSON shapes. Field names are snake_case, as the original
+leaderboard served them (``{models, total, scraped_at}``, ``latest_tps``…)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SortKey = Literal[
+    "tps",
+    "ttft",
+    "name",
+    "requests",
+    "avg_7d",
+    "avg_30d",
+    "peak",
+    "tps_7d_weighted",
+    "tps_30d_weighted",
+    "ttft_7d_weighted",
+    "requests_7d",
+    "requests_30d",
+    "full_day_tps",
+]
+
+
+class BenchmarkScore(BaseModel):
+    """The model's benchmark runs (runs whose ``model`` equals the model's name)."""
+
+    runs: int
+    scored_runs: int
+    mean_weighted_score: float | None = Field(description="0..10, over runs with a score")
+
+
+class ModelOut(BaseModel):
+    chute_id: str
+    name: str
+    listed: bool = Field(description="False once the source's catalogue stopped listing it")
+    latest_tps: float | None = Field(description="Tokens/s of the newest day (maybe partial)")
+    latest_ttft: float | None = Field(description="Seconds to first token, newest day")
+    latest_requests: int | None
+    latest_date: str | None
+    latest_is_partial: bool = Field(description="The newest day is today (UTC), still filling")
+    avg_7d: float | None = Field(description="Plain mean TPS of the newest 7 rows (original)")
+    avg_30d: float | None = Field(description="Plain mean TPS of the newest 30 rows (original)")
+    peak_tps: float | None
+    peak_date: str | None
+    full_day_date: str | None = Field(description="Newest complete day")
+    full_day_tps: float | None
+    full_day_ttft: float | None
+    full_day_requests: int | None
+    tps_7d_weighted: float | None = Field(
+        description="TPS over the 7 complete days before today, weighted by requests"
+    )
+    tps_30d_weighted: float | None
+    ttft_7d_weighted: float | None
+    ttft_30d_weighted: float | None
+    requests_7d: int | None
+    requests_30d: int | None
+    days_tracked: int
+    trend_tps: list[float | None] = Field(
+        description="Daily TPS over the 30 days ending today, oldest first; null = no data"
+    )
+    price_prompt: float | None = Field(description="USD per million input tokens")
+    price_completion: float | None = Field(description="USD per million output tokens")
+    source: str
+    scraped_at: str = Field(description="When these figures were scraped (ISO 8601)")
+    benchmark: BenchmarkScore | None = None
+
+
+class ModelList(BaseModel):
+    models: list[ModelOut]
+    total: int
+    scraped_at: str | None = Field(description="The last successful cycle; null before the first")
+
+
+class DailyOut(BaseModel):
+    date: str
+    total_requests: int | None
+    total_input_tokens: int | None
+    total_output_tokens: int | None
+    average_tps: float | None
+    average_ttft: float | None
+    is_partial: bool
+
+
+class ModelDetail(ModelOut):
+    history: list[DailyOut] = Field(description="Every stored day, newest first")
+
+
+class CycleOut(BaseModel):
+    status: Literal["ok", "failed", "skipped"]
+    summary: str
+    started_at: str
+    duration_ms: int
+    source: str | None
+    catalogue_models: int
+    models_updated: int
+    models_added: int
+    models_delisted: int
+    models_skipped: int
+    daily_rows_written: int
+    next_offset: int | None
+    skipped: dict[str, str]
+    fallback_reason: str | None
+    error: str | None

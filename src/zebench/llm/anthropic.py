@@ -1,0 +1,122 @@
+"""Anthropic's Messages API (``POST /v1/messages``) with tool use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult, ToolSpec
+from zebench.llm.transport import RetryPolicy, post_json
+
+
+@dataclass
+class AnthropicChat:
+    http: httpx.AsyncClient
+    base_url: str
+    api_key: str | None
+    version: str = "2023-06-01"
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    provider: str = "anthropic"
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/v1/messages"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"anthropic-version": self.version, "content-type": "application/json"}
+        if self.api_key:
+            headers["x-api-key"] = self.api_key
+        return headers
+
+    async def complete(
+        self,
+        *,
+        model: str,
+        system: str,
+        messages: list[dict[str, Any]],
+        tools: list[ToolSpec],
+        max_tokens: int,
+        temperature: float | None = None,
+    ) -> ModelTurn:
+        body: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "messages": messages}
+        if system:
+            body["system"] = system
+        if tools:
+            body["tools"] = [
+                {"name": t.name, "description": t.description, "input_schema": t.parameters}
+                for t in tools
+            ]
+        if temperature is not None:
+            body["temperature"] = temperature
+        data = await post_json(
+            self.http,
+            self.url,
+            headers=self._headers(),
+            body=body,
+            policy=self.policy,
+            provider=self.provider,
+        )
+        return parse_message(data)
+
+    def user_message(self, text: str) -> dict[str, Any]:
+        return {"role": "user", "content": text}
+
+    def tool_result_messages(self, results: list[ToolResult]) -> list[dict[str, Any]]:
+        # All results of one turn go back in a single user message, as the API requires.
+        blocks = [
+            {
+                "type": "tool_result",
+                "tool_use_id": r.call_id,
+                "content": r.content,
+                **({"is_error": True} if r.is_error else {}),
+            }
+            for r in results
+        ]
+        return [{"role": "user", "content": blocks}]
+
+
+def parse_message(data: dict[str, Any]) -> ModelTurn:
+    """A Messages API reply as a ``ModelTurn``; unknown block types are kept but ignored."""
+    blocks = data.get("content") or []
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "text":
+            texts.append(str(block.get("text", "")))
+        elif block.get("type") == "tool_use":
+            raw_input = block.get("input")
+            arguments: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
+            calls.append(
+                ToolCall(
+                    id=str(block.get("id", "")),
+                    name=str(block.get("name", "")),
+                    arguments=arguments,
+                    arguments_error=None
+                    if isinstance(raw_input, dict)
+                    else "tool input is not a JSON object",
+                )
+            )
+    raw_usage = data.get("usage") or {}
+    usage = TokenUsage(
+        input=_int(raw_usage.get("input_tokens")),
+        output=_int(raw_usage.get("output_tokens")),
+        cache_write=_int(raw_usage.get("cache_creation_input_tokens")),
+        cache_read=_int(raw_usage.get("cache_read_input_tokens")),
+    )
+    return ModelTurn(
+        text="\n".join(t for t in texts if t),
+        tool_calls=calls,
+        stop_reason=data.get("stop_reason"),
+        usage=usage,
+        model=data.get("model"),
+        assistant_message={"role": "assistant", "content": blocks},
+        raw=data,
+    )
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -1,0 +1,164 @@
+"""OpenAI Chat Completions (``POST {base}/chat/completions``) with tools.
+
+Spoken by OpenAI, OpenRouter, vLLM, Ollama and Chutes; ``base_url`` ends in ``/v1``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult, ToolSpec
+from zebench.llm.transport import RetryPolicy, post_json
+
+
+@dataclass
+class OpenAIChat:
+    http: httpx.AsyncClient
+    base_url: str
+    api_key: str | None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    provider: str = "openai"
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    """Provider-specific fields, e.g. OpenRouter's ``{"usage": {"include": true}}``."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+    @property
+    def _max_tokens_field(self) -> str:
+        # OpenAI's reasoning models reject max_tokens; other servers may not know the new name.
+        host = urlsplit(self.base_url).hostname or ""
+        return "max_completion_tokens" if host == "api.openai.com" else "max_tokens"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"content-type": "application/json", **self.extra_headers}
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    async def complete(
+        self,
+        *,
+        model: str,
+        system: str,
+        messages: list[dict[str, Any]],
+        tools: list[ToolSpec],
+        max_tokens: int,
+        temperature: float | None = None,
+    ) -> ModelTurn:
+        wire = ([{"role": "system", "content": system}] if system else []) + messages
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": wire,
+            self._max_tokens_field: max_tokens,
+        }
+        if tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in tools
+            ]
+        if temperature is not None:
+            body["temperature"] = temperature
+        body.update(self.extra_body)
+        data = await post_json(
+            self.http,
+            self.url,
+            headers=self._headers(),
+            body=body,
+            policy=self.policy,
+            provider=self.provider,
+        )
+        return parse_completion(data)
+
+    def user_message(self, text: str) -> dict[str, Any]:
+        return {"role": "user", "content": text}
+
+    def tool_result_messages(self, results: list[ToolResult]) -> list[dict[str, Any]]:
+        return [
+            {"role": "tool", "tool_call_id": r.call_id, "content": _tool_content(r)}
+            for r in results
+        ]
+
+
+def _tool_content(result: ToolResult) -> str:
+    # The wire format has no error flag for tool messages; say it in words.
+    return f"ERROR: {result.content}" if result.is_error else result.content
+
+
+def parse_completion(data: dict[str, Any]) -> ModelTurn:
+    """A Chat Completions reply as a ``ModelTurn`` (first choice)."""
+    choices = data.get("choices") or [{}]
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    message = choice.get("message") or {}
+    content = message.get("content")
+    text = content if isinstance(content, str) else _join_parts(content)
+    calls = [_tool_call(c) for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    raw_usage = data.get("usage") or {}
+    usage = TokenUsage(
+        input=_int(raw_usage.get("prompt_tokens")),
+        output=_int(raw_usage.get("completion_tokens")),
+    )
+    cost = raw_usage.get("cost")
+    assistant: dict[str, Any] = {"role": "assistant", "content": content}
+    if message.get("tool_calls"):
+        assistant["tool_calls"] = message["tool_calls"]
+    return ModelTurn(
+        text=text,
+        tool_calls=calls,
+        stop_reason=choice.get("finish_reason"),
+        usage=usage,
+        model=data.get("model"),
+        assistant_message=assistant,
+        provider_cost_usd=float(cost)
+        if isinstance(cost, int | float) and not isinstance(cost, bool)
+        else None,
+        raw=data,
+    )
+
+
+def _tool_call(raw: dict[str, Any]) -> ToolCall:
+    function = raw.get("function") or {}
+    arguments = function.get("arguments")
+    parsed: Any
+    error: str | None = None
+    if isinstance(arguments, dict):
+        parsed = arguments
+    elif arguments in (None, ""):
+        parsed = {}
+    else:
+        try:
+            parsed = json.loads(arguments)
+        except (TypeError, ValueError) as exc:
+            parsed, error = {}, f"arguments are not valid JSON ({exc}): {str(arguments)[:200]}"
+        if not error and not isinstance(parsed, dict):
+            parsed, error = {}, "arguments are not a JSON object"
+    return ToolCall(
+        id=str(raw.get("id", "")),
+        name=str(function.get("name", "")),
+        arguments=parsed,
+        arguments_error=error,
+    )
+
+
+def _join_parts(content: Any) -> str:
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -1,0 +1,1 @@
+"""Server-side aggregates behind the dashboard pages."""

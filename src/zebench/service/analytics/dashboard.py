@@ -1,0 +1,119 @@
+"""The dashboard's read model: every page's data, from cached server-side aggregates.
+
+Pages and exports call these methods, never the tables. Aggregates are
+cached per data version (see ``cache``); lookups of one run are direct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection
+
+from zebench.service.analytics.batches import (
+    BatchAnalytics,
+    BatchPage,
+    batch_analytics,
+    list_batches,
+)
+from zebench.service.analytics.cache import AggregateCache, Snapshot
+from zebench.service.analytics.catalog import Catalog, compute_catalog
+from zebench.service.analytics.comparison import Comparison, compare_batches
+from zebench.service.analytics.costs import Costs, compute_costs
+from zebench.service.analytics.evaluators import EvaluatorsView, compute_evaluators
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.leaderboard import Leaderboard, compute_leaderboard
+from zebench.service.analytics.overview import Overview, compute_overview
+from zebench.service.analytics.runs import RunDetail, RunPage, list_runs, run_detail
+from zebench.service.analytics.trends import Trends, compute_trends
+from zebench.service.analytics.version import data_version
+from zebench.store.database import Database
+
+T = TypeVar("T")
+
+
+class Dashboard:
+    def __init__(self, db: Database, cache: AggregateCache | None = None) -> None:
+        self.db = db
+        self.cache = cache or AggregateCache()
+
+    def version(self) -> str:
+        with self.db.read() as conn:
+            return data_version(conn)
+
+    def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> Snapshot[T]:
+        def fresh() -> Snapshot[T]:
+            with self.db.read() as conn, conn.begin():
+                # One read transaction: the version names exactly the data read.
+                return Snapshot(compute(conn), data_version(conn))
+
+        return self.cache.get(key, self.version(), fresh)
+
+    def overview(self) -> Snapshot[Overview]:
+        return self._cached(("overview",), compute_overview)
+
+    def runs(
+        self,
+        flt: RunFilter,
+        *,
+        sort: str = "startedAt",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Snapshot[RunPage]:
+        return self._cached(
+            ("runs", flt, sort, descending, offset, limit),
+            lambda c: list_runs(
+                c, flt, sort=sort, descending=descending, offset=offset, limit=limit
+            ),
+        )
+
+    def run(self, run_id: str) -> RunDetail | None:
+        with self.db.read() as conn:
+            return run_detail(conn, run_id)
+
+    def batches(
+        self,
+        *,
+        status: str | None = None,
+        query: str | None = None,
+        sort: str = "createdAt",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Snapshot[BatchPage]:
+        return self._cached(
+            ("batches", status, query, sort, descending, offset, limit),
+            lambda c: list_batches(
+                c,
+                status=status,
+                query=query,
+                sort=sort,
+                descending=descending,
+                offset=offset,
+                limit=limit,
+            ),
+        )
+
+    def batch(self, batch_id: str) -> Snapshot[BatchAnalytics | None]:
+        return self._cached(("batch", batch_id), lambda c: batch_analytics(c, batch_id))
+
+    def compare(self, ids: list[str]) -> Snapshot[Comparison]:
+        return self._cached(("compare", tuple(ids)), lambda c: compare_batches(c, ids))
+
+    def leaderboard(self, flt: RunFilter) -> Snapshot[Leaderboard]:
+        return self._cached(("leaderboard", flt), lambda c: compute_leaderboard(c, flt))
+
+    def trends(self, flt: RunFilter) -> Snapshot[Trends]:
+        return self._cached(("trends", flt), lambda c: compute_trends(c, flt))
+
+    def costs(self, flt: RunFilter) -> Snapshot[Costs]:
+        return self._cached(("costs", flt), lambda c: compute_costs(c, flt))
+
+    def catalog(self, flt: RunFilter | None = None) -> Snapshot[Catalog]:
+        flt = flt or RunFilter()
+        return self._cached(("catalog", flt), lambda c: compute_catalog(c, flt))
+
+    def evaluators(self, flt: RunFilter) -> Snapshot[EvaluatorsView]:
+        return self._cached(("evaluators", flt), lambda c: compute_evaluators(c, flt))

@@ -1,0 +1,358 @@
+"""The one aggregate query most pages are made of: run statistics per group.
+
+A group is any combination of run columns (agent and model, suite and
+scenario, a day, a batch). One pass over the filtered runs gives counts,
+score sums and sums of squares (enough for a mean and its 95% interval),
+cost and token totals, so no page ever fetches rows to aggregate them.
+
+Definitions, shared by every page and export:
+- success rate = successful completed runs / all runs (a failed run counts against);
+- mean score = mean weighted score (0..10) of completed runs that have one;
+- cost per successful run = total cost of the group / successful runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.stats import ci95_half_width_from_sums
+from zebench.service.timeutil import DAY_MS
+from zebench.store.tables import runs, telemetry
+
+COMPLETED = runs.c.status == "completed"
+SCORE = sa.case((COMPLETED, runs.c.weighted_score))
+DAY = (runs.c.started_at // DAY_MS).label("day")
+"""Days since the epoch (UTC); integer division on both engines."""
+
+
+_TELEMETRY_MEASURES = (
+    sa.func.coalesce(sa.func.sum(telemetry.c.cost_usd), 0.0),
+    sa.func.count(telemetry.c.cost_usd),
+    sa.func.coalesce(sa.func.sum(telemetry.c.tokens_in), 0),
+    sa.func.coalesce(sa.func.sum(telemetry.c.tokens_out), 0),
+    sa.func.coalesce(sa.func.sum(telemetry.c.duration_ms), 0),
+    sa.func.count(telemetry.c.duration_ms),
+)
+_NO_TELEMETRY = (
+    sa.literal(0.0),
+    sa.literal(0),
+    sa.literal(0),
+    sa.literal(0),
+    sa.literal(0),
+    sa.literal(0),
+)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    key: tuple[Any, ...]
+    runs: int
+    completed: int
+    successful: int
+    scored: int
+    score_sum: float
+    score_sq_sum: float
+    score_min: float | None
+    score_max: float | None
+    cost_sum: float
+    cost_runs: int
+    tokens_in: int
+    tokens_out: int
+    duration_sum: int
+    duration_runs: int
+    first_started: int | None
+    last_started: int | None
+
+    @property
+    def failed(self) -> int:
+        return self.runs - self.completed
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.successful / self.runs if self.runs else None
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_sum / self.scored if self.scored else None
+
+    @property
+    def score_ci95(self) -> float | None:
+        return ci95_half_width_from_sums(self.scored, self.score_sum, self.score_sq_sum)
+
+    @property
+    def mean_cost(self) -> float | None:
+        return self.cost_sum / self.cost_runs if self.cost_runs else None
+
+    @property
+    def cost_per_success(self) -> float | None:
+        return self.cost_sum / self.successful if self.successful else None
+
+    @property
+    def mean_duration_ms(self) -> float | None:
+        return self.duration_sum / self.duration_runs if self.duration_runs else None
+
+
+def group_stats(
+    conn: Connection,
+    dims: Sequence[ColumnElement[Any]],
+    flt: RunFilter,
+    *,
+    extra: Sequence[ColumnElement[bool]] = (),
+    with_telemetry: bool = True,
+) -> list[GroupStats]:
+    """Statistics per distinct value of ``dims`` over the runs ``flt`` selects.
+
+    With no ``dims`` the answer is one group holding the totals (runs=0 when empty).
+    ``with_telemetry=False`` skips the join with telemetry (cost, tokens and
+    duration then read 0): the join is most of the cost of the query.
+    """
+    ws = SCORE
+    source: Any = runs
+    if with_telemetry:
+        source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
+    query = (
+        sa.select(
+            *dims,
+            sa.func.count(),
+            sa.func.count().filter(COMPLETED),
+            sa.func.count().filter(sa.and_(COMPLETED, runs.c.is_successful)),
+            sa.func.count(ws),
+            sa.func.coalesce(sa.func.sum(ws), 0.0),
+            sa.func.coalesce(sa.func.sum(ws * ws), 0.0),
+            sa.func.min(ws),
+            sa.func.max(ws),
+            *(_TELEMETRY_MEASURES if with_telemetry else _NO_TELEMETRY),
+            sa.func.min(runs.c.started_at),
+            sa.func.max(runs.c.started_at),
+        )
+        .select_from(source)
+        .where(*flt.clauses(), *extra)
+    )
+    if dims:
+        query = query.group_by(*dims)
+    out: list[GroupStats] = []
+    width = len(dims)
+    for row in conn.execute(query):
+        values = tuple(row)
+        key, rest = values[:width], values[width:]
+        out.append(
+            GroupStats(
+                key=key,
+                runs=int(rest[0]),
+                completed=int(rest[1]),
+                successful=int(rest[2]),
+                scored=int(rest[3]),
+                score_sum=float(rest[4]),
+                score_sq_sum=float(rest[5]),
+                score_min=_opt_float(rest[6]),
+                score_max=_opt_float(rest[7]),
+                cost_sum=float(rest[8]),
+                cost_runs=int(rest[9]),
+                tokens_in=int(rest[10]),
+                tokens_out=int(rest[11]),
+                duration_sum=int(rest[12]),
+                duration_runs=int(rest[13]),
+                first_started=rest[14],
+                last_started=rest[15],
+            )
+        )
+    return out
+
+
+EMPTY = GroupStats((), 0, 0, 0, 0, 0.0, 0.0, None, None, 0.0, 0, 0, 0, 0, 0, None, None)
+
+
+def _min(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats:
+    """One group holding the runs of all ``groups`` (every measure is a sum, min or max)."""
+    out = replace(EMPTY, key=key)
+    for g in groups:
+        out = GroupStats(
+            key=key,
+            runs=out.runs + g.runs,
+            completed=out.completed + g.completed,
+            successful=out.successful + g.successful,
+            scored=out.scored + g.scored,
+            score_sum=out.score_sum + g.score_sum,
+            score_sq_sum=out.score_sq_sum + g.score_sq_sum,
+            score_min=_min(out.score_min, g.score_min),
+            score_max=_max(out.score_max, g.score_max),
+            cost_sum=out.cost_sum + g.cost_sum,
+            cost_runs=out.cost_runs + g.cost_runs,
+            tokens_in=out.tokens_in + g.tokens_in,
+            tokens_out=out.tokens_out + g.tokens_out,
+            duration_sum=out.duration_sum + g.duration_sum,
+            duration_runs=out.duration_runs + g.duration_runs,
+            first_started=_min(out.first_started, g.first_started),
+            last_started=_max(out.last_started, g.last_started),
+        )
+    return out
+
+
+def roll_up(
+    groups: Iterable[GroupStats], key: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+) -> dict[tuple[Any, ...], GroupStats]:
+    """Coarser groups from finer ones: ``key`` maps a fine key to its coarse key."""
+    buckets: dict[tuple[Any, ...], list[GroupStats]] = {}
+    for g in groups:
+        buckets.setdefault(key(g.key), []).append(g)
+    return {k: merge(members, k) for k, members in buckets.items()}
+
+
+def score_histogram(
+    conn: Connection, flt: RunFilter, *, bins: int = 20
+) -> list[tuple[float, float, int]]:
+    """How many completed runs fall in each of ``bins`` equal ranges of 0..10.
+
+    Scores of exactly 10 are counted in the last range.
+    """
+    width = 10 / bins
+    scaled = SCORE / width
+    bucket = (
+        sa.func.floor(scaled) if conn.dialect.name == "postgresql" else sa.cast(scaled, sa.Integer)
+    )  # SQLite's CAST truncates (scores are not negative); PostgreSQL's rounds.
+    counts = [0] * bins
+    query = (
+        sa.select(bucket.label("b"), sa.func.count())
+        .where(SCORE.is_not(None), *flt.clauses())
+        .group_by(bucket)
+    )
+    for b, n in conn.execute(query):
+        index = min(max(int(b), 0), bins - 1)
+        counts[index] += int(n)
+    return [(i * width, (i + 1) * width, counts[i]) for i in range(bins)]
+
+
+CELL_DIMS = (runs.c.suite, runs.c.scenario, runs.c.tier, runs.c.agent, runs.c.model)
+"""The finest grouping pages need; its order is the covering index's, so SQLite
+aggregates it in one index scan with no sort. Pages roll cells up in Python."""
+
+
+def cells(
+    conn: Connection,
+    flt: RunFilter,
+    *,
+    extra: Sequence[ColumnElement[bool]] = (),
+    with_telemetry: bool = True,
+) -> list[GroupStats]:
+    """Statistics per (suite, scenario, tier, agent, model)."""
+    return group_stats(conn, CELL_DIMS, flt, extra=extra, with_telemetry=with_telemetry)
+
+
+def medians(
+    conn: Connection,
+    dims: Sequence[ColumnElement[Any]],
+    value: ColumnElement[Any],
+    flt: RunFilter,
+    *,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> dict[tuple[Any, ...], float]:
+    """The median of ``value`` per group, computed in the database.
+
+    Window functions (on both engines) number the values within each group;
+    the median is the middle one, or the mean of the two middle ones.
+    """
+    partition = list(dims) or [sa.literal(1)]
+    ranked = (
+        sa.select(
+            *[d.label(f"d{i}") for i, d in enumerate(dims)],
+            value.label("v"),
+            sa.func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+            sa.func.count().over(partition_by=partition).label("n"),
+        )
+        .select_from(runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id))
+        .where(value.is_not(None), *flt.clauses(), *extra)
+        .subquery()
+    )
+    keys = [ranked.c[f"d{i}"] for i in range(len(dims))]
+    query = sa.select(*keys, sa.func.avg(ranked.c.v)).where(
+        ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+    )
+    if keys:
+        query = query.group_by(*keys)
+    return {tuple(row)[:-1]: float(row[-1]) for row in conn.execute(query)}
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def stats_row(g: GroupStats) -> dict[str, Any]:
+    """A group's figures under the names the pages and exports use."""
+    return {
+        "runs": g.runs,
+        "completed": g.completed,
+        "failed": g.failed,
+        "successful": g.successful,
+        "successRate": g.success_rate,
+        "meanScore": g.mean_score,
+        "scoreCi95": g.score_ci95,
+        "minScore": g.score_min,
+        "maxScore": g.score_max,
+        "totalCost": g.cost_sum,
+        "meanCost": g.mean_cost,
+        "costPerSuccess": g.cost_per_success,
+        "tokensIn": g.tokens_in,
+        "tokensOut": g.tokens_out,
+        "meanDurationMs": g.mean_duration_ms,
+        "firstRunAt": g.first_started,
+        "lastRunAt": g.last_started,
+    }
+
+
+MIN_RUNS_FOR_RANKING = 3
+"""Pairs with fewer completed runs are listed after the ranked ones: one lucky run is no rank."""
+
+
+def pair_label(agent: str, model: str | None) -> str:
+    return f"{agent} / {model}" if model else agent
+
+
+def pair_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
+    """Rows for (agent, model) groups, best mean score first."""
+    rows = [{"agent": g.key[0], "model": g.key[1], **stats_row(g)} for g in groups]
+    rows.sort(
+        key=lambda r: (
+            r["meanScore"] is None or r["completed"] < MIN_RUNS_FOR_RANKING,
+            -(r["meanScore"] or 0.0),
+            -r["runs"],
+        )
+    )
+    return rows
+
+
+def telemetry_totals(conn: Connection) -> dict[str, Any]:
+    """Cost, token and duration totals over every run (no join: the unfiltered case)."""
+    t = telemetry.c
+    row = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(t.cost_usd), 0.0),
+            sa.func.count(t.cost_usd),
+            sa.func.coalesce(sa.func.sum(t.tokens_in), 0),
+            sa.func.coalesce(sa.func.sum(t.tokens_out), 0),
+            sa.func.coalesce(sa.func.sum(t.duration_ms), 0),
+            sa.func.count(t.duration_ms),
+        )
+    ).one()
+    return {
+        "cost_sum": float(row[0]),
+        "cost_runs": int(row[1]),
+        "tokens_in": int(row[2]),
+        "tokens_out": int(row[3]),
+        "duration_sum": int(row[4]),
+        "duration_runs": int(row[5]),
+    }

@@ -1,0 +1,42 @@
+"""The overview page: headline figures, score distribution, best pairs, recent activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from zebench.service.analytics.batches import list_batches
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.groups import (
+    GroupStats,
+    merge,
+    pair_rows,
+    score_histogram,
+)
+from zebench.service.analytics.runs import list_runs
+
+TOP_PAIRS = 5
+
+
+@dataclass(frozen=True)
+class Overview:
+    totals: GroupStats
+    histogram: list[tuple[float, float, int]]
+    top_pairs: list[dict[str, Any]]
+    recent_runs: list[dict[str, Any]]
+    recent_batches: list[dict[str, Any]]
+
+
+def compute_overview(conn: Connection) -> Overview:
+    everything = RunFilter()
+    fine = cells(conn, everything, with_telemetry=False)
+    pairs = roll_up(fine, lambda k: (k[3], k[4]))
+    return Overview(
+        totals=replace(merge(fine), **telemetry_totals(conn)),
+        histogram=score_histogram(conn, everything),
+        top_pairs=pair_rows(list(pairs.values()))[:TOP_PAIRS],
+        recent_runs=list_runs(conn, everything, limit=10).rows,
+        recent_batches=list_batches(conn, limit=5).rows,
+    )

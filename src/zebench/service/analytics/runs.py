@@ -1,0 +1,276 @@
+"""Run lists (filtered, sorted, one page at a time) and everything about one run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.run_details import (
+    Failure,
+    FileChange,
+    TranscriptEntry,
+    ValidationCommand,
+    failure_of,
+    files_changed,
+    transcript_entries,
+    validation_commands,
+)
+from zebench.service.errors import Invalid
+from zebench.store.tables import evaluations, runs, telemetry, transcripts
+
+Row = dict[str, Any]
+
+SORTABLE: dict[str, ColumnElement[Any]] = {
+    "startedAt": runs.c.started_at,
+    "suite": runs.c.suite,
+    "scenario": runs.c.scenario,
+    "tier": runs.c.tier,
+    "agent": runs.c.agent,
+    "model": runs.c.model,
+    "status": runs.c.status,
+    "weightedScore": runs.c.weighted_score,
+    "costUsd": telemetry.c.cost_usd,
+    "durationMs": telemetry.c.duration_ms,
+    "tokensIn": telemetry.c.tokens_in,
+    "batchId": runs.c.batch_id,
+}
+
+_LIST_COLUMNS = (
+    runs.c.id,
+    runs.c.run_id,
+    runs.c.batch_id,
+    runs.c.suite,
+    runs.c.scenario,
+    runs.c.tier,
+    runs.c.agent,
+    runs.c.model,
+    runs.c.status,
+    runs.c.is_successful,
+    runs.c.started_at,
+    runs.c.completed_at,
+    runs.c.total_score,
+    runs.c.weighted_score,
+    runs.c.metadata,
+    telemetry.c.cost_usd,
+    telemetry.c.duration_ms,
+    telemetry.c.tokens_in,
+    telemetry.c.tokens_out,
+    telemetry.c.tool_calls,
+)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    rows: list[Row]
+    total: int
+
+
+def _base(flt: RunFilter, extra: tuple[ColumnElement[bool], ...] = ()) -> sa.Select[Any]:
+    return (
+        sa.select(*_LIST_COLUMNS)
+        .select_from(runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id))
+        .where(*flt.clauses(), *extra)
+    )
+
+
+def _order(sort: str, descending: bool) -> list[ColumnElement[Any]]:
+    column = SORTABLE.get(sort)
+    if column is None:
+        raise Invalid(
+            f"sort must be one of {', '.join(SORTABLE)}", {"field": "sort", "value": sort}
+        )
+    if sort == "startedAt":
+        # Matches the (started_at, id) index, so the newest page needs no sort at all.
+        return (
+            [runs.c.started_at.desc(), runs.c.id.desc()]
+            if descending
+            else [
+                runs.c.started_at.asc(),
+                runs.c.id.asc(),
+            ]
+        )
+    primary = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return [primary, runs.c.started_at.desc(), runs.c.id.desc()]
+
+
+def list_runs(
+    conn: Connection,
+    flt: RunFilter,
+    *,
+    sort: str = "startedAt",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+    extra: tuple[ColumnElement[bool], ...] = (),
+) -> RunPage:
+    """One page of runs and how many runs match in all."""
+    order = _order(sort, descending)
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(runs).where(*flt.clauses(), *extra)
+    ).scalar_one()
+    query = _base(flt, extra).order_by(*order).offset(offset).limit(limit)
+    return RunPage([_row(r) for r in conn.execute(query)], int(total))
+
+
+def iter_runs(
+    conn: Connection,
+    flt: RunFilter,
+    *,
+    sort: str = "startedAt",
+    descending: bool = True,
+    extra: tuple[ColumnElement[bool], ...] = (),
+) -> Iterator[Row]:
+    """Every matching run, streamed in the page's order (for exports)."""
+    query = _base(flt, extra).order_by(*_order(sort, descending))
+    result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
+    for r in result:
+        yield _row(r)
+
+
+def _row(r: Any) -> Row:
+    failure = failure_of(r.status, _json(r.metadata))
+    return {
+        "runId": r.run_id,
+        "batchId": r.batch_id,
+        "suite": r.suite,
+        "scenario": r.scenario,
+        "tier": r.tier,
+        "agent": r.agent,
+        "model": r.model,
+        "status": r.status,
+        "isSuccessful": bool(r.is_successful),
+        "startedAt": r.started_at,
+        "completedAt": r.completed_at,
+        "totalScore": r.total_score,
+        "weightedScore": r.weighted_score,
+        "costUsd": r.cost_usd,
+        "durationMs": r.duration_ms,
+        "tokensIn": r.tokens_in,
+        "tokensOut": r.tokens_out,
+        "toolCalls": r.tool_calls,
+        "error": failure.message if failure else None,
+        "errorKind": failure.kind if failure else None,
+    }
+
+
+def _json(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    evaluator_name: str
+    score: float
+    max_score: float
+    details_text: str | None
+    details_json: Any
+    """The details parsed, when they are JSON; None for plain text."""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.score / self.max_score if self.max_score else None
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    run: Row
+    metadata: dict[str, Any]
+    specialist: dict[str, Any] | None
+    evaluations: list[EvaluationView]
+    telemetry: Row | None
+    transcript: list[TranscriptEntry] | None
+    transcript_raw: Any
+    validation: list[ValidationCommand]
+    files: list[FileChange]
+    failure: Failure | None
+
+
+def run_detail(conn: Connection, run_id: str) -> RunDetail | None:
+    """Everything stored about one run; None when no run has that id."""
+    r = conn.execute(
+        _base(RunFilter())
+        .add_columns(
+            runs.c.success_metric,
+            runs.c.specialist_enabled,
+            runs.c.specialist_name,
+            runs.c.specialist_version,
+            telemetry.c.workspace_dir,
+            telemetry.c.prompt_sent,
+            telemetry.c.run_id.label("telemetry_run_id"),
+        )
+        .where(runs.c.run_id == run_id)
+    ).one_or_none()
+    if r is None:
+        return None
+    row = _row(r)
+    row["successMetric"] = r.success_metric
+    metadata = _json(r.metadata)
+    metadata = metadata if isinstance(metadata, dict) else {}
+    evals = [
+        EvaluationView(
+            evaluator_name=e.evaluator_name,
+            score=e.score,
+            max_score=e.max_score,
+            details_text=e.details,
+            details_json=_details_json(e.details),
+        )
+        for e in conn.execute(
+            sa.select(
+                evaluations.c.evaluator_name,
+                evaluations.c.score,
+                evaluations.c.max_score,
+                evaluations.c.details,
+            )
+            .where(evaluations.c.run_id == run_id)
+            .order_by(evaluations.c.id)
+        )
+    ]
+    tele = None
+    if r.telemetry_run_id is not None:
+        tele = {
+            "toolCalls": r.tool_calls,
+            "tokensIn": r.tokens_in,
+            "tokensOut": r.tokens_out,
+            "costUsd": r.cost_usd,
+            "durationMs": r.duration_ms,
+            "workspaceDir": r.workspace_dir,
+            "promptSent": r.prompt_sent,
+        }
+    raw_transcript = _json(
+        conn.execute(
+            sa.select(transcripts.c.content).where(transcripts.c.run_id == run_id)
+        ).scalar_one_or_none()
+    )
+    specialist = None
+    if r.specialist_enabled or r.specialist_name:
+        specialist = {"name": r.specialist_name, "version": r.specialist_version}
+    return RunDetail(
+        run=row,
+        metadata=metadata,
+        specialist=specialist,
+        evaluations=evals,
+        telemetry=tele,
+        transcript=transcript_entries(raw_transcript) if raw_transcript is not None else None,
+        transcript_raw=raw_transcript,
+        validation=validation_commands(metadata),
+        files=files_changed(metadata),
+        failure=failure_of(r.status, metadata),
+    )
+
+
+def _details_json(text: str | None) -> Any:
+    if not text or text[:1] not in "{[":
+        return None
+    return _json(text)

@@ -1,0 +1,344 @@
+"""Pre-aggregates of the stored runs, kept in step with them.
+
+Runs are immutable once stored, so the statistics of seed 000 section 6 can be
+maintained as counts, sums, minima and maxima: ``apply_run`` adds one run to
+every pre-aggregate inside the transaction that stores it (so a statistic
+never sees half a run), and ``rebuild`` recomputes them all from the raw
+tables (after a bulk load that bypassed ``apply_run``, or to repair).
+
+The tables and the meaning of their columns are described in
+``zebench.store.tables`` (section "pre-aggregates").
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from zebench.service.timeutil import now_ms
+from zebench.store.tables import (
+    batches,
+    evaluations,
+    rollup_batch_dims,
+    rollup_batch_evaluators,
+    rollup_evaluators_hourly,
+    rollup_runs_dims,
+    rollup_runs_hourly,
+    runs,
+)
+
+HOUR_MS = 3_600_000
+PG_SHARDS = 16
+"""Rows per hot key on PostgreSQL, so concurrent writers rarely wait on one row lock."""
+NO_MODEL = ""
+"""How a run without a model is keyed (key columns cannot be NULL)."""
+
+_COUNTS = (
+    "runs",
+    "succ_runs",
+    "succ_score_n",
+    "succ_weighted_n",
+    "done_score_n",
+    "done_weighted_n",
+)
+_SUMS = ("succ_score_sum", "succ_weighted_sum", "done_score_sum", "done_weighted_sum")
+_MINIMA = ("succ_weighted_min", "weighted_min")
+_MAXIMA = ("succ_weighted_max", "weighted_max")
+RUN_MEASURES = _COUNTS + _SUMS + _MINIMA + _MAXIMA
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the pre-aggregates need to know about one stored run."""
+
+    run_id: str
+    batch_id: str | None
+    suite: str
+    scenario: str
+    agent: str
+    model: str | None
+    status: str
+    is_successful: bool
+    started_at: int
+    total_score: float | None
+    weighted_score: float | None
+
+    @property
+    def successful(self) -> bool:
+        return self.status == "completed" and self.is_successful
+
+
+@dataclass(frozen=True)
+class EvaluationFacts:
+    evaluator_name: str
+    score: float
+    max_score: float
+    created_at: int
+
+
+def run_measures(run: RunFacts) -> dict[str, Any]:
+    """One run's contribution to every run measure."""
+    done = run.status == "completed"
+    succ = run.successful
+    score, weighted = run.total_score, run.weighted_score
+    succ_weighted = weighted if succ else None
+    return {
+        "runs": 1,
+        "succ_runs": int(succ),
+        "succ_score_sum": score if succ and score is not None else 0.0,
+        "succ_score_n": int(succ and score is not None),
+        "succ_weighted_sum": weighted if succ and weighted is not None else 0.0,
+        "succ_weighted_n": int(succ and weighted is not None),
+        "succ_weighted_min": succ_weighted,
+        "succ_weighted_max": succ_weighted,
+        "weighted_min": weighted,
+        "weighted_max": weighted,
+        "done_score_sum": score if done and score is not None else 0.0,
+        "done_score_n": int(done and score is not None),
+        "done_weighted_sum": weighted if done and weighted is not None else 0.0,
+        "done_weighted_n": int(done and weighted is not None),
+    }
+
+
+def shard_for(conn: Connection, run_id: str) -> int:
+    if conn.dialect.name != "postgresql":
+        return 0  # one writer at a time: spreading rows would only slow reads
+    return zlib.crc32(run_id.encode()) % PG_SHARDS
+
+
+def apply_run(conn: Connection, run: RunFacts, evals: Sequence[EvaluationFacts]) -> None:
+    """Add one newly stored run (and its evaluations) to every pre-aggregate.
+
+    Rows are touched in a fixed order (tables, then evaluator names sorted), so
+    concurrent PostgreSQL transactions cannot deadlock on them.
+    """
+    shard = shard_for(conn, run.run_id)
+    measures = run_measures(run)
+    model = run.model if run.model is not None else NO_MODEL
+    dims = {"suite": run.suite, "scenario": run.scenario, "agent": run.agent, "model": model}
+    upsert = _statements(conn.dialect.name)
+    conn.execute(
+        upsert[rollup_runs_hourly.name],
+        {"hour": run.started_at // HOUR_MS, "shard": shard, **measures},
+    )
+    conn.execute(upsert[rollup_runs_dims.name], {**dims, "shard": shard, **measures})
+    by_hour: dict[tuple[str, int], list[float]] = {}
+    for ev in evals:
+        acc = by_hour.setdefault((ev.evaluator_name, ev.created_at // HOUR_MS), [0, 0.0])
+        acc[0] += 1
+        acc[1] += ev.score
+    if by_hour:
+        conn.execute(
+            upsert[rollup_evaluators_hourly.name],
+            [
+                {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
+                for (name, hour), (n, total) in sorted(by_hour.items())
+            ],
+        )
+    if run.batch_id is None:
+        return
+    conn.execute(upsert[rollup_batch_dims.name], {"batch_id": run.batch_id, **dims, **measures})
+    if not run.successful or not evals:
+        return
+    by_name: dict[str, list[Any]] = {}
+    for ev in evals:
+        acc = by_name.setdefault(ev.evaluator_name, [0, 0.0, None])
+        acc[0] += 1
+        acc[1] += ev.score
+        acc[2] = ev.max_score if acc[2] is None else max(acc[2], ev.max_score)
+    conn.execute(
+        upsert[rollup_batch_evaluators.name],
+        [
+            {
+                "batch_id": run.batch_id,
+                "evaluator_name": name,
+                "n": n,
+                "score_sum": total,
+                "max_score_max": top,
+            }
+            for name, (n, total, top) in sorted(by_name.items())
+        ],
+    )
+
+
+# --- upsert statements, built once per dialect ----------------------------------
+
+_STATEMENTS: dict[str, dict[str, Any]] = {}
+
+
+def _statements(dialect: str) -> dict[str, Any]:
+    built = _STATEMENTS.get(dialect)
+    if built is None:
+        built = {
+            rollup_runs_hourly.name: _upsert(dialect, rollup_runs_hourly, RUN_MEASURES),
+            rollup_runs_dims.name: _upsert(dialect, rollup_runs_dims, RUN_MEASURES),
+            rollup_batch_dims.name: _upsert(dialect, rollup_batch_dims, RUN_MEASURES),
+            rollup_evaluators_hourly.name: _upsert(
+                dialect, rollup_evaluators_hourly, ("n", "score_sum")
+            ),
+            rollup_batch_evaluators.name: _upsert(
+                dialect, rollup_batch_evaluators, ("n", "score_sum", "max_score_max")
+            ),
+        }
+        _STATEMENTS[dialect] = built
+    return built
+
+
+def _upsert(dialect: str, table: sa.Table, measures: Sequence[str]) -> Any:
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    new = insert.excluded
+    updates: dict[str, ColumnElement[Any]] = {}
+    for name in measures:
+        old = table.c[name]
+        if name in _MINIMA:
+            updates[name] = sa.case((old.is_(None) | (new[name] < old), new[name]), else_=old)
+        elif name in _MAXIMA or name == "max_score_max":
+            updates[name] = sa.case((old.is_(None) | (new[name] > old), new[name]), else_=old)
+        else:
+            updates[name] = old + new[name]
+    keys = [c.name for c in table.primary_key.columns]
+    return insert.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+# --- full recomputation -------------------------------------------------------
+
+
+def _run_measure_columns() -> list[ColumnElement[Any]]:
+    done = runs.c.status == "completed"
+    succ = done & runs.c.is_successful
+    score, weighted = runs.c.total_score, runs.c.weighted_score
+
+    def total(cond: ColumnElement[bool], col: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, col))), 0.0)
+
+    def count(cond: ColumnElement[bool], col: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.count(sa.case((cond, col)))
+
+    return [
+        sa.func.count().label("runs"),
+        sa.func.count(sa.case((succ, 1))).label("succ_runs"),
+        total(succ, score).label("succ_score_sum"),
+        count(succ, score).label("succ_score_n"),
+        total(succ, weighted).label("succ_weighted_sum"),
+        count(succ, weighted).label("succ_weighted_n"),
+        sa.func.min(sa.case((succ, weighted))).label("succ_weighted_min"),
+        sa.func.max(sa.case((succ, weighted))).label("succ_weighted_max"),
+        sa.func.min(weighted).label("weighted_min"),
+        sa.func.max(weighted).label("weighted_max"),
+        total(done, score).label("done_score_sum"),
+        count(done, score).label("done_score_n"),
+        total(done, weighted).label("done_weighted_sum"),
+        count(done, weighted).label("done_weighted_n"),
+    ]
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every pre-aggregate from the runs and evaluations as stored now."""
+    for table in (
+        rollup_runs_hourly,
+        rollup_runs_dims,
+        rollup_batch_dims,
+        rollup_evaluators_hourly,
+        rollup_batch_evaluators,
+    ):
+        conn.execute(table.delete())
+    measures = _run_measure_columns()
+    model = sa.func.coalesce(runs.c.model, NO_MODEL)
+    hour = (runs.c.started_at // HOUR_MS).label("hour")
+    _insert_from(conn, rollup_runs_hourly, [hour, sa.literal(0).label("shard"), *measures], [hour])
+    dims = [runs.c.suite, runs.c.scenario, runs.c.agent, model.label("model")]
+    _insert_from(conn, rollup_runs_dims, [*dims, sa.literal(0).label("shard"), *measures], dims)
+    batch_dims = [runs.c.batch_id, *dims]
+    _insert_from(
+        conn,
+        rollup_batch_dims,
+        [*batch_dims, *measures],
+        batch_dims,
+        where=runs.c.batch_id.is_not(None),
+    )
+    ev_hour = (evaluations.c.created_at // HOUR_MS).label("hour")
+    conn.execute(
+        rollup_evaluators_hourly.insert().from_select(
+            ["evaluator_name", "hour", "shard", "n", "score_sum"],
+            sa.select(
+                evaluations.c.evaluator_name,
+                ev_hour,
+                sa.literal(0),
+                sa.func.count(),
+                sa.func.sum(evaluations.c.score),
+            ).group_by(evaluations.c.evaluator_name, ev_hour),
+        )
+    )
+    succ = (runs.c.status == "completed") & runs.c.is_successful
+    conn.execute(
+        rollup_batch_evaluators.insert().from_select(
+            ["batch_id", "evaluator_name", "n", "score_sum", "max_score_max"],
+            sa.select(
+                runs.c.batch_id,
+                evaluations.c.evaluator_name,
+                sa.func.count(),
+                sa.func.sum(evaluations.c.score),
+                sa.func.max(evaluations.c.max_score),
+            )
+            .select_from(evaluations.join(runs, runs.c.run_id == evaluations.c.run_id))
+            .where(runs.c.batch_id.is_not(None) & succ)
+            .group_by(runs.c.batch_id, evaluations.c.evaluator_name),
+        )
+    )
+
+
+def _insert_from(
+    conn: Connection,
+    table: sa.Table,
+    columns: list[ColumnElement[Any]],
+    group_by: list[ColumnElement[Any]],
+    where: ColumnElement[bool] | None = None,
+) -> None:
+    query = sa.select(*columns).group_by(*group_by)
+    if where is not None:
+        query = query.where(where)
+    names = [c.key for c in columns]
+    conn.execute(table.insert().from_select(names, query))
+
+
+def batch_totals(conn: Connection, batch_id: str) -> dict[str, Any]:
+    """A batch's totals (the ``batches`` columns) from its pre-aggregate: every run,
+    the completed successful ones, and the mean scores of its completed runs."""
+    r = rollup_batch_dims.c
+    runs_n, succ, s_sum, s_n, w_sum, w_n = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(r.runs), 0),
+            sa.func.coalesce(sa.func.sum(r.succ_runs), 0),
+            sa.func.sum(r.done_score_sum),
+            sa.func.sum(r.done_score_n),
+            sa.func.sum(r.done_weighted_sum),
+            sa.func.sum(r.done_weighted_n),
+        ).where(r.batch_id == batch_id)
+    ).one()
+    return {
+        "total_runs": int(runs_n),
+        "successful_runs": int(succ),
+        "avg_score": s_sum / s_n if s_n else None,
+        "avg_weighted_score": w_sum / w_n if w_n else None,
+    }
+
+
+def rebuild_all(conn: Connection) -> int:
+    """``rebuild``, then every batch's totals from it; returns the number of batches."""
+    rebuild(conn)
+    ids = conn.execute(sa.select(batches.c.batch_id)).scalars().all()
+    now = now_ms()
+    for batch_id in ids:
+        conn.execute(
+            batches.update()
+            .where(batches.c.batch_id == batch_id)
+            .values(**batch_totals(conn, batch_id), updated_at=now)
+        )
+    return len(ids)

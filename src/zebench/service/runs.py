@@ -1,0 +1,239 @@
+"""Reading runs: filtered, paginated lists and one run with its evaluations and telemetry.
+
+Every function returns plain dicts already in the API's camelCase shape
+(FORMATS.md section 3), so the API and the pages serialise them without a
+second pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from zebench.service.errors import Invalid, NotFound
+from zebench.service.timeutil import to_iso
+from zebench.store.tables import evaluations, runs, telemetry, transcripts
+
+MAX_LIMIT = 5000
+
+RUN_COLUMNS = [c for c in runs.c if c.name not in ("content_hash", "received_at")]
+
+
+def parse_json_text(text: str | None) -> Any:
+    """A stored JSON document, or the text itself if it is not JSON (imported data)."""
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
+def run_dict(row: Row[Any]) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "runId": m["run_id"],
+        "batchId": m["batch_id"],
+        "suite": m["suite"],
+        "scenario": m["scenario"],
+        "tier": m["tier"],
+        "agent": m["agent"],
+        "model": m["model"],
+        "status": m["status"],
+        "startedAt": to_iso(m["started_at"]),
+        "completedAt": to_iso(m["completed_at"]),
+        "totalScore": m["total_score"],
+        "weightedScore": m["weighted_score"],
+        "isSuccessful": bool(m["is_successful"]),
+        "successMetric": m["success_metric"],
+        "metadata": parse_json_text(m["metadata"]),
+        "specialistEnabled": bool(m["specialist_enabled"]),
+        "specialistName": m["specialist_name"],
+        "specialistVersion": m["specialist_version"],
+    }
+
+
+def evaluation_dict(row: Row[Any]) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "runId": m["run_id"],
+        "evaluatorName": m["evaluator_name"],
+        "score": m["score"],
+        "maxScore": m["max_score"],
+        "details": m["details"],
+        "createdAt": to_iso(m["created_at"]),
+    }
+
+
+def telemetry_dict(row: Row[Any]) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "runId": m["run_id"],
+        "toolCalls": m["tool_calls"],
+        "tokensIn": m["tokens_in"],
+        "tokensOut": m["tokens_out"],
+        "costUsd": m["cost_usd"],
+        "durationMs": m["duration_ms"],
+        "workspaceDir": m["workspace_dir"],
+        "promptSent": m["prompt_sent"],
+    }
+
+
+# --- lists ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Filters combine with AND; ``since`` is inclusive, ``until`` exclusive (epoch ms)."""
+
+    suite: str | None = None
+    scenario: str | None = None
+    tier: str | None = None
+    agent: str | None = None
+    model: str | None = None
+    status: str | None = None
+    batch_id: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+    def clauses(self) -> list[sa.ColumnElement[bool]]:
+        equal = {
+            runs.c.suite: self.suite,
+            runs.c.scenario: self.scenario,
+            runs.c.tier: self.tier,
+            runs.c.agent: self.agent,
+            runs.c.model: self.model,
+            runs.c.status: self.status,
+            runs.c.batch_id: self.batch_id,
+        }
+        out = [col == value for col, value in equal.items() if value is not None]
+        if self.since is not None:
+            out.append(runs.c.started_at >= self.since)
+        if self.until is not None:
+            out.append(runs.c.started_at < self.until)
+        return out
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    """Pass back as ``cursor`` for the following page; ``None`` on the last page."""
+
+
+def encode_cursor(started_at: int, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{started_at}:{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        started, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
+        return int(started), int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid(
+            "cursor is not one this server issued",
+            {"field": "cursor", "value": cursor},
+        ) from None
+
+
+def list_runs(
+    conn: Connection,
+    filters: RunFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    offset: int = 0,
+) -> Page:
+    """Runs newest first (started_at, then id, descending), ``limit`` at a time.
+
+    Pages follow either the keyset ``cursor`` of the previous page (stable while
+    runs are added) or a plain ``offset``; the cursor wins when both are given.
+    """
+    query = sa.select(*RUN_COLUMNS).where(*filters.clauses())
+    if cursor is not None:
+        started, row_id = decode_cursor(cursor)
+        query = query.where(
+            (runs.c.started_at < started) | ((runs.c.started_at == started) & (runs.c.id < row_id))
+        )
+    elif offset:
+        query = query.offset(offset)
+    query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit + 1)
+    rows = conn.execute(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].started_at, rows[-1].id) if more and rows else None
+    return Page([run_dict(r) for r in rows], next_cursor)
+
+
+# --- one run --------------------------------------------------------------------
+
+
+def _run_row(conn: Connection, run_id: str) -> Row[Any]:
+    row = conn.execute(sa.select(*RUN_COLUMNS).where(runs.c.run_id == run_id)).first()
+    if row is None:
+        raise NotFound("Run not found", {"runId": run_id})
+    return row
+
+
+def _evaluations(conn: Connection, run_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(evaluations).where(evaluations.c.run_id == run_id).order_by(evaluations.c.id)
+    ).all()
+    return [evaluation_dict(r) for r in rows]
+
+
+def _telemetry(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(telemetry).where(telemetry.c.run_id == run_id)).first()
+    return telemetry_dict(row) if row is not None else None
+
+
+def get_run(conn: Connection, run_id: str) -> dict[str, Any]:
+    """``{run, evaluations, telemetry}``; raises ``NotFound("Run not found")``."""
+    run = run_dict(_run_row(conn, run_id))
+    return {
+        "run": run,
+        "evaluations": _evaluations(conn, run_id),
+        "telemetry": _telemetry(conn, run_id),
+    }
+
+
+def get_run_evaluations(conn: Connection, run_id: str) -> list[dict[str, Any]]:
+    _run_row(conn, run_id)
+    return _evaluations(conn, run_id)
+
+
+def get_run_telemetry(conn: Connection, run_id: str) -> dict[str, Any] | None:
+    """The run's telemetry, or ``None`` when the run was stored without any."""
+    _run_row(conn, run_id)
+    return _telemetry(conn, run_id)
+
+
+def get_run_transcript(conn: Connection, run_id: str) -> Any:
+    """The transcript document as the harness sent it; ``NotFound`` when there is none."""
+    _run_row(conn, run_id)
+    content = conn.execute(
+        sa.select(transcripts.c.content).where(transcripts.c.run_id == run_id)
+    ).scalar_one_or_none()
+    if content is None:
+        raise NotFound("Transcript not found", {"runId": run_id})
+    return parse_json_text(content)
+
+
+def runs_of_batch(conn: Connection, batch_id: str) -> list[dict[str, Any]]:
+    """Every run of a batch, oldest first (the original's order)."""
+    rows = conn.execute(
+        sa.select(*RUN_COLUMNS)
+        .where(runs.c.batch_id == batch_id)
+        .order_by(runs.c.started_at, runs.c.id)
+    ).all()
+    return [run_dict(r) for r in rows]

@@ -1,0 +1,229 @@
+"""The statistics of the original Worker, read from the pre-aggregates.
+
+Each function means exactly what its SQL in seed 000 section 6 says (the
+docstrings repeat it in words); the figures come from ``zebench.service.rollups``
+so they cost a few rows whatever the number of runs. Time windows (``days``)
+cut at an exact instant like the original's ``datetime('now', '-N days')``:
+whole hours come from the hourly pre-aggregates, the one partial hour at the
+start of the window from the raw rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from zebench.service.rollups import HOUR_MS, NO_MODEL
+from zebench.service.timeutil import DAY_MS, now_ms
+from zebench.store.tables import (
+    evaluations,
+    rollup_evaluators_hourly,
+    rollup_runs_dims,
+    rollup_runs_hourly,
+    runs,
+)
+
+_SUMMARY = (
+    "runs",
+    "succ_runs",
+    "succ_score_sum",
+    "succ_score_n",
+    "succ_weighted_sum",
+    "succ_weighted_n",
+)
+
+
+def _ratio(total: float | None, n: int | None) -> float | None:
+    return total / n if n else None
+
+
+def _desc_nulls_last(key: str) -> Any:
+    return lambda item: (item[key] is None, -(item[key] or 0.0))
+
+
+def _summary(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "totalRuns": int(values["runs"] or 0),
+        "successfulRuns": int(values["succ_runs"] or 0),
+        "avgScore": _ratio(values["succ_score_sum"], values["succ_score_n"]),
+        "avgWeightedScore": _ratio(values["succ_weighted_sum"], values["succ_weighted_n"]),
+    }
+
+
+def _raw_summary(conn: Connection, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
+    succ = (runs.c.status == "completed") & runs.c.is_successful
+    score, weighted = runs.c.total_score, runs.c.weighted_score
+    row = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.case((succ, 1))),
+            sa.func.sum(sa.case((succ, score))),
+            sa.func.count(sa.case((succ, score))),
+            sa.func.sum(sa.case((succ, weighted))),
+            sa.func.count(sa.case((succ, weighted))),
+        ).where(*where)
+    ).one()
+    return dict(zip(_SUMMARY, row, strict=True))
+
+
+def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {k: (a[k] or 0) + (b[k] or 0) for k in _SUMMARY}
+
+
+def global_stats(conn: Connection, days: int, *, now: int | None = None) -> dict[str, Any]:
+    """Runs started in the last ``days`` days (from now, to the millisecond).
+
+    totalRuns counts them all; successfulRuns the completed, successful ones;
+    avgScore / avgWeightedScore average those successful runs' scores.
+    """
+    cutoff = (now if now is not None else now_ms()) - days * DAY_MS
+    first_full_hour = cutoff // HOUR_MS + 1
+    h = rollup_runs_hourly.c
+    row = conn.execute(
+        sa.select(*(sa.func.sum(h[name]) for name in _SUMMARY)).where(h.hour >= first_full_hour)
+    ).one()
+    whole = dict(zip(_SUMMARY, row, strict=True))
+    partial = _raw_summary(
+        conn, runs.c.started_at >= cutoff, runs.c.started_at < first_full_hour * HOUR_MS
+    )
+    return _summary(_add(whole, partial))
+
+
+def _performance(group: sa.ColumnElement[Any], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    d = rollup_runs_dims.c
+    return (
+        sa.select(
+            group,
+            sa.func.sum(d.succ_weighted_n),
+            sa.func.sum(d.succ_weighted_sum),
+            sa.func.min(d.succ_weighted_min),
+            sa.func.max(d.succ_weighted_max),
+        )
+        .where(*where)
+        .group_by(group)
+        .having(sa.func.sum(d.succ_weighted_n) > 0)
+    )
+
+
+def _performance_rows(conn: Connection, key: str, query: sa.Select[Any]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            key: name,
+            "runs": int(n),
+            "avgScore": _ratio(total, n),
+            "minScore": low,
+            "maxScore": high,
+        }
+        for name, n, total, low, high in conn.execute(query).all()
+    ]
+    return sorted(rows, key=lambda r: (-(r["avgScore"] or 0.0), r[key]))
+
+
+def agent_stats(conn: Connection) -> list[dict[str, Any]]:
+    """Per agent, over completed, successful runs that have a weighted score:
+    how many, and the mean, minimum and maximum weighted score; best mean first."""
+    d = rollup_runs_dims.c
+    return _performance_rows(conn, "agent", _performance(d.agent))
+
+
+def model_stats(conn: Connection) -> list[dict[str, Any]]:
+    """``agent_stats`` per model, leaving out runs without a model and model 'default'."""
+    d = rollup_runs_dims.c
+    query = _performance(d.model, d.model.not_in([NO_MODEL, "default"]))
+    return _performance_rows(conn, "model", query)
+
+
+def _dims_summary(conn: Connection, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
+    d = rollup_runs_dims.c
+    row = conn.execute(sa.select(*(sa.func.sum(d[name]) for name in _SUMMARY)).where(*where)).one()
+    return dict(zip(_SUMMARY, row, strict=True))
+
+
+def _breakdown(
+    conn: Connection, group: sa.ColumnElement[Any], key: str, *where: sa.ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """Per ``group``: completed, successful runs and their mean total score."""
+    d = rollup_runs_dims.c
+    rows = conn.execute(
+        sa.select(
+            group,
+            sa.func.sum(d.succ_runs),
+            sa.func.sum(d.succ_score_sum),
+            sa.func.sum(d.succ_score_n),
+        )
+        .where(*where)
+        .group_by(group)
+        .having(sa.func.sum(d.succ_runs) > 0)
+        .order_by(group)
+    ).all()
+    return [
+        {key: name, "runs": int(n), "avgScore": _ratio(total, score_n)}
+        for name, n, total, score_n in rows
+    ]
+
+
+def suite_stats(conn: Connection, suite: str) -> dict[str, Any]:
+    """The suite's totals (as ``global_stats``, all time) and, per scenario, its
+    completed, successful runs and their mean total score. An unknown suite has zeros."""
+    d = rollup_runs_dims.c
+    stats = _summary(_dims_summary(conn, d.suite == suite))
+    stats["scenarioBreakdown"] = _breakdown(conn, d.scenario, "scenario", d.suite == suite)
+    return stats
+
+
+def scenario_stats(conn: Connection, suite: str, scenario: str) -> dict[str, Any]:
+    """The scenario's totals, the minimum and maximum weighted score over all its
+    runs, and per agent its completed, successful runs and mean total score (best first)."""
+    d = rollup_runs_dims.c
+    where = (d.suite == suite, d.scenario == scenario)
+    stats = _summary(_dims_summary(conn, *where))
+    low, high = conn.execute(
+        sa.select(sa.func.min(d.weighted_min), sa.func.max(d.weighted_max)).where(*where)
+    ).one()
+    stats["minScore"] = low
+    stats["maxScore"] = high
+    stats["agentComparison"] = sorted(
+        _breakdown(conn, d.agent, "agent", *where), key=_desc_nulls_last("avgScore")
+    )
+    return stats
+
+
+def evaluator_trends(
+    conn: Connection, name: str, days: int, *, now: int | None = None
+) -> list[dict[str, Any]]:
+    """Per UTC day, the mean score and number of the evaluator's results recorded
+    in the last ``days`` days (to the millisecond); oldest day first."""
+    cutoff = (now if now is not None else now_ms()) - days * DAY_MS
+    first_full_hour = cutoff // HOUR_MS + 1
+    e = rollup_evaluators_hourly.c
+    day = e.hour // 24
+    totals: dict[int, list[float]] = {}
+    rows = conn.execute(
+        sa.select(day, sa.func.sum(e.n), sa.func.sum(e.score_sum))
+        .where(e.evaluator_name == name, e.hour >= first_full_hour)
+        .group_by(day)
+    ).all()
+    for bucket, n, total in rows:
+        totals[int(bucket)] = [int(n), float(total)]
+    n, total = conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(evaluations.c.score)).where(
+            evaluations.c.evaluator_name == name,
+            evaluations.c.created_at >= cutoff,
+            evaluations.c.created_at < first_full_hour * HOUR_MS,
+        )
+    ).one()
+    if n:
+        acc = totals.setdefault(cutoff // DAY_MS, [0, 0.0])
+        acc[0] += n
+        acc[1] += total
+    return [
+        {"date": _iso_date(bucket), "avgScore": total / n, "count": int(n)}
+        for bucket, (n, total) in sorted(totals.items())
+    ]
+
+
+def _iso_date(day: int) -> str:
+    return datetime.fromtimestamp(day * DAY_MS / 1000, tz=UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,3 @@
+from fakes.fixtures import fake_claude, fake_llm, llm_settings
+
+__all__ = ["fake_claude", "fake_llm", "llm_settings"]

@@ -1,0 +1,1 @@
+"""Local stand-ins for remote services, reusable by any test (see ``fixtures``)."""
