@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import (  # noqa: E402
+from _common import (
     API_KEY,
     bench_database,
     machine,
@@ -109,9 +109,7 @@ def lua_script(prefix: str, sample: int) -> str:
     before_run, rest = text.split("@@RUN@@")
     between, after = rest.split("@@BATCH@@")
     parts = ", ".join(_lua_string(p) for p in (before_run, between, after))
-    return (
-        _LUA.replace("@PARTS@", parts).replace("@KEY@", API_KEY).replace("@PREFIX@", prefix)
-    )
+    return _LUA.replace("@PARTS@", parts).replace("@KEY@", API_KEY).replace("@PREFIX@", prefix)
 
 
 def _lua_string(text: str) -> str:

@@ -4,6 +4,7 @@ wire formats with scripted tool calls and usage."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,30 @@ async def test_anthropic_error_results_are_flagged(
     block = anthropic_tool_results(fake_llm.requests[1])["tu_1"]
     assert block["is_error"] is True
     assert "absolute" in str(block["content"])
+
+
+async def test_agent_timeout_returns_what_was_done_and_kills_the_command(
+    fake_llm: ScriptedLLMServer, llm_settings: Settings, workspace: Path
+) -> None:
+    fake_llm.push(
+        anthropic_message(
+            "",
+            [("tu_1", "runCommand", {"command": "sleep 300 & echo $! > bg.pid; wait"})],
+            input_tokens=123,
+        )
+    )
+    started = time.monotonic()
+    result = await get_agent("anthropic", llm_settings).run(request_for(workspace, timeout_s=1.0))
+    assert time.monotonic() - started < 10
+    assert result.error == "timed out after 1 s"
+    assert result.usage.tokens_in == 123 and result.usage.tool_calls == 1
+    assert result.transcript[-1] == {"role": "event", "content": "timed out after 1 s"}
+    child = int((workspace / "bg.pid").read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        stat = Path(f"/proc/{child}/stat").read_text()
+        if stat.split(") ")[1][0] == "Z":
+            break
+        time.sleep(0.05)
+    stat_file = Path(f"/proc/{child}/stat")
+    assert not stat_file.exists() or stat_file.read_text().split(") ")[1][0] == "Z"

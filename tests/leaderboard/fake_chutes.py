@@ -363,3 +363,24 @@ class FakeChutes:
                         fake.in_flight -= 1
 
         return Handler
+
+
+def main() -> None:
+    """Serve a dataset from its own process (for benchmarks/scrape.py) until killed."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--today", type=date.fromisoformat, required=True)
+    parser.add_argument("--partial", type=float, default=0.45)
+    args = parser.parse_args()
+    fake = FakeChutes(make_dataset(args.models, args.days, today=args.today, partial=args.partial))
+    sys.stdout.write(fake.url + "\n")
+    sys.stdout.flush()
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

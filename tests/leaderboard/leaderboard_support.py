@@ -3,6 +3,7 @@ fake source, and the real app served on a loopback port."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -74,3 +75,10 @@ class RunningServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -8,6 +8,7 @@ timeout or a CLI-reported failure become ``AgentResult.error``, never an excepti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from zebench.agents.base import AgentRequest, AgentResult, Usage
@@ -80,8 +81,12 @@ def _error(
         return f"{name}: {outcome.error}{hint}"
     if outcome.timed_out:
         return f"{name}: timed out after {outcome.duration_s:.0f} s; its process group was killed"
+    reported = report_error(report) if report else None
+    if reported:
+        code = f" (exit code {outcome.exit_code})" if outcome.exit_code else ""
+        return f"{name}: {reported}{code}"
     if outcome.exit_code != 0:
         tail = truncate(outcome.stderr.strip() or outcome.stdout.strip(), 500)
-        return f"{name}: {argv[0]} exited with code {outcome.exit_code}: {tail}".rstrip(": ")
-    reported = report_error(report) if report else None
-    return f"{name}: {reported}" if reported else None
+        program = Path(argv[0]).name
+        return f"{name}: {program} exited with code {outcome.exit_code}: {tail}".rstrip(": ")
+    return None

@@ -1,13 +1,14 @@
 """The agent loop shared by every LLM agent: ask the model, run its tool calls, repeat.
 
 The loop ends when the model answers without calling a tool (success), when it has
-used ``request.max_iterations`` model calls or the token budget (``AgentResult.error``
-says which), or when the provider fails for good. It never raises for those: the
-harness stores the run with whatever was done and the reason it stopped.
+used ``request.max_iterations`` model calls, the token budget or ``request.timeout_s``
+(``AgentResult.error`` says which), or when the provider fails for good. It never
+raises for those: the harness stores the run with whatever was done and why it stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -37,59 +38,101 @@ async def run_tool_loop(
     prices: Mapping[str, ModelPrice],
     system: str = SYSTEM_PROMPT,
 ) -> AgentResult:
-    tools = WorkspaceTools(
-        request.workspace,
-        request.oracle,
-        command_timeout_s=settings.tool_command_timeout_s,
-        output_limit=settings.tool_output_limit,
-    )
-    meter = UsageMeter(prices)
-    messages: list[dict[str, Any]] = [chat.user_message(request.prompt)]
-    transcript: list[dict[str, Any]] = [
-        {"role": "system", "content": system},
-        {"role": "user", "content": request.prompt},
-    ]
-    reported_model: str | None = None
-    last_text = ""
-    budget = settings.agent_token_budget
+    """Run the loop; on ``request.timeout_s`` it stops and returns what was done so far
+    (the harness may also cancel it; then nothing is returned and commands are killed)."""
+    loop = ToolLoop(chat, request, model=model, settings=settings, prices=prices, system=system)
+    deadline = asyncio.timeout(request.timeout_s)
+    try:
+        async with deadline:
+            error = await loop.run()
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        error = f"timed out after {request.timeout_s:g} s"
+    return loop.result(error)
 
-    def result(error: str | None) -> AgentResult:
+
+class ToolLoop:
+    """The state of one conversation: wire messages, transcript, usage."""
+
+    def __init__(
+        self,
+        chat: ChatClient,
+        request: AgentRequest,
+        *,
+        model: str,
+        settings: Settings,
+        prices: Mapping[str, ModelPrice],
+        system: str,
+    ) -> None:
+        self.chat = chat
+        self.request = request
+        self.model = model
+        self.system = system
+        self.budget = settings.agent_token_budget
+        self.tools = WorkspaceTools(
+            request.workspace,
+            request.oracle,
+            command_timeout_s=settings.tool_command_timeout_s,
+            output_limit=settings.tool_output_limit,
+        )
+        self.meter = UsageMeter(prices)
+        self.messages: list[dict[str, Any]] = [chat.user_message(request.prompt)]
+        self.transcript: list[dict[str, Any]] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": request.prompt},
+        ]
+        self.reported_model: str | None = None
+        self.last_text = ""
+
+    def result(self, error: str | None) -> AgentResult:
         if error:
-            transcript.append({"role": "event", "content": error})
+            self.transcript.append({"role": "event", "content": error})
         return AgentResult(
-            output=last_text,
-            usage=meter.usage,
-            transcript=transcript,
-            model=reported_model or model,
+            output=self.last_text,
+            usage=self.meter.usage,
+            transcript=self.transcript,
+            model=self.reported_model or self.model,
             error=error,
         )
 
-    for _ in range(max(request.max_iterations, 0)):
-        started = time.monotonic()
-        try:
-            turn = await chat.complete(
-                model=model,
-                system=system,
-                messages=messages,
-                tools=tools.specs,
-                max_tokens=request.max_tokens,
-            )
-        except LLMError as exc:
-            return result(f"{exc} (after {exc.attempts} attempt(s))")
-        reported_model = turn.model or reported_model
-        cost = meter.add_turn(turn, model)
-        last_text = turn.text or last_text
-        transcript.append(_assistant_entry(turn, cost, time.monotonic() - started))
-        messages.append(turn.assistant_message)
-        if not turn.tool_calls:
-            return result(None)
+    async def run(self) -> str | None:
+        """None when the model finished; otherwise why the loop stopped."""
+        for _ in range(max(self.request.max_iterations, 0)):
+            started = time.monotonic()
+            try:
+                turn = await self.chat.complete(
+                    model=self.model,
+                    system=self.system,
+                    messages=self.messages,
+                    tools=self.tools.specs,
+                    max_tokens=self.request.max_tokens,
+                )
+            except LLMError as exc:
+                return f"{exc} (after {exc.attempts} attempt(s))"
+            self.reported_model = turn.model or self.reported_model
+            cost = self.meter.add_turn(turn, self.model)
+            self.last_text = turn.text or self.last_text
+            self.transcript.append(_assistant_entry(turn, cost, time.monotonic() - started))
+            self.messages.append(turn.assistant_message)
+            if not turn.tool_calls:
+                return None
+            await self._run_tools(turn)
+            used = self.meter.total_tokens
+            if self.budget and used >= self.budget:
+                return f"token budget exhausted: {used} tokens used, budget {self.budget}"
+        return (
+            f"iteration limit reached: {self.request.max_iterations} model calls "
+            "without a final answer"
+        )
 
+    async def _run_tools(self, turn: ModelTurn) -> None:
         results: list[ToolResult] = []
         for call in turn.tool_calls:
-            meter.usage.tool_calls += 1
-            outcome = await tools.call(call.name, call.arguments, call.arguments_error)
+            self.meter.usage.tool_calls += 1
+            outcome = await self.tools.call(call.name, call.arguments, call.arguments_error)
             results.append(ToolResult(call.id, call.name, outcome.content, outcome.is_error))
-            transcript.append(
+            self.transcript.append(
                 {
                     "role": "tool",
                     "tool_result": {
@@ -100,14 +143,7 @@ async def run_tool_loop(
                     },
                 }
             )
-        messages.extend(chat.tool_result_messages(results))
-        if budget and meter.total_tokens >= budget:
-            return result(
-                f"token budget exhausted: {meter.total_tokens} tokens used, budget {budget}"
-            )
-    return result(
-        f"iteration limit reached: {request.max_iterations} model calls without a final answer"
-    )
+        self.messages.extend(self.chat.tool_result_messages(results))
 
 
 def _assistant_entry(turn: ModelTurn, cost: float | None, seconds: float) -> dict[str, Any]:

@@ -248,8 +248,9 @@ def _print_sync(console: Console, reports: list[Any]) -> None:
     console.print(f"sync: delivered {sent} kept result(s)")
     for report in reports:
         if report.outcome in ("spooled", "rejected"):
-            console.print(f"[yellow]sync[/] {report.kind} {report.key}: {report.outcome}: "
-                          f"{report.message}")
+            console.print(
+                f"[yellow]sync[/] {report.kind} {report.key}: {report.outcome}: {report.message}"
+            )
 
 
 def suites(suites_dir: SuitesDir = None) -> None:

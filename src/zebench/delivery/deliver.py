@@ -61,9 +61,7 @@ class Delivery:
             where = self.spool.reject(entry, str(exc))
             return DeliveryReport(entry.kind, entry.key, "rejected", f"{exc} (kept in {where})")
         except Unavailable as exc:
-            return DeliveryReport(
-                entry.kind, entry.key, "spooled", f"{exc}; kept in {entry.path}"
-            )
+            return DeliveryReport(entry.kind, entry.key, "spooled", f"{exc}; kept in {entry.path}")
         self.spool.remove(entry)
         outcome: Outcome = "duplicate" if ack == "duplicate" else "delivered"
         return DeliveryReport(entry.kind, entry.key, outcome)
@@ -108,4 +106,3 @@ def open_delivery(settings: Settings) -> Delivery:
 
         sink = EmbeddedSink(settings.resolved_database_url())
     return Delivery(sink, spool)
-

@@ -86,8 +86,12 @@ class Spool:
         """Move an entry the service refused for good to ``rejected/``, with the reason."""
         self.rejected_dir.mkdir(parents=True, exist_ok=True)
         target = self.rejected_dir / entry.path.name
-        document = {"kind": entry.kind, "key": entry.key, "reason": reason}
-        document["payload"] = entry.payload
+        document = {
+            "kind": entry.kind,
+            "key": entry.key,
+            "reason": reason,
+            "payload": entry.payload,
+        }
         write_atomically(target, json.dumps(document, separators=(",", ":")).encode())
         self.remove(entry)
         return target

@@ -272,7 +272,7 @@ def _make_run(
             **common,
         )
     validation = _validation(rng, scenario, quality)
-    evaluations = _evaluations(rng, quality, validation)
+    evaluations = _evaluations(rng, quality, validation, _dt(completed))
     scores = {e.evaluator_name: e.score for e in evaluations}
     weight_total = sum(EVALUATOR_WEIGHTS[name] for name in scores)
     weighted = sum(s * EVALUATOR_WEIGHTS[name] for name, s in scores.items()) / weight_total * 10
@@ -375,7 +375,10 @@ def _validation(
 
 
 def _evaluations(
-    rng: random.Random, quality: float, validation: Sequence[dict[str, Any]]
+    rng: random.Random,
+    quality: float,
+    validation: Sequence[dict[str, Any]],
+    when: datetime,
 ) -> list[EvaluationIn]:
     checks = [
         ("target_versions_updated", 2.0),
@@ -399,6 +402,7 @@ def _evaluations(
     return [
         EvaluationIn(
             evaluator_name="heuristic_checks",
+            created_at=when,
             score=round(heuristic, 4),
             max_score=1.0,
             details=json.dumps(
@@ -411,6 +415,7 @@ def _evaluations(
         ),
         EvaluationIn(
             evaluator_name="llm_judge",
+            created_at=when,
             score=round(judge, 4),
             max_score=1.0,
             details=f"Overall: {verdict}.\n"
@@ -418,12 +423,14 @@ def _evaluations(
         ),
         EvaluationIn(
             evaluator_name="install_success",
+            created_at=when,
             score=1.0 if install and install["exitCode"] == 0 else 0.0,
             max_score=1.0,
             details=json.dumps({"exitCode": install["exitCode"] if install else None}),
         ),
         EvaluationIn(
             evaluator_name="tests_nonregression",
+            created_at=when,
             score=1.0 if tests and tests["exitCode"] == 0 else 0.0,
             max_score=1.0,
             details=json.dumps(

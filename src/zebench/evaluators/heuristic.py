@@ -29,10 +29,10 @@ class HeuristicChecks:
             outcomes.append(("file", f.name, f.weight, check_file(ctx, f)))
         for p in spec.patterns:
             outcomes.append(("pattern", p.name, p.weight, check_pattern(ctx, p)))
-        for s in spec.structured:
-            outcomes.append(("structured", s.name, s.weight, check_structured(ctx, s)))
-        for s in spec.scripts:
-            outcomes.append(("script", s.name, s.weight, await check_script(ctx, s)))
+        for st in spec.structured:
+            outcomes.append(("structured", st.name, st.weight, check_structured(ctx, st)))
+        for sc in spec.scripts:
+            outcomes.append(("script", sc.name, sc.weight, await check_script(ctx, sc)))
 
         total = sum(weight for _, _, weight, _ in outcomes)
         passed = sum(weight for _, _, weight, outcome in outcomes if outcome.passed)

@@ -32,7 +32,7 @@ from zebench import __version__
 from zebench.agents.base import Agent
 from zebench.api.schemas import BatchIn
 from zebench.config import Settings
-from zebench.delivery import Delivery, DeliveryReport
+from zebench.delivery import Delivery, DeliveryReport, StoredRun
 from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
@@ -86,28 +86,29 @@ class BatchReport:
         return not self.errors and "rejected" not in reports
 
 
-def _finished_keys(runs: list[Any], batch_id: str, delivery: Delivery) -> set[RunKey]:
+def _finished_keys(runs: list[StoredRun], batch_id: str, delivery: Delivery) -> set[RunKey]:
     """Identities of completed runs: stored ones, and those still waiting in the spool."""
-    keys: set[RunKey] = set()
-    for run in runs:
-        if run.status == "completed" and run.iteration is not None:
-            keys.add((run.suite, run.scenario, run.tier, run.agent, run.model or "", run.iteration))
+    found = [
+        (r.suite, r.scenario, r.tier, r.agent, r.model, r.iteration)
+        for r in runs
+        if r.status == "completed"
+    ]
     for entry in delivery.pending():
         p = entry.payload
-        iteration = (p.get("metadata") or {}).get("iteration")
-        if entry.kind == "result" and p.get("batchId") == batch_id and p.get("status") == "completed":
-            if isinstance(iteration, int):
-                keys.add(
-                    (
-                        p["suite"],
-                        p["scenario"],
-                        p["tier"],
-                        p["agent"],
-                        p.get("model") or "",
-                        iteration,
-                    )
-                )
-    return keys
+        if (
+            entry.kind == "result"
+            and p.get("batchId") == batch_id
+            and p.get("status") == "completed"
+        ):
+            iteration = (p.get("metadata") or {}).get("iteration")
+            found.append(
+                (p["suite"], p["scenario"], p["tier"], p["agent"], p.get("model"), iteration)
+            )
+    return {
+        (suite, scenario, tier, agent, model or "", iteration)
+        for suite, scenario, tier, agent, model, iteration in found
+        if isinstance(iteration, int)
+    }
 
 
 async def plan_batch(

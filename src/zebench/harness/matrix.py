@@ -115,9 +115,7 @@ def expand(matrix: Matrix, suite_dir: Path) -> tuple[list[RunSpec], list[str]]:
             for agent in matrix.agents:
                 for model in matrix.models:
                     for iteration in range(1, matrix.iterations + 1):
-                        specs.append(
-                            RunSpec(matrix.suite, scenario, tier, agent, model, iteration)
-                        )
+                        specs.append(RunSpec(matrix.suite, scenario, tier, agent, model, iteration))
     if not specs:
         raise UnknownName("; ".join(missing) or f"nothing to run in suite {matrix.suite!r}")
     notes += [f"skipped: {m}" for m in missing]

@@ -113,7 +113,9 @@ async def execute_run(
 
     with command_clock() as clock:
         try:
-            await _pipeline(spec, loaded, agent, evaluators, settings, options, prompt, state, phase)
+            await _pipeline(
+                spec, loaded, agent, evaluators, settings, options, prompt, state, phase
+            )
         except RunFailure as exc:
             failure = exc
         finally:
@@ -172,8 +174,8 @@ async def _pipeline(
 
     phase("baseline")
     mark = time.monotonic()
-    for i, step in enumerate(scenario.baseline.run):
-        state.baseline.append(await _command(step.cmd, f"baseline[{i}]", workspace, settings))
+    for i, baseline in enumerate(scenario.baseline.run):
+        state.baseline.append(await _command(baseline.cmd, f"baseline[{i}]", workspace, settings))
     state.timings["baselineMs"] = _ms(mark)
 
     phase("agent")

@@ -52,9 +52,7 @@ def compute_scores(
     )
     total = math.fsum(scored.values()) / len(scored)
     primary = [scored[name] for name in SUCCESS_METRICS if name in scored]
-    success_metric = (
-        math.fsum(primary) / len(primary) if primary else total
-    )
+    success_metric = math.fsum(primary) / len(primary) if primary else total
     install_ok = install is None or install.ok
     return Scores(
         total_score=total,

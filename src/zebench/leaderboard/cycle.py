@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import socket
 import time
@@ -29,8 +28,6 @@ from zebench.leaderboard.snapshot import Snapshot, SourceKind
 from zebench.leaderboard.sources.client import SourceClient, SourceError
 from zebench.service.timeutil import now_ms, to_iso
 from zebench.store.database import Database
-
-log = logging.getLogger("zebench.leaderboard")
 
 CycleStatus = Literal["ok", "failed", "skipped"]
 
@@ -110,7 +107,6 @@ class Scraper:
                 )
             except (SourceError, lease.LeaseLost) as exc:
                 failed = CycleSummary("failed", started, _elapsed(clock), error=str(exc))
-                log.warning("%s", failed.line())
                 await self.db.awrite(lambda conn: self._abandon(conn, failed))
                 return failed
             except BaseException:
@@ -122,7 +118,6 @@ class Scraper:
                         )
                     )
                 raise
-            log.info("%s", summary.line())
             return summary
 
     async def _collect(self, started: int) -> Snapshot:

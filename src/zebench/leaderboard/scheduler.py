@@ -60,9 +60,12 @@ class ScrapeSchedule:
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
-                await self.scraper.run_cycle(tick_ms=int(tick.timestamp() * 1000))
+                summary = await self.scraper.run_cycle(tick_ms=int(tick.timestamp() * 1000))
             except Exception:  # a bug must not end the schedule
                 log.exception("scrape cycle crashed")
+            else:
+                level = logging.WARNING if summary.status == "failed" else logging.INFO
+                log.log(level, "%s", summary.line())
             tick = self.next_tick(max(datetime.now(UTC), tick))
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from zebench.service.errors import Invalid, NotFound, ServiceError
-from zebench.service.rollups import NO_MODEL
+from zebench.service.rollups import NO_MODEL, mean
 from zebench.service.runs import Page, parse_json_text, runs_of_batch
 from zebench.store.tables import batches, rollup_batch_dims, rollup_batch_evaluators
 
@@ -86,10 +86,6 @@ def get_batch(conn: Connection, batch_id: str) -> dict[str, Any]:
     return batch
 
 
-def _ratio(total: float | None, n: int | None) -> float | None:
-    return total / n if n else None
-
-
 def _model(value: str) -> str | None:
     return None if value == NO_MODEL else value
 
@@ -129,8 +125,8 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
             "scenario": scenario,
             "runs": int(n),
             "successfulRuns": int(succ),
-            "avgScore": _ratio(s_sum, s_n),
-            "avgWeightedScore": _ratio(w_sum, w_n),
+            "avgScore": mean(s_sum, s_n),
+            "avgWeightedScore": mean(w_sum, w_n),
         }
         for suite, scenario, n, succ, s_sum, s_n, w_sum, w_n in suite_rows
     ]
@@ -156,7 +152,7 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
                 "model": _model(model),
                 "runs": int(n),
                 "successfulRuns": int(succ),
-                "avgWeightedScore": _ratio(w_sum, w_n),
+                "avgWeightedScore": mean(w_sum, w_n),
                 "minScore": low,
                 "maxScore": high,
             }
@@ -174,7 +170,7 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
         (
             {
                 "evaluatorName": name,
-                "avgScore": _ratio(total, n),
+                "avgScore": mean(total, n),
                 "maxScore": top,
                 "count": int(n),
             }

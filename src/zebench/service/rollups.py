@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,12 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from zebench.service.prepared import Prepared
 from zebench.service.timeutil import now_ms
 from zebench.store.tables import (
     batches,
     evaluations,
     rollup_batch_dims,
     rollup_batch_evaluators,
+    rollup_batches,
     rollup_evaluators_hourly,
     rollup_runs_dims,
     rollup_runs_hourly,
@@ -107,88 +110,127 @@ def run_measures(run: RunFacts) -> dict[str, Any]:
     }
 
 
+def mean(total: float | None, n: int | Decimal | None) -> float | None:
+    """``total / n``, or None for no values. Sums of counts come back as Decimal
+    from PostgreSQL, hence the conversions."""
+    return float(total) / float(n) if n and total is not None else None
+
+
 def shard_for(conn: Connection, run_id: str) -> int:
     if conn.dialect.name != "postgresql":
         return 0  # one writer at a time: spreading rows would only slow reads
     return zlib.crc32(run_id.encode()) % PG_SHARDS
 
 
-def apply_run(conn: Connection, run: RunFacts, evals: Sequence[EvaluationFacts]) -> None:
+def apply_run(
+    conn: Connection, run: RunFacts, evals: Sequence[EvaluationFacts]
+) -> dict[str, Any] | None:
     """Add one newly stored run (and its evaluations) to every pre-aggregate.
 
-    Rows are touched in a fixed order (tables, then evaluator names sorted), so
-    concurrent PostgreSQL transactions cannot deadlock on them.
+    Returns the run's batch's new totals (the ``batches`` columns), or None for
+    a run without a batch. Rows are touched in a fixed order (tables, then
+    evaluator names sorted), so concurrent PostgreSQL transactions cannot
+    deadlock on them.
     """
     shard = shard_for(conn, run.run_id)
     measures = run_measures(run)
     model = run.model if run.model is not None else NO_MODEL
     dims = {"suite": run.suite, "scenario": run.scenario, "agent": run.agent, "model": model}
     upsert = _statements(conn.dialect.name)
-    conn.execute(
-        upsert[rollup_runs_hourly.name],
-        {"hour": run.started_at // HOUR_MS, "shard": shard, **measures},
+    upsert[rollup_runs_hourly.name].execute(
+        conn, {"hour": run.started_at // HOUR_MS, "shard": shard, **measures}
     )
-    conn.execute(upsert[rollup_runs_dims.name], {**dims, "shard": shard, **measures})
+    upsert[rollup_runs_dims.name].execute(conn, {**dims, "shard": shard, **measures})
     by_hour: dict[tuple[str, int], list[float]] = {}
     for ev in evals:
         acc = by_hour.setdefault((ev.evaluator_name, ev.created_at // HOUR_MS), [0, 0.0])
         acc[0] += 1
         acc[1] += ev.score
-    if by_hour:
-        conn.execute(
-            upsert[rollup_evaluators_hourly.name],
-            [
-                {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
-                for (name, hour), (n, total) in sorted(by_hour.items())
-            ],
-        )
-    if run.batch_id is None:
-        return
-    conn.execute(upsert[rollup_batch_dims.name], {"batch_id": run.batch_id, **dims, **measures})
-    if not run.successful or not evals:
-        return
-    by_name: dict[str, list[Any]] = {}
-    for ev in evals:
-        acc = by_name.setdefault(ev.evaluator_name, [0, 0.0, None])
-        acc[0] += 1
-        acc[1] += ev.score
-        acc[2] = ev.max_score if acc[2] is None else max(acc[2], ev.max_score)
-    conn.execute(
-        upsert[rollup_batch_evaluators.name],
+    upsert[rollup_evaluators_hourly.name].executemany(
+        conn,
         [
-            {
-                "batch_id": run.batch_id,
-                "evaluator_name": name,
-                "n": n,
-                "score_sum": total,
-                "max_score_max": top,
-            }
-            for name, (n, total, top) in sorted(by_name.items())
+            {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
+            for (name, hour), (n, total) in sorted(by_hour.items())
         ],
     )
+    if run.batch_id is None:
+        return None
+    totals = upsert[rollup_batches.name].first(conn, {"batch_id": run.batch_id, **measures})
+    upsert[rollup_batch_dims.name].execute(conn, {"batch_id": run.batch_id, **dims, **measures})
+    if run.successful and evals:
+        by_name: dict[str, list[Any]] = {}
+        for ev in evals:
+            acc = by_name.setdefault(ev.evaluator_name, [0, 0.0, None])
+            acc[0] += 1
+            acc[1] += ev.score
+            acc[2] = ev.max_score if acc[2] is None else max(acc[2], ev.max_score)
+        upsert[rollup_batch_evaluators.name].executemany(
+            conn,
+            [
+                {
+                    "batch_id": run.batch_id,
+                    "evaluator_name": name,
+                    "n": n,
+                    "score_sum": total,
+                    "max_score_max": top,
+                }
+                for name, (n, total, top) in sorted(by_name.items())
+            ],
+        )
+    assert totals is not None
+    return _totals(*totals)
+
+
+def _totals(
+    runs_n: int, succ: int, s_sum: float | None, s_n: int, w_sum: float | None, w_n: int
+) -> dict[str, Any]:
+    return {
+        "total_runs": int(runs_n),
+        "successful_runs": int(succ),
+        "avg_score": mean(s_sum, s_n),
+        "avg_weighted_score": mean(w_sum, w_n),
+    }
+
+
+_TOTALS_COLUMNS = (
+    "runs",
+    "succ_runs",
+    "done_score_sum",
+    "done_score_n",
+    "done_weighted_sum",
+    "done_weighted_n",
+)
 
 
 # --- upsert statements, built once per dialect ----------------------------------
 
-_STATEMENTS: dict[str, dict[str, Any]] = {}
+_STATEMENTS: dict[str, dict[str, Prepared]] = {}
 
 
-def _statements(dialect: str) -> dict[str, Any]:
+def _statements(dialect: str) -> dict[str, Prepared]:
     built = _STATEMENTS.get(dialect)
     if built is None:
+        batches_upsert = _upsert(dialect, rollup_batches, RUN_MEASURES).returning(
+            *(rollup_batches.c[name] for name in _TOTALS_COLUMNS)
+        )
         built = {
-            rollup_runs_hourly.name: _upsert(dialect, rollup_runs_hourly, RUN_MEASURES),
-            rollup_runs_dims.name: _upsert(dialect, rollup_runs_dims, RUN_MEASURES),
-            rollup_batch_dims.name: _upsert(dialect, rollup_batch_dims, RUN_MEASURES),
-            rollup_evaluators_hourly.name: _upsert(
-                dialect, rollup_evaluators_hourly, ("n", "score_sum")
+            rollup_runs_hourly.name: _prepared(_upsert(dialect, rollup_runs_hourly, RUN_MEASURES)),
+            rollup_runs_dims.name: _prepared(_upsert(dialect, rollup_runs_dims, RUN_MEASURES)),
+            rollup_batches.name: Prepared(batches_upsert, [c.name for c in rollup_batches.c]),
+            rollup_batch_dims.name: _prepared(_upsert(dialect, rollup_batch_dims, RUN_MEASURES)),
+            rollup_evaluators_hourly.name: _prepared(
+                _upsert(dialect, rollup_evaluators_hourly, ("n", "score_sum"))
             ),
-            rollup_batch_evaluators.name: _upsert(
-                dialect, rollup_batch_evaluators, ("n", "score_sum", "max_score_max")
+            rollup_batch_evaluators.name: _prepared(
+                _upsert(dialect, rollup_batch_evaluators, ("n", "score_sum", "max_score_max"))
             ),
         }
         _STATEMENTS[dialect] = built
     return built
+
+
+def _prepared(statement: Any) -> Prepared:
+    return Prepared(statement, [c.name for c in statement.table.c])
 
 
 def _upsert(dialect: str, table: sa.Table, measures: Sequence[str]) -> Any:
@@ -244,6 +286,7 @@ def rebuild(conn: Connection) -> None:
     for table in (
         rollup_runs_hourly,
         rollup_runs_dims,
+        rollup_batches,
         rollup_batch_dims,
         rollup_evaluators_hourly,
         rollup_batch_evaluators,
@@ -255,13 +298,15 @@ def rebuild(conn: Connection) -> None:
     _insert_from(conn, rollup_runs_hourly, [hour, sa.literal(0).label("shard"), *measures], [hour])
     dims = [runs.c.suite, runs.c.scenario, runs.c.agent, model.label("model")]
     _insert_from(conn, rollup_runs_dims, [*dims, sa.literal(0).label("shard"), *measures], dims)
+    has_batch = runs.c.batch_id.is_not(None)
+    _insert_from(conn, rollup_batches, [runs.c.batch_id, *measures], [runs.c.batch_id], has_batch)
     batch_dims = [runs.c.batch_id, *dims]
     _insert_from(
         conn,
         rollup_batch_dims,
         [*batch_dims, *measures],
         batch_dims,
-        where=runs.c.batch_id.is_not(None),
+        has_batch,
     )
     ev_hour = (evaluations.c.created_at // HOUR_MS).label("hour")
     conn.execute(
@@ -311,23 +356,11 @@ def _insert_from(
 def batch_totals(conn: Connection, batch_id: str) -> dict[str, Any]:
     """A batch's totals (the ``batches`` columns) from its pre-aggregate: every run,
     the completed successful ones, and the mean scores of its completed runs."""
-    r = rollup_batch_dims.c
-    runs_n, succ, s_sum, s_n, w_sum, w_n = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(r.runs), 0),
-            sa.func.coalesce(sa.func.sum(r.succ_runs), 0),
-            sa.func.sum(r.done_score_sum),
-            sa.func.sum(r.done_score_n),
-            sa.func.sum(r.done_weighted_sum),
-            sa.func.sum(r.done_weighted_n),
-        ).where(r.batch_id == batch_id)
-    ).one()
-    return {
-        "total_runs": int(runs_n),
-        "successful_runs": int(succ),
-        "avg_score": s_sum / s_n if s_n else None,
-        "avg_weighted_score": w_sum / w_n if w_n else None,
-    }
+    r = rollup_batches.c
+    row = conn.execute(
+        sa.select(*(r[name] for name in _TOTALS_COLUMNS)).where(r.batch_id == batch_id)
+    ).first()
+    return _totals(*row) if row is not None else _totals(0, 0, None, 0, None, 0)
 
 
 def rebuild_all(conn: Connection) -> int:

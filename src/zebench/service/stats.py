@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.rollups import HOUR_MS, NO_MODEL
+from zebench.service.rollups import HOUR_MS, NO_MODEL, mean
 from zebench.service.timeutil import DAY_MS, now_ms
 from zebench.store.tables import (
     evaluations,
@@ -36,10 +36,6 @@ _SUMMARY = (
 )
 
 
-def _ratio(total: float | None, n: int | None) -> float | None:
-    return total / n if n else None
-
-
 def _desc_nulls_last(key: str) -> Any:
     return lambda item: (item[key] is None, -(item[key] or 0.0))
 
@@ -48,8 +44,8 @@ def _summary(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "totalRuns": int(values["runs"] or 0),
         "successfulRuns": int(values["succ_runs"] or 0),
-        "avgScore": _ratio(values["succ_score_sum"], values["succ_score_n"]),
-        "avgWeightedScore": _ratio(values["succ_weighted_sum"], values["succ_weighted_n"]),
+        "avgScore": mean(values["succ_score_sum"], values["succ_score_n"]),
+        "avgWeightedScore": mean(values["succ_weighted_sum"], values["succ_weighted_n"]),
     }
 
 
@@ -113,7 +109,7 @@ def _performance_rows(conn: Connection, key: str, query: sa.Select[Any]) -> list
         {
             key: name,
             "runs": int(n),
-            "avgScore": _ratio(total, n),
+            "avgScore": mean(total, n),
             "minScore": low,
             "maxScore": high,
         }
@@ -160,7 +156,7 @@ def _breakdown(
         .order_by(group)
     ).all()
     return [
-        {key: name, "runs": int(n), "avgScore": _ratio(total, score_n)}
+        {key: name, "runs": int(n), "avgScore": mean(total, score_n)}
         for name, n, total, score_n in rows
     ]
 

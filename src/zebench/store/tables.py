@@ -248,6 +248,8 @@ scrape_leases = Table(
 # every completed run (batch totals); weighted_min/max cover every run. A
 # missing model is stored as '' because key columns cannot be NULL. ``shard``
 # spreads PostgreSQL writers over several rows of a hot key (SQLite uses 0).
+# On SQLite the tables are WITHOUT ROWID: one b-tree each instead of two, so
+# fewer pages are written per stored run.
 
 
 def _run_measures() -> list[Column[Any]]:
@@ -277,6 +279,7 @@ rollup_runs_hourly = Table(
     Column("hour", BigInteger, primary_key=True),
     Column("shard", Integer, primary_key=True),
     *_run_measures(),
+    sqlite_with_rowid=False,
 )
 
 rollup_runs_dims = Table(
@@ -288,6 +291,7 @@ rollup_runs_dims = Table(
     Column("model", String(300), primary_key=True),
     Column("shard", Integer, primary_key=True),
     *_run_measures(),
+    sqlite_with_rowid=False,
 )
 
 rollup_batches = Table(
@@ -296,6 +300,7 @@ rollup_batches = Table(
     # One row per batch: its totals in O(1) on every write, however big the batch.
     Column("batch_id", String(200), primary_key=True),
     *_run_measures(),
+    sqlite_with_rowid=False,
 )
 
 rollup_batch_dims = Table(
@@ -307,6 +312,7 @@ rollup_batch_dims = Table(
     Column("agent", String(200), primary_key=True),
     Column("model", String(300), primary_key=True),
     *_run_measures(),
+    sqlite_with_rowid=False,
 )
 
 rollup_evaluators_hourly = Table(
@@ -318,6 +324,7 @@ rollup_evaluators_hourly = Table(
     Column("shard", Integer, primary_key=True),
     Column("n", BigInteger, nullable=False),
     Column("score_sum", Float, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 rollup_batch_evaluators = Table(
@@ -329,6 +336,7 @@ rollup_batch_evaluators = Table(
     Column("n", BigInteger, nullable=False),
     Column("score_sum", Float, nullable=False),
     Column("max_score_max", Float),
+    sqlite_with_rowid=False,
 )
 
 # --- dashboard (issue 4) ----------------------------------------------------

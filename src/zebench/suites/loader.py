@@ -163,9 +163,7 @@ def read_oracle(file: Path) -> tuple[dict[str, str], list[Problem]]:
     if not isinstance(data, dict):
         got = type(data).__name__
         return {}, [Problem(file, "", "a JSON object mapping question to answer", got)]
-    return {
-        str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()
-    }, []
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}, []
 
 
 def oracle_file(scenario: Scenario, scenario_dir: Path) -> Path | None:
@@ -203,16 +201,12 @@ def load_scenario(suite_dir: Path, scenario_id: str) -> LoadedScenario:
             oracle, oracle_problems = read_oracle(answers)
             problems += oracle_problems
         else:
-            problems.append(
-                Problem(file, "oracle.answers_file", "an existing file", str(answers))
-            )
+            problems.append(Problem(file, "oracle.answers_file", "an existing file", str(answers)))
     reference_dir = None
     if scenario.reference_path:
         reference_dir = (scenario_dir / scenario.reference_path).resolve()
         if not reference_dir.exists():
-            problems.append(
-                Problem(file, "reference_path", "an existing path", str(reference_dir))
-            )
+            problems.append(Problem(file, "reference_path", "an existing path", str(reference_dir)))
     if problems:
         raise SuiteError(problems)
     return LoadedScenario(

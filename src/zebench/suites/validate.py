@@ -7,14 +7,15 @@ differs from its directory) are reported but do not fail validation.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zebench.suites.errors import Problem
 from zebench.suites.loader import (
+    DEFAULT_ORACLE_FILE,
     TIER_FILE,
     fixture_dir,
     is_suite_dir,
     list_tiers,
-    oracle_file,
     parse_scenario,
     read_oracle,
 )
@@ -77,10 +78,13 @@ def validate_scenario(suite_dir: Path, scenario_dir: Path) -> list[Problem]:
     file = scenario_dir / "scenario.yaml"
     scenario, raw, problems = parse_scenario(file)
     problems += _tier_problems(suite_dir, scenario_dir.name)
+    # Files are checked from the YAML as written, so a schema error elsewhere
+    # does not hide them.
+    problems += _file_problems(file, raw, scenario_dir)
     if scenario is None:
         return problems
     problems += _identity_problems(file, scenario, suite_dir, scenario_dir)
-    problems += _file_problems(file, scenario, scenario_dir)
+    problems += _check_problems(file, scenario, scenario_dir)
     problems += _template_problems(file, scenario, raw)
     problems += [
         Problem(file, key, "a key this harness knows (kept, unused)", warning=True)
@@ -129,9 +133,15 @@ def _identity_problems(
     return problems
 
 
-def _file_problems(file: Path, scenario: Scenario, scenario_dir: Path) -> list[Problem]:
+def _section(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _file_problems(file: Path, raw: dict[str, Any], scenario_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
-    if not scenario.is_artifact and fixture_dir(scenario_dir) is None:
+    artifact = "artifact" in raw or _section(raw, "workspace").get("required") is False
+    if not artifact and fixture_dir(scenario_dir) is None:
         problems.append(
             Problem(
                 scenario_dir,
@@ -140,16 +150,27 @@ def _file_problems(file: Path, scenario: Scenario, scenario_dir: Path) -> list[P
                 "or workspace.required: false for an artifact scenario",
             )
         )
-    answers = oracle_file(scenario, scenario_dir)
+    answers_file = _section(raw, "oracle").get("answers_file")
+    answers = (
+        scenario_dir / str(answers_file)
+        if answers_file
+        else scenario_dir / DEFAULT_ORACLE_FILE
+        if (scenario_dir / DEFAULT_ORACLE_FILE).is_file()
+        else None
+    )
     if answers is not None:
         if answers.is_file():
             problems += read_oracle(answers)[1]
         else:
             problems.append(Problem(file, "oracle.answers_file", "an existing file", str(answers)))
-    if scenario.reference_path and not (scenario_dir / scenario.reference_path).exists():
-        problems.append(
-            Problem(file, "reference_path", "an existing path", scenario.reference_path)
-        )
+    reference = raw.get("reference_path")
+    if reference and not (scenario_dir / str(reference)).exists():
+        problems.append(Problem(file, "reference_path", "an existing path", str(reference)))
+    return problems
+
+
+def _check_problems(file: Path, scenario: Scenario, scenario_dir: Path) -> list[Problem]:
+    problems: list[Problem] = []
     for i, check in enumerate(scenario.heuristic_checks.scripts):
         if not (scenario_dir / check.script).is_file():
             problems.append(
@@ -190,4 +211,3 @@ def _template_problems(file: Path, scenario: Scenario, raw: dict[str, object]) -
                         Problem(file, key, "a known template variable", "${" + name + "}")
                     )
     return problems
-

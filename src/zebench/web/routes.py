@@ -1,9 +1,76 @@
-"""Dashboard pages and static files."""
+"""Dashboard pages and static files, mounted at / beside the API under /api."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import importlib
+import importlib.util
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from zebench.service.analytics.dashboard import Dashboard
+from zebench.web.rendering import STATIC_DIR
+
+PAGE_MODULES = (
+    "overview",
+    "runs",
+    "batches",
+    "leaderboard",
+    "trends",
+    "costs",
+    "suites",
+    "evaluators",
+)
+OPTIONAL_PAGE_MODULES = ("models",)
+"""Pages other parts of zebench add (the model-throughput leaderboard)."""
+
+_YEAR = 365 * 24 * 3600
+
+
+def plotly_bundle() -> Path:
+    """The minified plotly.js shipped inside the ``plotly`` Python package."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the plotly package is not installed")
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
+def _plotly_version() -> str:
+    import plotly
+
+    return str(plotly.__version__)
 
 
 def mount(app: FastAPI) -> None:
-    pass
+    """Add the dashboard to ``app``: pages, live version endpoint, static files."""
+    from zebench.web import live
+
+    app.state.dashboard = Dashboard(app.state.db)
+    bundle = plotly_bundle()
+    vendor_path = f"/static/vendor/plotly-{_plotly_version()}.min.js"
+    app.state.plotly_url = vendor_path
+
+    @app.get(vendor_path, include_in_schema=False)
+    def plotly_js(request: Request) -> Response:
+        # Versioned URL: browsers may keep it for a year and never ask again.
+        return FileResponse(
+            bundle,
+            media_type="text/javascript",
+            headers={"Cache-Control": f"public, max-age={_YEAR}, immutable"},
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.include_router(live.router)
+    for name in PAGE_MODULES:
+        module = importlib.import_module(f"zebench.web.pages.{name}")
+        app.include_router(module.router)
+    for name in OPTIONAL_PAGE_MODULES:
+        try:
+            module = importlib.import_module(f"zebench.web.pages.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"zebench.web.pages.{name}":
+                raise
+            continue
+        app.include_router(module.router)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from zebench.api.auth import require_write_key
 from zebench.api.deps import get_db
+from zebench.api.openapi import error_responses
+from zebench.api.schemas import ErrorResponse
 from zebench.leaderboard import cycle_out, get_model, list_models, scraper_for
 from zebench.leaderboard.schemas import CycleOut, ModelDetail, ModelList, SortKey
 from zebench.service.errors import Conflict, ServiceError
@@ -25,10 +27,15 @@ class SourceUnavailable(ServiceError):
     status_code = 502
 
 
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Unchanged since the ETag sent in If-None-Match"}
+}
+
+
 @router.get(
     "/api/models",
     response_model=ModelList,
-    responses={304: {"description": "Unchanged since the ETag sent in If-None-Match"}},
+    responses={**_NOT_MODIFIED, **error_responses(422)},
 )
 def models_index(
     request: Request,
@@ -45,7 +52,11 @@ def models_index(
     return _cacheable(request, result.model_dump_json().encode())
 
 
-@router.get("/api/models/{chute_id}", response_model=ModelDetail)
+@router.get(
+    "/api/models/{chute_id}",
+    response_model=ModelDetail,
+    responses={**_NOT_MODIFIED, **error_responses(404)},
+)
 def models_show(
     request: Request, chute_id: str, db: Annotated[Database, Depends(get_db)]
 ) -> Response:
@@ -58,8 +69,9 @@ def models_show(
     response_model=CycleOut,
     dependencies=[Depends(require_write_key)],
     responses={
-        409: {"description": "Another process is scraping (the lease is held)"},
-        502: {"description": "The source could not be read; nothing was changed"},
+        **error_responses(401, 403, 429),
+        409: {"model": ErrorResponse, "description": "Another process holds the scrape lease"},
+        502: {"model": ErrorResponse, "description": "The source failed; nothing was changed"},
     },
 )
 async def scrape_now(request: Request) -> CycleOut:

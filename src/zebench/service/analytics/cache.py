@@ -4,7 +4,8 @@ A page's aggregates depend only on the stored runs, and the data version
 (``version.data_version``) says cheaply whether those changed. Between two
 writes every reader of a page shares one computation. After a write, the
 first reader gets the previous figures at once (tagged with the version they
-reflect) while one background thread recomputes them; the page's live
+reflect) while one background thread recomputes them (only for figures that
+took long to compute; cheap ones are recomputed on the spot); the page's live
 script sees that its version is behind and fetches again a moment later.
 So no reader waits for a full recomputation once a page has been computed,
 however large the store, and results still appear within a second or two.
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -29,11 +31,18 @@ log = logging.getLogger(__name__)
 _MAX_ENTRIES = 256
 
 
+STALE_AFTER_S = 0.05
+"""Aggregates cheaper than this are recomputed while the reader waits: serving
+stale figures only pays off when a recomputation would be noticed."""
+
+
 @dataclass(frozen=True)
 class Snapshot(Generic[T]):
     value: T
     version: str
     """The data version ``value`` was computed at."""
+    seconds: float = 0.0
+    """How long computing it took."""
 
 
 class AggregateCache:
@@ -51,8 +60,9 @@ class AggregateCache:
         *,
         allow_stale: bool = True,
     ) -> Snapshot[T]:
-        """The value for ``key`` at ``version``, or (with ``allow_stale``) the last one
-        computed while a fresh one is computed in the background.
+        """The value for ``key`` at ``version``, or (with ``allow_stale``, when it was
+        slow to compute) the last one computed while a fresh one is computed in the
+        background.
 
         ``compute`` returns the value with the version it actually read, which
         may be newer than ``version`` when a write landed in between.
@@ -72,28 +82,28 @@ class AggregateCache:
                 owner = True
             else:
                 owner = False
-        if hit is not None and allow_stale:
+        if hit is not None and allow_stale and hit.seconds >= STALE_AFTER_S:
             if owner:
                 threading.Thread(
                     target=self._fill,
-                    args=(key, version, compute, pending),
+                    args=(key, compute, pending),
                     name="zebench-aggregates",
                     daemon=True,
                 ).start()
             return hit
         if owner:
-            self._fill(key, version, compute, pending)
+            self._fill(key, compute, pending)
         return pending.result()
 
     def _fill(
         self,
         key: Hashable,
-        version: str,
         compute: Callable[[], Snapshot[Any]],
         pending: Future[Snapshot[Any]],
     ) -> None:
+        started = time.perf_counter()
         try:
-            snapshot = compute()
+            snapshot = replace(compute(), seconds=time.perf_counter() - started)
         except BaseException as exc:
             log.exception("computing dashboard aggregate %r failed", key)
             with self._lock:

@@ -11,9 +11,12 @@ from zebench.service.analytics.batches import list_batches
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import (
     GroupStats,
+    cells,
     merge,
     pair_rows,
+    roll_up,
     score_histogram,
+    telemetry_totals,
 )
 from zebench.service.analytics.runs import list_runs
 

@@ -3,9 +3,10 @@
 Runs go through ``store_result`` (the same write as POST /api/results), so a run
 already stored with the same content counts as a duplicate and one with different
 content as a conflict; nothing is ever stored twice. Records are written in chunks,
-one transaction per chunk with a savepoint per run (one bad run does not undo its
-neighbours), and each touched batch's totals are recomputed once per chunk rather
-than once per run. While one chunk is written the next is validated and hashed.
+one transaction per chunk (a chunk holding a run that cannot be stored is written
+again with a savepoint per run, so one bad run does not undo its neighbours), and
+each touched batch's totals are recomputed once per chunk rather than once per run.
+While one chunk is written the next is validated and hashed.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def store_records(
                     items.append((record, content_hash(record)))
             if pending is not None:
                 _tally(report, pending.result(), on_progress)
-            pending = writer.submit(db.write, lambda conn, items=items: _store_chunk(conn, items))
+            pending = writer.submit(_write_chunk, db, items)
             if on_progress:
                 on_progress(len(chunk) - len(items))
         if pending is not None:
@@ -170,7 +171,17 @@ def _tally(report: ImportReport, outcomes: list[_Outcome], on_progress: Progress
         on_progress(len(outcomes))
 
 
-def _store_chunk(conn: Connection, items: list[_Item]) -> list[_Outcome]:
+def _write_chunk(db: Database, items: list[_Item]) -> list[_Outcome]:
+    """Store a chunk in one transaction; if one of its runs cannot be stored, the chunk
+    is undone and stored again with a savepoint per run (a savepoint costs as much as a
+    third of a run's write, so only chunks that need them pay for them)."""
+    try:
+        return db.write(lambda conn: _store_chunk(conn, items, careful=False))
+    except (Conflict, DBAPIError):
+        return db.write(lambda conn: _store_chunk(conn, items, careful=True))
+
+
+def _store_chunk(conn: Connection, items: list[_Item], *, careful: bool) -> list[_Outcome]:
     outcomes: list[_Outcome] = []
     touched: set[str] = set()
     for item in items:
@@ -178,6 +189,12 @@ def _store_chunk(conn: Connection, items: list[_Item]) -> list[_Outcome]:
             outcomes.append((_store_batch(conn, item), None))
             continue
         result, digest = item
+        if not careful:
+            outcome = store_result(conn, result, digest, defer_batch_totals=True)
+            outcomes.append((outcome.status, None))
+            if outcome.status == "created" and result.batch_id is not None:
+                touched.add(result.batch_id)
+            continue
         try:
             with conn.begin_nested():
                 outcome = store_result(conn, result, digest, defer_batch_totals=True)
@@ -203,14 +220,15 @@ def _store_batch(conn: Connection, batch: BatchIn) -> str:
             batches.c.batch_id == batch.batch_id
         )
     ).first()
-    if existing is not None and _same_batch(existing, batch):
+    if existing is not None and _same_batch(batch, *existing):
         return "batch-unchanged"
     upsert_batch(conn, batch)
     return "batch-created" if existing is None else "batch-updated"
 
 
-def _same_batch(existing: sa.Row[tuple[int, int | None, str | None]], batch: BatchIn) -> bool:
-    created_at, completed_at, metadata = existing
+def _same_batch(
+    batch: BatchIn, created_at: int, completed_at: int | None, metadata: str | None
+) -> bool:
     same_metadata = batch.metadata is None or (
         metadata is not None and json.loads(metadata) == batch.metadata
     )

@@ -229,6 +229,7 @@ def upgrade() -> None:
         sa.Column("shard", sa.Integer(), nullable=False),
         *_run_measures(),
         sa.PrimaryKeyConstraint("hour", "shard", name=op.f("pk_rollup_runs_hourly")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_runs_dims",
@@ -241,12 +242,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "suite", "scenario", "agent", "model", "shard", name=op.f("pk_rollup_runs_dims")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_batches",
         sa.Column("batch_id", sa.String(length=200), nullable=False),
         *_run_measures(),
         sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_rollup_batches")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_batch_dims",
@@ -259,6 +262,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "batch_id", "suite", "scenario", "agent", "model", name=op.f("pk_rollup_batch_dims")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_evaluators_hourly",
@@ -270,6 +274,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "evaluator_name", "hour", "shard", name=op.f("pk_rollup_evaluators_hourly")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rollup_batch_evaluators",
@@ -281,6 +286,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "batch_id", "evaluator_name", name=op.f("pk_rollup_batch_evaluators")
         ),
+        sqlite_with_rowid=False,
     )
     # --- dashboard (issue 4): covering indexes for the aggregate queries ---
     op.create_index(

@@ -1,0 +1,205 @@
+"""Plotly figure specifications, built on the server from the pages' aggregates.
+
+The browser receives them as JSON data (never as code) and draws them with
+the plotly.js bundled in the ``plotly`` package; colours for the current
+light or dark theme are applied by ``static/dashboard.js``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zebench.service.analytics.comparison import Comparison
+from zebench.service.analytics.costs import ScatterPoint
+from zebench.service.analytics.leaderboard import HeatMap
+from zebench.service.analytics.trends import Series
+from zebench.web.rendering import iso
+
+Figure = dict[str, Any]
+
+LABEL_CHARS = 42
+
+
+def plot_text(value: Any) -> str:
+    """Text for plotly, which reads a few HTML tags in labels: entities keep it literal."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def short_text(value: Any) -> str:
+    text = str(value)
+    if len(text) > LABEL_CHARS:
+        text = text[: LABEL_CHARS - 1] + "\u2026"
+    return plot_text(text)
+
+
+def axis_labels(values: list[str]) -> list[str]:
+    """Short, distinct, literal category labels (long names would crowd out the plot)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        label = value if len(value) <= LABEL_CHARS else value[: LABEL_CHARS - 1] + "\u2026"
+        candidate, n = label, 2
+        while candidate in seen:
+            candidate, n = f"{label} ({n})", n + 1
+        seen.add(candidate)
+        out.append(plot_text(candidate))
+    return out
+
+
+def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "title": {
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0.99,
+            "yanchor": "top",
+            "font": {"size": 15},
+        },
+        "margin": {"l": 56, "r": 16, "t": 72, "b": 48},
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+    }
+    layout.update(extra)
+    return layout
+
+
+def score_histogram(bins: list[tuple[float, float, int]]) -> Figure:
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [(low + high) / 2 for low, high, _ in bins],
+                "y": [n for *_, n in bins],
+                "width": [high - low for low, high, _ in bins],
+                "customdata": [f"{low:.1f}\u2013{high:.1f}" for low, high, _ in bins],
+                "hovertemplate": "score %{customdata}: %{y} runs<extra></extra>",
+                "marker": {"color": "#4f7cff"},
+            }
+        ],
+        "layout": _layout(
+            "Weighted score distribution (completed runs)",
+            xaxis={"title": {"text": "weighted score"}, "range": [0, 10]},
+            yaxis={"title": {"text": "runs"}, "rangemode": "tozero"},
+            bargap=0.05,
+        ),
+    }
+
+
+def _time_axis(xs: list[int]) -> list[str]:
+    return [iso(x) for x in xs]
+
+
+def series_chart(
+    series: list[Series], title: str, field: str, y_title: str, *, y_range: list[float] | None
+) -> Figure:
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": short_text(s.name),
+            "x": _time_axis(s.x),
+            "y": getattr(s, field),
+            "customdata": s.runs,
+            "hovertemplate": "%{fullData.name}<br>%{x|%Y-%m-%d}: %{y:.2f}"
+            " (%{customdata} runs)<extra></extra>",
+            "connectgaps": False,
+        }
+        for s in series
+    ]
+    yaxis: dict[str, Any] = {"title": {"text": y_title}}
+    if y_range is not None:
+        yaxis["range"] = y_range
+    return {
+        "data": data,
+        "layout": _layout(title, xaxis={"type": "date"}, yaxis=yaxis, height=440),
+    }
+
+
+def heat_map(heat: HeatMap) -> Figure:
+    text = [[("" if s is None else f"{s:.1f}") for s in row] for row in heat.scores]
+    height = max(260, 40 + 28 * len(heat.scenarios))
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": heat.scores,
+                "x": axis_labels(heat.pairs),
+                "y": axis_labels(heat.scenarios),
+                "text": text,
+                "texttemplate": "%{text}",
+                "customdata": heat.counts,
+                "hovertemplate": "%{y}<br>%{x}<br>mean score %{z:.2f} over %{customdata} runs"
+                "<extra></extra>",
+                "zmin": 0,
+                "zmax": 10,
+                "colorscale": "Viridis",
+                "colorbar": {"title": {"text": "score"}},
+                "hoverongaps": False,
+            }
+        ],
+        "layout": _layout(
+            "Mean weighted score: scenario \u00d7 agent/model",
+            height=height,
+            margin={"l": 220, "r": 16, "t": 44, "b": 120},
+            xaxis={"tickangle": -30, "automargin": True},
+            yaxis={"automargin": True},
+        ),
+    }
+
+
+def cost_scatter(points: list[ScatterPoint]) -> Figure:
+    by_pair: dict[str, list[ScatterPoint]] = {}
+    for p in points:
+        by_pair.setdefault(p.pair, []).append(p)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": short_text(pair),
+            "x": [p.mean_cost for p in pts],
+            "y": [p.mean_score for p in pts],
+            "text": [plot_text(p.scenario) for p in pts],
+            "customdata": [p.runs for p in pts],
+            "marker": {"size": [min(28, 6 + p.runs**0.5) for p in pts], "opacity": 0.8},
+            "hovertemplate": "%{fullData.name}<br>%{text}<br>$%{x:.4f} per run, "
+            "score %{y:.2f} (%{customdata} runs)<extra></extra>",
+        }
+        for pair, pts in sorted(by_pair.items())
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            "Mean cost per run against mean weighted score (one point per scenario)",
+            xaxis={"title": {"text": "mean cost per run (USD)"}, "rangemode": "tozero"},
+            yaxis={"title": {"text": "mean weighted score"}, "range": [0, 10.2]},
+        ),
+    }
+
+
+def comparison_deltas(comparison: Comparison) -> Figure:
+    baseline = plot_text(comparison.batches[0]["batchId"])
+    labels = axis_labels([f"{c.suite} / {c.scenario} / {c.tier}" for c in comparison.cells])
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": short_text(batch["batchId"]),
+            "y": labels,
+            "x": [c.deltas[i] for c in comparison.cells],
+            "hovertemplate": "%{y}: %{x:+.2f}<extra>%{fullData.name}</extra>",
+        }
+        for i, batch in enumerate(comparison.batches[1:])
+    ]
+    return {
+        "data": data,
+        "layout": _layout(
+            f"Score change per scenario against {baseline}",
+            barmode="group",
+            height=max(280, 60 + 22 * len(labels) * max(1, len(data))),
+            margin={"l": 260, "r": 16, "t": 44, "b": 48},
+            xaxis={"title": {"text": "Δ mean score (failed runs count 0)"}, "zeroline": True},
+            yaxis={"automargin": True, "autorange": "reversed"},
+        ),
+    }

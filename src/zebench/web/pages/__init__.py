@@ -1,0 +1,1 @@
+"""One module per dashboard page; each holds a router with the page and its exports."""

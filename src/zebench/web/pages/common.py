@@ -1,0 +1,90 @@
+"""What every page route needs: the read model, filters, errors, column links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from zebench.service.analytics.dashboard import Dashboard
+from zebench.service.analytics.filters import NO_MODEL, STATUSES, RunFilter
+from zebench.service.errors import ServiceError
+from zebench.web.rendering import SECURITY_HEADERS, path_part, query, render
+from zebench.web.tables import Row
+
+EMPTY_HINT = "zebench run example fix-failing-tests L1 reference"
+"""What to run when there is nothing to show yet (the example suite ships with zebench)."""
+
+
+def dashboard(request: Request) -> Dashboard:
+    board: Dashboard = request.app.state.dashboard
+    return board
+
+
+def params(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+def error_response(request: Request, error: ServiceError) -> Response:
+    """A bad parameter: JSON for exports and scripts, a page naming the field otherwise."""
+    if request.query_params.get("format") or "application/json" in request.headers.get(
+        "accept", ""
+    ):
+        return JSONResponse(
+            {"error": error.message, "details": error.details},
+            status_code=error.status_code,
+            headers=SECURITY_HEADERS,
+        )
+    return render(
+        request,
+        "error.html",
+        {"title": "Cannot show this page", "message": error.message, "details": error.details},
+        status_code=error.status_code,
+    )
+
+
+def not_found(request: Request, what: str, ident: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": f"{what} not found",
+            "message": f"No {what.lower()} has the id {ident!r}.",
+            "details": None,
+        },
+        status_code=404,
+    )
+
+
+def filter_context(board: Dashboard, flt: RunFilter) -> dict[str, Any]:
+    """Everything the shared filter form needs: current values and the choices."""
+    options = board.catalog().value.options
+    return {"flt": flt, "options": options, "statuses": STATUSES, "no_model": NO_MODEL}
+
+
+# --- links from table cells ------------------------------------------------------
+
+
+def run_link(row: Row) -> str | None:
+    return f"/runs/{path_part(row['runId'])}" if row.get("runId") else None
+
+
+def batch_link(row: Row) -> str | None:
+    return f"/batches/{path_part(row['batchId'])}" if row.get("batchId") else None
+
+
+def runs_link(*keys: str) -> Callable[[Row], str | None]:
+    """A link to the runs page filtered on the row's values of ``keys``."""
+
+    def link(row: Row) -> str | None:
+        values = {}
+        for key in keys:
+            value = row.get(key)
+            if key == "model" and value is None:
+                value = NO_MODEL
+            values[key] = value
+        return "/runs" + query(values)
+
+    return link

@@ -1,0 +1,111 @@
+"""Runs: the filtered, sorted, paginated list, and everything about one run."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.runs import SORTABLE, iter_runs
+from zebench.service.errors import ServiceError
+from zebench.web.export import export_format, export_response
+from zebench.web.pages.columns import EXPORT_ONLY_RUN_COLUMNS, run_columns
+from zebench.web.pages.common import (
+    EMPTY_HINT,
+    dashboard,
+    error_response,
+    filter_context,
+    not_found,
+    params,
+)
+from zebench.web.rendering import SECURITY_HEADERS, render
+from zebench.web.tables import Table, read_state
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/runs")
+def runs_page(request: Request) -> Response:
+    board = dashboard(request)
+    query = params(request)
+    try:
+        fmt = export_format(query)
+        flt = RunFilter.parse(query)
+        state = read_state(
+            query, prefix="", sortable=list(SORTABLE), default_sort="startedAt", per_page=50
+        )
+        columns = run_columns()
+        if fmt:
+            # Every matching run, streamed straight from the database in the page's order.
+            def rows():  # type: ignore[no-untyped-def]
+                with board.db.read() as conn:
+                    yield from iter_runs(conn, flt, sort=state.sort, descending=state.descending)
+
+            return export_response(fmt, "runs", columns + EXPORT_ONLY_RUN_COLUMNS, rows())
+        snapshot = board.runs(
+            flt,
+            sort=state.sort,
+            descending=state.descending,
+            offset=state.offset,
+            limit=state.per_page,
+        )
+    except ServiceError as exc:
+        return error_response(request, exc)
+    table = Table(
+        id="runs",
+        caption="Runs",
+        columns=[c for c in columns if c.sortable or c.key in ("runId", "error")],
+        rows=snapshot.value.rows,
+        total=snapshot.value.total,
+        state=state,
+        params=query,
+        empty="No runs match these filters." if not flt.is_empty() else "No runs stored yet.",
+        empty_hint=None if not flt.is_empty() else EMPTY_HINT,
+        searchable=False,
+        path="/runs",
+    )
+    return render(
+        request,
+        "runs.html",
+        {
+            "title": "Runs",
+            "live_page": True,
+            "data_version": snapshot.version,
+            "table": table,
+            "filters": filter_context(board, flt),
+        },
+    )
+
+
+@router.get("/runs/{run_id:path}")
+def run_page(request: Request, run_id: str) -> Response:
+    board = dashboard(request)
+    detail = board.run(run_id)
+    if detail is None:
+        return not_found(request, "Run", run_id)
+    if request.query_params.get("format") == "json":
+        return JSONResponse(
+            {
+                "run": detail.run,
+                "metadata": detail.metadata,
+                "evaluations": [
+                    {
+                        "evaluatorName": e.evaluator_name,
+                        "score": e.score,
+                        "maxScore": e.max_score,
+                        "details": e.details_text,
+                    }
+                    for e in detail.evaluations
+                ],
+                "telemetry": detail.telemetry,
+                "transcript": detail.transcript_raw,
+            },
+            headers={
+                **SECURITY_HEADERS,
+                "Content-Disposition": 'attachment; filename="run.json"',
+            },
+        )
+    tool_calls = sum(len(m.tool_calls) for m in detail.transcript or [])
+    return render(
+        request, "run_detail.html", {"title": "Run", "d": detail, "tool_calls": tool_calls}
+    )

@@ -1,0 +1,187 @@
+"""Helpers for the dashboard tests: seeded databases, servers on loopback, and the
+figures the pages must show, computed here independently from the generated results."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import uvicorn
+
+from zebench.api.app import create_app
+from zebench.api.schemas import ResultIn
+from zebench.config import Settings
+from zebench.dev.seed import Generated, generate, store
+from zebench.store.database import Database
+from zebench.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEED = 11
+NOW_MS = 1_790_000_000_000  # a fixed "now" (2026-09-21) so dates in pages are stable
+
+
+def pg_unreachable() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+@contextmanager
+def fresh_pg_url() -> Iterator[str]:
+    name = f"zebench_web_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def generated(runs: int = 160, batches: int = 4) -> Generated:
+    return generate(runs=runs, batches=batches, days=20, seed=SEED, xss=True, now=NOW_MS)
+
+
+@contextmanager
+def seeded(url: str, data: Generated | None) -> Iterator[Database]:
+    db = Database(url)
+    try:
+        upgrade(db)
+        if data is not None:
+            store(db, data)
+        yield db
+    finally:
+        db.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class _ThreadedServer(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # the test runner owns signals
+        pass
+
+
+@dataclass
+class Served:
+    url: str
+    db: Database
+
+
+@contextmanager
+def serve(db: Database) -> Iterator[Served]:
+    """The whole app (API + dashboard) on a loopback port, over ``db``."""
+    port = free_port()
+    settings = Settings(database_url=db.url, host="127.0.0.1", port=port, api_secret_key=None)
+    app = create_app(settings, db=db)
+    server = _ThreadedServer(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("dashboard test server did not start")
+        time.sleep(0.01)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", db)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# --- the figures, computed from the generated results without the dashboard's code -------
+
+
+def scored(results: list[ResultIn]) -> list[float]:
+    return [
+        r.weighted_score
+        for r in results
+        if r.status == "completed" and r.weighted_score is not None
+    ]
+
+
+def successful(results: list[ResultIn]) -> int:
+    return sum(1 for r in results if r.status == "completed" and r.is_successful)
+
+
+def total_cost(results: list[ResultIn]) -> float:
+    return math.fsum(
+        r.telemetry.cost_usd for r in results if r.telemetry and r.telemetry.cost_usd is not None
+    )
+
+
+def by_pair(results: list[ResultIn]) -> dict[tuple[str, str | None], list[ResultIn]]:
+    out: dict[tuple[str, str | None], list[ResultIn]] = {}
+    for r in results:
+        out.setdefault((r.agent, r.model), []).append(r)
+    return out
+
+
+def t95(df: int) -> float:
+    """Student's t 97.5% quantile from a printed table (df 1-30) and the normal beyond."""
+    table = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ]  # fmt: skip
+    if 1 <= df <= 30:
+        return table[df - 1]
+    if df > 30:
+        return 1.96 + 2.4 / df  # within 0.002 of the true value for df > 30
+    raise ValueError(df)
+
+
+def ci95(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return None
+    return t95(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+
+
+def median_duration(results: list[ResultIn]) -> float | None:
+    values = [
+        r.telemetry.duration_ms
+        for r in results
+        if r.telemetry and r.telemetry.duration_ms is not None
+    ]
+    return statistics.median(values) if values else None
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def money(value: float) -> str:
+    return f"${value:.4f}" if value and abs(value) < 0.01 else f"${value:,.2f}"

@@ -1,0 +1,140 @@
+"""The scrape lease: one scraper per tick, however many processes share the database."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from fake_chutes import FakeChutes
+from leaderboard_support import TODAY, DayClock, scrape_settings
+
+from zebench.leaderboard import CycleSummary, Scraper
+from zebench.leaderboard.lease import SCRAPE_LEASE, LeaseLost, release, state, try_acquire
+from zebench.store.database import Database
+from zebench.store.migrate import upgrade
+
+STATS = "/invocations/stats/llm"
+
+
+def acquire(db: Database, holder: str, now: int, tick: int, ttl: int = 500) -> bool:
+    return db.write(
+        lambda c: try_acquire(
+            c, name=SCRAPE_LEASE, holder=holder, now_ms=now, ttl_ms=ttl, tick_ms=tick
+        )
+    )
+
+
+def test_lease_rules(db: Database) -> None:
+    assert acquire(db, "a", now=1000, tick=1000)
+    assert not acquire(db, "b", now=1200, tick=2000)  # held by a until 1500
+    assert acquire(db, "a", now=1300, tick=2000)  # a may renew (until 1800)
+    db.write(lambda c: release(c, name=SCRAPE_LEASE, holder="a"))
+    assert not acquire(db, "b", now=1400, tick=2000)  # tick 2000 was already run
+    assert acquire(db, "b", now=1400, tick=3000)
+    with pytest.raises(LeaseLost):
+        db.write(lambda c: release(c, name=SCRAPE_LEASE, holder="a"))
+    assert acquire(db, "a", now=1901, tick=4000)  # b's lease (until 1900) expired
+    with db.read() as conn:
+        current = state(conn, SCRAPE_LEASE)
+    assert current is not None
+    assert (current.holder, current.expires_at, current.cycle_at) == ("a", 2401, 4000)
+
+
+def run_in_threads(jobs: list[Callable[[], CycleSummary]]) -> list[CycleSummary]:
+    """Each job on its own thread and event loop, started together, like separate processes."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[CycleSummary] = []
+    errors: list[BaseException] = []
+
+    def runner(job: Callable[[], CycleSummary]) -> None:
+        barrier.wait()
+        try:
+            results.append(job())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres
+def test_concurrent_scrapers_on_postgresql_run_one_cycle_per_tick(
+    pg_url: str, chutes: FakeChutes
+) -> None:
+    first = Database(pg_url)
+    upgrade(first)
+    databases = [first, *(Database(pg_url) for _ in range(3))]  # four "processes"
+    try:
+        clock = DayClock(TODAY)
+        settings = scrape_settings(pg_url, chutes.url)
+        scrapers = [Scraper(db, settings, clock=clock) for db in databases]
+        assert len({s.holder for s in scrapers}) == 4
+        chutes.fail(STATS, delay_s=0.4)  # the winner holds the lease while the others try
+        tick = clock()
+        summaries = run_in_threads(
+            [lambda s=s: asyncio.run(s.run_cycle(tick_ms=tick)) for s in scrapers]
+        )
+        assert sorted(s.status for s in summaries) == ["ok", "skipped", "skipped", "skipped"]
+        assert chutes.paths().count(STATS) == 1
+        skipped = [s for s in summaries if s.status == "skipped"]
+        assert all("scrap" in (s.error or "") or "taken" in (s.error or "") for s in skipped)
+
+        # A process waking late for the same tick finds it taken; the next tick runs.
+        late = asyncio.run(scrapers[0].run_cycle(tick_ms=tick))
+        assert late.status == "skipped" and "already taken" in (late.error or "")
+        chutes.reset()
+        following = asyncio.run(scrapers[2].run_cycle(tick_ms=tick + 600_000))
+        assert following.status == "ok"
+        with first.read() as conn:
+            count = conn.execute(sa.text("SELECT count(*) FROM models")).scalar()
+        assert count == 40
+    finally:
+        for db in databases:
+            db.close()
+
+
+@pytest.mark.postgres
+def test_a_cycle_in_progress_blocks_other_ticks_until_it_ends(
+    pg_url: str, chutes: FakeChutes
+) -> None:
+    db_a, db_b = Database(pg_url), Database(pg_url)
+    upgrade(db_a)
+    try:
+        clock = DayClock(TODAY)
+        settings = scrape_settings(pg_url, chutes.url)
+        a, b = Scraper(db_a, settings, clock=clock), Scraper(db_b, settings, clock=clock)
+        chutes.fail(STATS, delay_s=0.6)
+        started = threading.Event()
+
+        def slow() -> CycleSummary:
+            started.set()
+            return asyncio.run(a.run_cycle())
+
+        def eager() -> CycleSummary:
+            started.wait()
+            # Poll until a's lease is visible, then try: a different tick, still refused.
+            while True:
+                with db_b.read() as conn:
+                    current = state(conn, SCRAPE_LEASE)
+                if current is not None and current.holder == a.holder:
+                    break
+            return asyncio.run(b.run_cycle())
+
+        by_holder = run_in_threads([slow, eager])
+        statuses = sorted(s.status for s in by_holder)
+        assert statuses == ["ok", "skipped"]
+        refused = next(s for s in by_holder if s.status == "skipped")
+        assert a.holder in (refused.error or "") and "is scraping until" in (refused.error or "")
+        chutes.reset()
+        assert asyncio.run(b.run_cycle()).status == "ok"  # released: free again
+    finally:
+        db_a.close()
+        db_b.close()

@@ -1,0 +1,43 @@
+"""Dashboard fixtures: one seeded database and one live server per module and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dashboard_support import Served, fresh_pg_url, generated, pg_unreachable, seeded, serve
+
+from zebench.dev.seed import Generated
+from zebench.store.database import Database
+
+_PG_SKIP = pg_unreachable()
+
+
+@pytest.fixture(scope="module")
+def data() -> Generated:
+    return generated()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def seeded_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data: Generated
+) -> Iterator[Database]:
+    """The generated results stored in a fresh database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("dash") / "zebench.db"
+        with seeded(f"sqlite:///{path}", data) as db:
+            yield db
+        return
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    with fresh_pg_url() as url, seeded(url, data) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def site(seeded_db: Database) -> Iterator[Served]:
+    with serve(seeded_db) as served:
+        yield served

@@ -1,0 +1,254 @@
+"""The dashboard's aggregates equal the figures computed directly from the generated runs."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
+
+from zebench.api.schemas import ResultIn
+from zebench.dev.seed import Generated
+from zebench.service.analytics.batches import batch_analytics, list_batches
+from zebench.service.analytics.catalog import compute_catalog
+from zebench.service.analytics.comparison import compare_batches, parse_batch_ids
+from zebench.service.analytics.costs import compute_costs
+from zebench.service.analytics.evaluators import evaluator_rows
+from zebench.service.analytics.filters import NO_MODEL, RunFilter
+from zebench.service.analytics.groups import score_histogram
+from zebench.service.analytics.leaderboard import compute_leaderboard
+from zebench.service.analytics.overview import compute_overview
+from zebench.service.analytics.runs import list_runs, run_detail
+from zebench.service.analytics.trends import compute_trends
+from zebench.service.analytics.version import data_version
+from zebench.service.errors import Invalid, NotFound
+from zebench.service.results import submit_result
+from zebench.store.database import Database
+
+
+def test_overview_totals(seeded_db: Database, data: Generated) -> None:
+    results = data.results
+    with seeded_db.read() as conn:
+        overview = compute_overview(conn)
+    totals = overview.totals
+    assert totals.runs == len(results)
+    assert totals.successful == successful(results)
+    assert totals.failed == sum(1 for r in results if r.status == "failed")
+    assert totals.mean_score == pytest.approx(statistics.mean(scored(results)))
+    assert totals.cost_sum == pytest.approx(total_cost(results))
+    assert sum(n for *_, n in overview.histogram) == len(scored(results))
+    assert [r["runId"] for r in overview.recent_runs] == [
+        r.run_id for r in sorted(results, key=lambda r: r.started_at, reverse=True)[:10]
+    ]
+
+
+def test_leaderboard_rows(seeded_db: Database, data: Generated) -> None:
+    with seeded_db.read() as conn:
+        board = compute_leaderboard(conn, RunFilter())
+    pairs = by_pair(data.results)
+    assert len(board.rows) == len(pairs)
+    for row in board.rows:
+        runs = pairs[(row["agent"], row["model"])]
+        scores = scored(runs)
+        assert row["runs"] == len(runs)
+        assert row["successRate"] == pytest.approx(successful(runs) / len(runs))
+        assert row["meanScore"] == pytest.approx(statistics.mean(scores) if scores else None)
+        expected_ci = ci95(scores)
+        if expected_ci is None:
+            assert row["scoreCi95"] is None
+        else:
+            assert row["scoreCi95"] == pytest.approx(expected_ci, abs=0.002 * expected_ci + 1e-9)
+        wins = successful(runs)
+        assert row["costPerSuccess"] == (
+            pytest.approx(total_cost(runs) / wins) if wins else None
+        )
+        assert row["medianDurationMs"] == pytest.approx(median_duration(runs))
+    ranked = [r["meanScore"] for r in board.rows if r["completed"] >= 3]
+    assert ranked == sorted(ranked, reverse=True)
+    cells = sum(sum(row) for row in board.heat_map.counts)
+    assert cells == len(data.results)
+
+
+def test_filters_select_the_right_runs(seeded_db: Database, data: Generated) -> None:
+    results = data.results
+    echo = [r for r in results if r.agent == "echo"]
+    wins = [r for r in results if r.status == "completed" and r.is_successful]
+    cutoff = max(r.started_at for r in results) - timedelta(days=3)
+    since_day = cutoff.date()
+    recent = [r for r in results if r.started_at.astimezone(UTC).date() >= since_day]
+    with seeded_db.read() as conn:
+        assert list_runs(conn, RunFilter(agent="echo")).total == len(echo)
+        assert list_runs(conn, RunFilter(model=NO_MODEL)).total == len(echo)
+        assert list_runs(conn, RunFilter(status="successful")).total == len(wins)
+        assert list_runs(conn, RunFilter(since=since_day)).total == len(recent)
+        page = list_runs(conn, RunFilter(agent="echo", status="completed"), limit=500)
+        assert {r["runId"] for r in page.rows} == {
+            r.run_id for r in echo if r.status == "completed"
+        }
+
+
+def test_run_filter_names_bad_parameters() -> None:
+    with pytest.raises(Invalid) as caught:
+        RunFilter.parse({"since": "last tuesday"})
+    assert caught.value.details["field"] == "since"
+    with pytest.raises(Invalid) as caught:
+        RunFilter.parse({"status": "great"})
+    assert caught.value.details["field"] == "status"
+    with pytest.raises(Invalid):
+        RunFilter.parse({"since": "2026-02-02", "until": "2026-01-01"})
+    assert RunFilter.parse({"agent": " echo ", "suite": ""}) == RunFilter(agent="echo")
+
+
+def test_sorting_and_paging(seeded_db: Database, data: Generated) -> None:
+    with seeded_db.read() as conn:
+        first = list_runs(conn, RunFilter(), sort="weightedScore", descending=True, limit=20)
+        second = list_runs(
+            conn, RunFilter(), sort="weightedScore", descending=True, offset=20, limit=20
+        )
+        cheapest = list_runs(conn, RunFilter(), sort="costUsd", descending=False, limit=5)
+        with pytest.raises(Invalid):
+            list_runs(conn, RunFilter(), sort="password")
+    scores = [r["weightedScore"] for r in first.rows + second.rows]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == max(scored(data.results))
+    assert not {r["runId"] for r in first.rows} & {r["runId"] for r in second.rows}
+    costs = sorted(r.telemetry.cost_usd for r in data.results if r.telemetry)
+    assert [r["costUsd"] for r in cheapest.rows] == pytest.approx(costs[:5])
+
+
+def test_batch_analytics(seeded_db: Database, data: Generated) -> None:
+    batch = max(data.batches, key=lambda b: sum(r.batch_id == b.batch_id for r in data.results))
+    runs = [r for r in data.results if r.batch_id == batch.batch_id]
+    with seeded_db.read() as conn:
+        analytics = batch_analytics(conn, batch.batch_id)
+        assert batch_analytics(conn, "no-such-batch") is None
+    assert analytics is not None
+    assert analytics.totals.runs == len(runs)
+    assert analytics.batch["totalRuns"] == len(runs)
+    assert analytics.batch["successfulRuns"] == successful(runs)
+    assert sum(r["runs"] for r in analytics.by_scenario) == len(runs)
+    assert sum(r["runs"] for r in analytics.by_tier) == len(runs)
+    failed_kinds: dict[str, int] = {}
+    for r in runs:
+        if r.status == "failed":
+            kind = (r.metadata or {}).get("errorType") or "unknown"
+            failed_kinds[kind] = failed_kinds.get(kind, 0) + 1
+    assert {f.kind: f.count for f in analytics.failures} == failed_kinds
+    evaluated = [e for r in runs for e in r.evaluations]
+    assert {row["evaluator"]: row["evaluations"] for row in analytics.by_evaluator} == {
+        name: sum(1 for e in evaluated if e.evaluator_name == name)
+        for name in {e.evaluator_name for e in evaluated}
+    }
+
+
+def test_batch_list_sorts_and_filters(seeded_db: Database, data: Generated) -> None:
+    with seeded_db.read() as conn:
+        newest = list_batches(conn, limit=100)
+        by_runs = list_batches(conn, sort="totalRuns", descending=True, limit=100)
+        found = list_batches(conn, query="xss")
+        with pytest.raises(Invalid):
+            list_batches(conn, status="paused")
+    assert newest.total == len(data.batches)
+    created = [b["createdAt"] for b in newest.rows]
+    assert created == sorted(created, reverse=True)
+    totals = [b["totalRuns"] for b in by_runs.rows]
+    assert totals == sorted(totals, reverse=True)
+    assert found.total == 1
+
+
+def test_comparison_deltas_and_tests(seeded_db: Database, data: Generated) -> None:
+    a, b = (batch.batch_id for batch in data.batches[:2])
+
+    def cell_scores(batch_id: str) -> dict[tuple[str, str, str], float]:
+        cells: dict[tuple[str, str, str], list[float]] = {}
+        for r in data.results:
+            if r.batch_id != batch_id:
+                continue
+            value = r.weighted_score if r.status == "completed" else 0.0
+            if value is None:
+                continue
+            cells.setdefault((r.suite, r.scenario, r.tier), []).append(value)
+        return {k: statistics.mean(v) for k, v in cells.items()}
+
+    base, other = cell_scores(a), cell_scores(b)
+    shared = sorted(set(base) & set(other))
+    with seeded_db.read() as conn:
+        comparison = compare_batches(conn, [a, b])
+        with pytest.raises(NotFound):
+            compare_batches(conn, [a, "missing"])
+    deltas = {
+        (c.suite, c.scenario, c.tier): c.deltas[0]
+        for c in comparison.cells
+        if c.deltas[0] is not None
+    }
+    assert sorted(deltas) == shared
+    for key in shared:
+        assert deltas[key] == pytest.approx(other[key] - base[key])
+    test = comparison.tests[0]
+    assert test.shared == len(shared)
+    assert test.mean_delta == pytest.approx(statistics.mean(other[k] - base[k] for k in shared))
+    up = sum(1 for k in shared if other[k] - base[k] > 1e-9)
+    assert test.sign.positive == up
+
+
+def test_comparison_needs_two_to_five_batches() -> None:
+    assert parse_batch_ids("a, b,a") == ["a", "b"]
+    assert parse_batch_ids(["a,b", "c"]) == ["a", "b", "c"]
+    for bad in ("a", "a,b,c,d,e,f", ""):
+        with pytest.raises(Invalid):
+            parse_batch_ids(bad)
+
+
+def test_catalog_costs_trends_evaluators(seeded_db: Database, data: Generated) -> None:
+    results = data.results
+    with seeded_db.read() as conn:
+        catalog = compute_catalog(conn, RunFilter())
+        costs = compute_costs(conn, RunFilter())
+        trends = compute_trends(conn, RunFilter())
+        evaluators = evaluator_rows(conn, RunFilter(agent="echo"))
+    assert catalog.options.suites == sorted({r.suite for r in results})
+    assert catalog.options.agents == sorted({r.agent for r in results})
+    assert NO_MODEL in catalog.options.models
+    assert sum(s["runs"] for s in catalog.suites) == len(results)
+    assert costs.total_cost == pytest.approx(total_cost(results))
+    assert sum(r["totalCost"] for r in costs.rows) == pytest.approx(total_cost(results))
+    assert sum(sum(s.runs) for s in trends.pairs) == len(results)
+    echo_evals = [e for r in results if r.agent == "echo" for e in r.evaluations]
+    assert sum(row["evaluations"] for row in evaluators) == len(echo_evals)
+
+
+def test_histogram_edges(seeded_db: Database, data: Generated) -> None:
+    with seeded_db.read() as conn:
+        bins = score_histogram(conn, RunFilter())
+    expected = [0] * 20
+    for s in scored(data.results):
+        expected[min(int(math.floor(s / 0.5)), 19)] += 1
+    assert [n for *_, n in bins] == expected
+
+
+def test_run_detail_and_version(seeded_db: Database, data: Generated) -> None:
+    """Last in the module on purpose: it stores one more run."""
+    failed = next(r for r in data.results if r.status == "failed" and r.transcript)
+    with seeded_db.read() as conn:
+        before = data_version(conn)
+        detail = run_detail(conn, failed.run_id)
+        assert run_detail(conn, "no-such-run") is None
+    assert detail is not None
+    assert detail.failure is not None
+    assert detail.failure.message == failed.metadata["error"]
+    assert detail.transcript
+    extra = ResultIn(
+        run_id=f"version-probe-{before}",
+        suite="s",
+        scenario="x",
+        tier="L0",
+        agent="echo",
+        status="completed",
+        started_at=datetime.now(tz=UTC),
+    )
+    submit_result(seeded_db, extra)
+    with seeded_db.read() as conn:
+        after = data_version(conn)
+    assert after != before
