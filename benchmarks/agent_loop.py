@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakes.fixtures import settings_for
 from fakes.llm_server import ScriptedLLMServer, anthropic_message, openai_completion
+from fakes.support import settings_for
 from zebench.agents.base import AgentRequest
 from zebench.agents.registry import get_agent
 from zebench.evaluators.llm_judge import parse_categories, score_reply

@@ -105,9 +105,7 @@ def serve(db: Database) -> Iterator[Served]:
     port = free_port()
     settings = Settings(database_url=db.url, host="127.0.0.1", port=port, api_secret_key=None)
     app = create_app(settings, db=db)
-    server = _ThreadedServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

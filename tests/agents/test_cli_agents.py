@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from fakes.fixtures import FAKE_CLAUDE_SCRIPT
+from fakes.support import FAKE_CLAUDE_SCRIPT
 from zebench.agents.base import AgentRequest
 from zebench.agents.claude_code import ARGV_PROMPT_LIMIT
 from zebench.agents.registry import get_agent
 from zebench.config import Settings
 from zebench.errors import UserError
+
+pytest_plugins = ["fakes.fixtures"]  # provides fake_claude
 
 
 @pytest.fixture

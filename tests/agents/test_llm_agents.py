@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from fakes.fixtures import settings_for
 from fakes.llm_server import (
     RecordedRequest,
     Reply,
@@ -19,9 +18,12 @@ from fakes.llm_server import (
     openai_completion,
     openai_error,
 )
+from fakes.support import settings_for
 from zebench.agents.base import AgentRequest
 from zebench.agents.registry import get_agent
 from zebench.config import ModelPrice, Settings
+
+pytest_plugins = ["fakes.fixtures"]  # provides fake_llm, llm_settings
 
 ORACLE = {"should i update to react 19": "No, stay on React 18."}
 
@@ -359,3 +361,18 @@ async def test_agent_timeout_returns_what_was_done_and_kills_the_command(
         time.sleep(0.05)
     stat_file = Path(f"/proc/{child}/stat")
     assert not stat_file.exists() or stat_file.read_text().split(") ")[1][0] == "Z"
+
+
+async def test_tool_calls_without_ids_get_ids_both_ways(
+    fake_llm: ScriptedLLMServer, llm_settings: Settings, workspace: Path
+) -> None:
+    """Older Ollama sends tool calls without ids; results must still pair with calls."""
+    no_id = openai_completion(None, [("", "listFiles", {})])
+    assert isinstance(no_id.body, dict)
+    del no_id.body["choices"][0]["message"]["tool_calls"][0]["id"]
+    fake_llm.push(no_id, openai_completion("ok"))
+    result = await get_agent("openai", llm_settings).run(request_for(workspace))
+    assert result.error is None, result.error
+    messages = fake_llm.requests[1].body["messages"]
+    assert messages[-2]["tool_calls"][0]["id"] == "call_0"
+    assert messages[-1]["tool_call_id"] == "call_0"

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from fakes.fixtures import settings_for
 from fakes.llm_server import (
     ScriptedLLMServer,
     anthropic_message,
     openai_completion,
     openai_error,
 )
+from fakes.support import settings_for
 from zebench.config import Settings
 from zebench.evaluators.llm_judge import (
     DEFAULT_CATEGORIES,
@@ -24,6 +24,8 @@ from zebench.evaluators.llm_judge import (
     score_reply,
     weighted_score,
 )
+
+pytest_plugins = ["fakes.fixtures"]  # provides fake_llm, llm_settings
 
 CATEGORIES = [
     "Dependency Update Correctness (30%): Accurately updates required dependencies "

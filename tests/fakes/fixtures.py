@@ -1,6 +1,11 @@
-"""Pytest fixtures for the fakes. Import the ones you need into a conftest::
+"""Pytest fixtures for the fakes: ``fake_llm``, ``llm_settings``, ``fake_claude``.
 
-from fakes.fixtures import fake_claude, fake_llm, llm_settings  # noqa: F401
+Load them as a plugin in a test module (or in the top-level conftest)::
+
+    pytest_plugins = ["fakes.fixtures"]
+
+Plain helpers (``settings_for``, ``FAKE_KEY``, ``FAKE_CLAUDE_SCRIPT``) are in
+``fakes.support``: import those, not this module, or pytest cannot rewrite its asserts.
 """
 
 from __future__ import annotations
@@ -14,10 +19,8 @@ from pathlib import Path
 import pytest
 
 from fakes.llm_server import ScriptedLLMServer
+from fakes.support import FAKE_CLAUDE_SCRIPT, FAKE_KEY, settings_for
 from zebench.config import Settings
-
-FAKE_KEY = "test-key"
-FAKE_CLAUDE_SCRIPT = Path(__file__).with_name("fake_claude.py")
 
 
 @pytest.fixture
@@ -25,28 +28,6 @@ def fake_llm() -> Iterator[ScriptedLLMServer]:
     """A scripted Anthropic + OpenAI-compatible server on loopback, expecting ``test-key``."""
     with ScriptedLLMServer(api_key=FAKE_KEY) as server:
         yield server
-
-
-def settings_for(server: ScriptedLLMServer, home: Path, **overrides: object) -> Settings:
-    """Settings pointing every provider and the judge at ``server``; fast retries."""
-    values: dict[str, object] = {
-        "home": home,
-        "anthropic_base_url": server.anthropic_base_url,
-        "anthropic_api_key": FAKE_KEY,
-        "openai_base_url": server.openai_base_url,
-        "openai_api_key": FAKE_KEY,
-        "openrouter_base_url": server.openai_base_url,
-        "openrouter_api_key": FAKE_KEY,
-        "judge_base_url": None,
-        "judge_api_key": None,
-        "judge_provider": "auto",
-        "llm_retry_backoff_s": 0.01,
-        "llm_max_retries": 3,
-        "llm_timeout_s": 10.0,
-        "llm_prices": {},
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

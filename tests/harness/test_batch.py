@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from harness_support import CrashingAgent, offline_settings
+from harness_support import CrashingAgent, WritingAgent, make_scenario, offline_settings
 from zebench.agents.base import Agent, AgentRequest, AgentResult
 from zebench.agents.echo import EchoAgent
-from zebench.agents.reference import ReferenceAgent
 from zebench.config import Settings
 from zebench.delivery import open_delivery
 from zebench.harness.batch import plan_batch, run_batch
@@ -56,7 +55,7 @@ def _agents(crash_on: set[int] | None = None) -> Any:
 
     def factory(name: str, settings: Settings) -> Agent:
         if name == "reference":
-            return ReferenceAgent()
+            return WritingAgent({"a": "solved"})
         calls["n"] += 1
         if crash_on and calls["n"] in crash_on:
             return CrashingAgent()
@@ -90,9 +89,12 @@ def test_matrix_round_trips_through_batch_metadata() -> None:
 async def test_a_batch_runs_concurrently_under_one_id_and_resumes_what_failed(
     tmp_path: Path,
 ) -> None:
-    settings = offline_settings(tmp_path)
+    settings = offline_settings(tmp_path, suites_dir=tmp_path)
+    make_scenario(
+        tmp_path, {"heuristic_checks": {"files": [{"name": "a", "path": "a"}]}}, {"a": ""}
+    )
     console = Console(file=open(tmp_path / "out.txt", "w"), width=200)  # noqa: SIM115
-    matrix = Matrix("example", ("release-notes",), None, ("echo", "reference"), (None,), 2)
+    matrix = Matrix("s", ("x",), None, ("echo", "reference"), (None,), 4)
     CountingEcho.peak, CountingEcho.met = 0, asyncio.Event()
     delivery = open_delivery(settings)
     try:

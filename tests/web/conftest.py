@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_support import Served, fresh_pg_url, generated, pg_unreachable, seeded, serve
 
+from dashboard_support import Served, fresh_pg_url, generated, pg_unreachable, seeded, serve
 from zebench.dev.seed import Generated
 from zebench.store.database import Database
 

@@ -7,8 +7,8 @@ import statistics
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
 
+from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
 from zebench.api.schemas import ResultIn
 from zebench.dev.seed import Generated
 from zebench.service.analytics.batches import batch_analytics, list_batches
@@ -61,9 +61,7 @@ def test_leaderboard_rows(seeded_db: Database, data: Generated) -> None:
         else:
             assert row["scoreCi95"] == pytest.approx(expected_ci, abs=0.002 * expected_ci + 1e-9)
         wins = successful(runs)
-        assert row["costPerSuccess"] == (
-            pytest.approx(total_cost(runs) / wins) if wins else None
-        )
+        assert row["costPerSuccess"] == (pytest.approx(total_cost(runs) / wins) if wins else None)
         assert row["medianDurationMs"] == pytest.approx(median_duration(runs))
     ranked = [r["meanScore"] for r in board.rows if r["completed"] >= 3]
     assert ranked == sorted(ranked, reverse=True)
@@ -224,7 +222,7 @@ def test_histogram_edges(seeded_db: Database, data: Generated) -> None:
         bins = score_histogram(conn, RunFilter())
     expected = [0] * 20
     for s in scored(data.results):
-        expected[min(int(math.floor(s / 0.5)), 19)] += 1
+        expected[min(math.floor(s / 0.5), 19)] += 1
     assert [n for *_, n in bins] == expected
 
 

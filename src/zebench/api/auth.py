@@ -45,6 +45,8 @@ bearer = HTTPBearer(
 )
 
 _CACHE_LIMIT = 4096
+_TOUCH_EVERY_S = 60.0
+"""How often a process records a key's ``last_used_at``."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class KeyVerifier:
         self.ttl = settings.key_cache_seconds
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._any_key: tuple[float, bool] | None = None
+        self._touched: dict[str, float] = {}
 
     async def verify(self, token: str, server_host: str | None) -> Principal | None:
         secret = self.settings.api_secret_key
@@ -112,7 +115,8 @@ class KeyVerifier:
             if len(self._keys) >= _CACHE_LIMIT:
                 self._keys.clear()
             self._keys[digest] = (now + self.ttl, principal)
-        if principal is not None:
+        if principal is not None and self._touched.get(principal.name, 0.0) <= now:
+            self._touched[principal.name] = now + _TOUCH_EVERY_S
             await self._touch(principal.name)
         return principal
 
@@ -134,7 +138,7 @@ class KeyVerifier:
             return key_service.has_active_keys(conn)
 
     async def _touch(self, name: str) -> None:
-        # At most once per cache period per key and process: cheap, and best effort.
+        # At most once a minute per key and process: cheap, and best effort.
         when = now_ms()
         try:
             await self.db.awrite(lambda conn: key_service.touch_key(conn, name, when))

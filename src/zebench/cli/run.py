@@ -198,6 +198,14 @@ def _execute(
         hint = f"; finish it with: zebench batch --resume {batch_id}" if batch_id else ""
         console.print(f"interrupted: finished runs were delivered or spooled{hint}")
         raise typer.Exit(128 + int(state.get("signal", signal.SIGINT))) from None
+    kept = sum(1 for r in report.records if r.delivery == "spooled")
+    if kept:
+        console.print(
+            f"[yellow]{kept} result(s) could not be delivered and are kept in "
+            f"{settings.resolved_spool_dir()}[/]; `zebench sync` delivers them "
+            "(every run and batch also tries first)",
+            soft_wrap=True,
+        )
     if not report.ok:
         for error in report.errors:
             console.print(f"[red]error[/] {error}")

@@ -49,18 +49,12 @@ def scrape(
     Exits 0 when the cycle ran or another process holds the lease (skipped),
     1 when the source could not be read (nothing is changed then).
     """
-    import asyncio
     import logging
-    import sys
 
-    import orjson
     from pydantic import ValidationError
 
     from zebench.config import Settings
     from zebench.errors import UserError
-    from zebench.leaderboard import Scraper
-    from zebench.store.database import Database
-    from zebench.store.migrate import upgrade
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -81,6 +75,16 @@ def scrape(
         field = str(first["loc"][0]) if first["loc"] else "settings"
         option = _OPTION_OF.get(field, "ZEBENCH_" + field.upper())
         raise UserError(f"{option}: {first['msg']}") from None
+
+    import asyncio
+    import sys
+
+    import orjson
+
+    from zebench.leaderboard import Scraper
+    from zebench.store.database import Database
+    from zebench.store.migrate import upgrade
+
     try:
         db = Database(settings.resolved_database_url())
         upgrade(db)

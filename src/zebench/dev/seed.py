@@ -530,12 +530,14 @@ def _xss_runs(started: int) -> tuple[BatchIn, list[ResultIn]]:
             else [
                 EvaluationIn(
                     evaluator_name=f"xss-eval {payload}",
+                    created_at=_dt(started + i * 1000 + 5000),
                     score=0.5,
                     max_score=1.0,
                     details=payload,
                 ),
                 EvaluationIn(
                     evaluator_name="heuristic_checks",
+                    created_at=_dt(started + i * 1000 + 5000),
                     score=0.5,
                     max_score=1.0,
                     details=json.dumps({"passed": 1, "total": 2, "note": payload}),

@@ -230,6 +230,7 @@ async def run_batch(
                 cost_usd=telemetry.cost_usd if telemetry else None,
                 wall_ms=outcome.wall_ms,
                 delivery=delivered.outcome,
+                command_ms=outcome.command_ms,
             )
             report.records.append(record)
             line = _status_line(record, spec, delivered)

@@ -24,6 +24,8 @@ class RunRecord:
     wall_ms: int
     delivery: str
     """delivered, duplicate, spooled or rejected."""
+    command_ms: int = 0
+    """Of ``wall_ms``, the time spent in the scenario's own commands."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ vLLM or Ollama, a test server) is usable without one.
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,9 +85,17 @@ def retry_policy(settings: Settings) -> RetryPolicy:
     )
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds; do it once per process.
+    return httpx.create_ssl_context()
+
+
 def http_client(settings: Settings) -> httpx.AsyncClient:
     """One client per run: closed with the run, never shared across event loops."""
-    return httpx.AsyncClient(timeout=httpx.Timeout(settings.llm_timeout_s, connect=30.0))
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.llm_timeout_s, connect=30.0), verify=_tls_context()
+    )
 
 
 def chat_client(endpoint: Endpoint, http: httpx.AsyncClient, settings: Settings) -> ChatClient:

@@ -106,7 +106,8 @@ def parse_completion(data: dict[str, Any]) -> ModelTurn:
     message = choice.get("message") or {}
     content = message.get("content")
     text = content if isinstance(content, str) else _join_parts(content)
-    calls = [_tool_call(c) for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    raw_calls = _with_ids([c for c in message.get("tool_calls") or [] if isinstance(c, dict)])
+    calls = [_tool_call(c) for c in raw_calls]
     raw_usage = data.get("usage") or {}
     usage = TokenUsage(
         input=_int(raw_usage.get("prompt_tokens")),
@@ -114,8 +115,8 @@ def parse_completion(data: dict[str, Any]) -> ModelTurn:
     )
     cost = raw_usage.get("cost")
     assistant: dict[str, Any] = {"role": "assistant", "content": content}
-    if message.get("tool_calls"):
-        assistant["tool_calls"] = message["tool_calls"]
+    if raw_calls:
+        assistant["tool_calls"] = raw_calls
     return ModelTurn(
         text=text,
         tool_calls=calls,
@@ -128,6 +129,12 @@ def parse_completion(data: dict[str, Any]) -> ModelTurn:
         else None,
         raw=data,
     )
+
+
+def _with_ids(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Some servers (older Ollama) send tool calls without ids; tool results must name
+    one, so give them ids and echo the same ids back in the assistant message."""
+    return [c if c.get("id") else {**c, "id": f"call_{i}"} for i, c in enumerate(calls)]
 
 
 def _tool_call(raw: dict[str, Any]) -> ToolCall:

@@ -147,5 +147,5 @@ def has_active_keys(conn: Connection) -> bool:
 
 
 def touch_key(conn: Connection, name: str, when: int) -> None:
-    """Record that the key was used (at most once per cache period, see api.auth)."""
+    """Record that the key was used (api.auth does it at most once a minute per process)."""
     conn.execute(api_keys.update().where(api_keys.c.name == name).values(last_used_at=when))

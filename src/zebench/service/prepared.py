@@ -10,18 +10,21 @@ Driver errors are re-raised as SQLAlchemy's (``IntegrityError`` etc.), so
 callers catch the same exceptions either way.
 
 Values go to the driver as they are: only types both drivers take natively
-(str, int, float, bool, None) may be passed.
+(str, int, float, bool, None) may be passed. On PostgreSQL, ``pipelined`` lets a
+run of statements share one round trip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Prepared:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
             c = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+            assert isinstance(c, SQLCompiler)
             positions = tuple(c.positiontup) if c.positional and c.positiontup else None
             compiled = self._by_dialect[dialect.name] = _Compiled(str(c), positions)
         return compiled
@@ -55,7 +59,8 @@ class Prepared:
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """Run once and return the first row (of a SELECT or a RETURNING), or None."""
-        return self._run(conn, values, fetch=True)
+        row: tuple[Any, ...] | None = self._run(conn, values, fetch=True)
+        return row
 
     def _run(self, conn: Connection, values: Mapping[str, Any], *, fetch: bool) -> Any:
         compiled = self._compiled(conn.dialect)
@@ -83,5 +88,23 @@ class Prepared:
             cursor.close()
 
 
-def _wrapped(conn: Connection, sql: str, params: Any, exc: Exception) -> sa.exc.DBAPIError:
+@contextlib.contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Send the statements run inside without waiting for each answer (PostgreSQL's
+    pipeline mode: one round trip instead of one per statement); a no-op on SQLite,
+    which has no round trips. A database error surfaces by the end of the block at
+    the latest, as SQLAlchemy's exception, and the transaction is then unusable."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    try:
+        with raw.pipeline():  # type: ignore[attr-defined]
+            yield
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(conn, "(pipelined statements)", None, exc) from exc
+
+
+def _wrapped(conn: Connection, sql: str, params: Any, exc: Exception) -> sa.exc.StatementError:
     return sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from zebench.api.schemas import BatchIn, ResultIn
 from zebench.service import rollups
 from zebench.service.errors import Conflict
-from zebench.service.prepared import Prepared
+from zebench.service.prepared import Prepared, pipelined
 from zebench.service.timeutil import now_ms, to_ms
 from zebench.store.database import Database
 from zebench.store.tables import (
@@ -93,6 +93,13 @@ def store_result(
             {"field": "runId", "runId": result.run_id},
         )
 
+    with pipelined(conn):
+        return _store_new(conn, result, digest, defer_batch_totals=defer_batch_totals)
+
+
+def _store_new(
+    conn: Connection, result: ResultIn, digest: str, *, defer_batch_totals: bool
+) -> SubmitOutcome:
     received = now_ms()
     started = to_ms(result.started_at)
     if result.batch_id is not None:
@@ -240,7 +247,7 @@ def _ensure_batch(conn: Connection, batch_id: str, *, created_at: int, now: int)
     )
     if conn.dialect.name == "postgresql":
         # Serialise writers of one batch so each sees the others' totals.
-        _LOCK_BATCH.first(conn, {"batch_id": batch_id})
+        _LOCK_BATCH.execute(conn, {"batch_id": batch_id})
 
 
 def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) -> None:

@@ -38,7 +38,7 @@ from zebench.store.tables import (
 )
 
 HOUR_MS = 3_600_000
-PG_SHARDS = 16
+PG_SHARDS = 8
 """Rows per hot key on PostgreSQL, so concurrent writers rarely wait on one row lock."""
 NO_MODEL = ""
 """How a run without a model is keyed (key columns cannot be NULL)."""
@@ -342,14 +342,14 @@ def rebuild(conn: Connection) -> None:
 def _insert_from(
     conn: Connection,
     table: sa.Table,
-    columns: list[ColumnElement[Any]],
-    group_by: list[ColumnElement[Any]],
+    columns: Sequence[ColumnElement[Any]],
+    group_by: Sequence[ColumnElement[Any]],
     where: ColumnElement[bool] | None = None,
 ) -> None:
     query = sa.select(*columns).group_by(*group_by)
     if where is not None:
         query = query.where(where)
-    names = [c.key for c in columns]
+    names = [str(c.key) for c in columns]
     conn.execute(table.insert().from_select(names, query))
 
 

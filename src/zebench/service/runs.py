@@ -22,7 +22,13 @@ from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
 MAX_LIMIT = 5000
 
-RUN_COLUMNS = [c for c in runs.c if c.name not in ("content_hash", "received_at")]
+_RUN_FIELDS = (
+    "id", "run_id", "batch_id", "suite", "scenario", "tier", "agent", "model", "status",
+    "started_at", "completed_at", "total_score", "weighted_score", "is_successful",
+    "success_metric", "specialist_enabled", "specialist_name", "specialist_version", "metadata",
+)  # fmt: skip
+RUN_COLUMNS = [runs.c[name] for name in _RUN_FIELDS]
+"""What a Run answer is made of, in the order ``run_dict`` unpacks them."""
 
 
 def parse_json_text(text: str | None) -> Any:
@@ -36,27 +42,32 @@ def parse_json_text(text: str | None) -> Any:
 
 
 def run_dict(row: Row[Any]) -> dict[str, Any]:
-    m = row._mapping
+    """A row selected with ``RUN_COLUMNS`` as a Run answer (unpacked: lists build many)."""
+    (
+        id_, run_id, batch_id, suite, scenario, tier, agent, model, status, started_at,
+        completed_at, total_score, weighted_score, is_successful, success_metric,
+        specialist_enabled, specialist_name, specialist_version, metadata,
+    ) = row  # fmt: skip
     return {
-        "id": m["id"],
-        "runId": m["run_id"],
-        "batchId": m["batch_id"],
-        "suite": m["suite"],
-        "scenario": m["scenario"],
-        "tier": m["tier"],
-        "agent": m["agent"],
-        "model": m["model"],
-        "status": m["status"],
-        "startedAt": to_iso(m["started_at"]),
-        "completedAt": to_iso(m["completed_at"]),
-        "totalScore": m["total_score"],
-        "weightedScore": m["weighted_score"],
-        "isSuccessful": bool(m["is_successful"]),
-        "successMetric": m["success_metric"],
-        "metadata": parse_json_text(m["metadata"]),
-        "specialistEnabled": bool(m["specialist_enabled"]),
-        "specialistName": m["specialist_name"],
-        "specialistVersion": m["specialist_version"],
+        "id": id_,
+        "runId": run_id,
+        "batchId": batch_id,
+        "suite": suite,
+        "scenario": scenario,
+        "tier": tier,
+        "agent": agent,
+        "model": model,
+        "status": status,
+        "startedAt": to_iso(started_at),
+        "completedAt": to_iso(completed_at),
+        "totalScore": total_score,
+        "weightedScore": weighted_score,
+        "isSuccessful": bool(is_successful),
+        "successMetric": success_metric,
+        "metadata": parse_json_text(metadata),
+        "specialistEnabled": bool(specialist_enabled),
+        "specialistName": specialist_name,
+        "specialistVersion": specialist_version,
     }
 
 
@@ -159,19 +170,24 @@ def list_runs(
     Pages follow either the keyset ``cursor`` of the previous page (stable while
     runs are added) or a plain ``offset``; the cursor wins when both are given.
     """
-    query = sa.select(*RUN_COLUMNS).where(*filters.clauses())
+    newest_first = (runs.c.started_at.desc(), runs.c.id.desc())
+    page = sa.select(runs.c.id).where(*filters.clauses())
     if cursor is not None:
         started, row_id = decode_cursor(cursor)
-        query = query.where(
+        page = page.where(
             (runs.c.started_at < started) | ((runs.c.started_at == started) & (runs.c.id < row_id))
         )
     elif offset:
-        query = query.offset(offset)
-    query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit + 1)
+        page = page.offset(offset)
+    # Deferred join: the page's ids come from the index alone (skipping ``offset``
+    # entries costs no row reads), then only the page's rows are read.
+    ids = page.order_by(*newest_first).limit(limit + 1).subquery()
+    query = sa.select(*RUN_COLUMNS).join(ids, ids.c.id == runs.c.id).order_by(*newest_first)
     rows = conn.execute(query).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].started_at, rows[-1].id) if more and rows else None
+    last = rows[-1] if rows else None
+    next_cursor = encode_cursor(last.started_at, last.id) if more and last is not None else None
     return Page([run_dict(r) for r in rows], next_cursor)
 
 

@@ -34,6 +34,7 @@ WriteJob = Callable[[Connection], T]
 
 _GROUP_LIMIT = 256
 _CHECKPOINT_EVERY_S = 0.2
+_WAL_RESTART_FRAMES = 8192  # 32 MiB of 4 KiB pages
 _WAL_SIZE_LIMIT = 64 * 1024 * 1024
 _WRITER_CACHE_KIB = 64 * 1024
 
@@ -174,14 +175,20 @@ class Database:
     def _checkpoint_loop(self, path: Path) -> None:
         """Copy the WAL into the database file every few hundred ms, beside the writer.
 
-        PASSIVE never blocks the writer or readers; what it cannot copy yet (pages a
-        reader still needs) is copied on a later round.
+        PASSIVE never blocks the writer or readers, but while writes keep coming it
+        never quite catches up, and the WAL only starts over from its beginning after a
+        checkpoint that did. So once the WAL holds more than ``_WAL_RESTART_FRAMES``,
+        a RESTART checkpoint holds the next write back for the little PASSIVE left.
         """
         conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         try:
             while not self._stop_checkpoints.wait(_CHECKPOINT_EVERY_S):
                 with contextlib.suppress(sqlite3.Error):  # busy: the next round retries
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, frames, _copied = conn.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    ).fetchone()
+                    if frames >= _WAL_RESTART_FRAMES:
+                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
         finally:
             conn.close()
 

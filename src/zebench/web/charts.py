@@ -65,28 +65,6 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def score_histogram(bins: list[tuple[float, float, int]]) -> Figure:
-    return {
-        "data": [
-            {
-                "type": "bar",
-                "x": [(low + high) / 2 for low, high, _ in bins],
-                "y": [n for *_, n in bins],
-                "width": [high - low for low, high, _ in bins],
-                "customdata": [f"{low:.1f}\u2013{high:.1f}" for low, high, _ in bins],
-                "hovertemplate": "score %{customdata}: %{y} runs<extra></extra>",
-                "marker": {"color": "#4f7cff"},
-            }
-        ],
-        "layout": _layout(
-            "Weighted score distribution (completed runs)",
-            xaxis={"title": {"text": "weighted score"}, "range": [0, 10]},
-            yaxis={"title": {"text": "runs"}, "rangemode": "tozero"},
-            bargap=0.05,
-        ),
-    }
-
-
 def _time_axis(xs: list[int]) -> list[str]:
     return [iso(x) for x in xs]
 

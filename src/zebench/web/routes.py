@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
@@ -38,16 +42,32 @@ def plotly_bundle() -> Path:
 
 
 def _plotly_version() -> str:
-    import plotly
+    from importlib.metadata import version
 
-    return str(plotly.__version__)
+    return version("plotly")
+
+
+def _warm_up_after_start(app: FastAPI, board: Dashboard) -> None:
+    """Once the app has started (the database is migrated), compute the pages' default
+    figures in a background thread."""
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with started(app) as state:
+            threading.Thread(target=board.warm_up, name="zebench-warm-up", daemon=True).start()
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 def mount(app: FastAPI) -> None:
     """Add the dashboard to ``app``: pages, live version endpoint, static files."""
     from zebench.web import live
 
-    app.state.dashboard = Dashboard(app.state.db)
+    board = Dashboard(app.state.db)
+    app.state.dashboard = board
+    _warm_up_after_start(app, board)
     bundle = plotly_bundle()
     vendor_path = f"/static/vendor/plotly-{_plotly_version()}.min.js"
     app.state.plotly_url = vendor_path

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from zebench.service.errors import Invalid
 
 Row = dict[str, Any]
@@ -161,6 +163,12 @@ class Table:
         params = {k: v for k, v in self.params.items() if k not in (self.names["page"],)}
         params.update({"format": fmt, "table": self.id})
         return self.path + "?" + urlencode(params)
+
+    def body(self) -> list[list[tuple[str, str, Markup]]]:
+        """The rows of this page as cells ready to print (see ``cells``)."""
+        from zebench.web.cells import body
+
+        return body(self.columns, self.rows)
 
     def hidden_inputs(self) -> list[tuple[str, str]]:
         """Parameters a table's search form must carry to keep the page's other state."""

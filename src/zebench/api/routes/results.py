@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -112,7 +112,9 @@ async def _submit_bulk(db: Database, body: bytes) -> Response:
             try:
                 outcome = await asubmit_result(db, result)
             except ServiceError as exc:
-                status = "conflict" if exc.status_code == 409 else "invalid"
+                status: Literal["conflict", "invalid"] = (
+                    "conflict" if exc.status_code == 409 else "invalid"
+                )
                 return BulkItemOutcome(
                     index=index,
                     runId=result.run_id,

@@ -6,6 +6,7 @@ cached per data version (see ``cache``); lookups of one run are direct.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -32,11 +33,33 @@ from zebench.store.database import Database
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 
 class Dashboard:
     def __init__(self, db: Database, cache: AggregateCache | None = None) -> None:
         self.db = db
         self.cache = cache or AggregateCache()
+
+    def warm_up(self) -> None:
+        """Compute every page's default figures (in the background at server start), so
+        the first visitors of a large store do not wait for them."""
+        everything = RunFilter()
+        for compute in (
+            self.overview,
+            lambda: self.runs(everything),
+            self.batches,
+            lambda: self.catalog(everything),
+            lambda: self.leaderboard(everything),
+            lambda: self.costs(everything),
+            lambda: self.trends(everything),
+            lambda: self.evaluators(everything),
+        ):
+            try:
+                compute()
+            except Exception:  # a figure that cannot be computed now is computed on demand
+                log.exception("warming up the dashboard failed")
+                return
 
     def version(self) -> str:
         with self.db.read() as conn:

@@ -200,7 +200,8 @@ def _arguments(value: Any) -> str:
 def _call_of(raw: Any) -> ToolCall | None:
     if not isinstance(raw, Mapping):
         return None
-    function = raw.get("function") if isinstance(raw.get("function"), Mapping) else {}
+    nested = raw.get("function")
+    function: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
     name = _first(raw, "name", "tool") or _first(function, "name") or "tool"
     args = _first(raw, "arguments", "input", "args", "parameters")
     if args is None:

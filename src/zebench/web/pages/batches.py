@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,7 +32,7 @@ from zebench.web.pages.common import (
     run_link,
 )
 from zebench.web.rendering import path_part, render
-from zebench.web.tables import Column, Table, read_state, table_from_rows
+from zebench.web.tables import Column, Row, Table, read_state, table_from_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -167,6 +168,7 @@ def compare_page(request: Request) -> Response:
         "batch_compare.html",
         {
             "title": "Compare batches",
+            "data_version": snapshot.version,
             "c": comparison,
             "cells": cells_table,
             "deltas": charts.comparison_deltas(comparison),
@@ -248,7 +250,7 @@ def batch_page(request: Request, batch_id: str) -> Response:
                 table, rows = tables[wanted]
                 return export_response(fmt, f"batch-{wanted}", table.columns, rows)
 
-            def all_runs():  # type: ignore[no-untyped-def]
+            def all_runs() -> Iterator[Row]:
                 with board.db.read() as conn:
                     yield from iter_runs(
                         conn, flt, sort=run_state.sort, descending=run_state.descending

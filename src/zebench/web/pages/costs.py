@@ -35,7 +35,8 @@ def costs_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        data = board.costs(flt).value
+        snapshot = board.costs(flt)
+        data = snapshot.value
         table, matching = table_from_rows(
             query,
             id="costs",
@@ -56,6 +57,7 @@ def costs_page(request: Request) -> Response:
         "costs.html",
         {
             "title": "Costs",
+            "data_version": snapshot.version,
             "filters": filter_context(board, flt),
             "data": data,
             "table": table,

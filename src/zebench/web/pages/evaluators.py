@@ -34,7 +34,8 @@ def evaluators_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        data = board.evaluators(flt).value
+        snapshot = board.evaluators(flt)
+        data = snapshot.value
         table, matching = table_from_rows(
             query,
             id="evaluators",
@@ -56,6 +57,7 @@ def evaluators_page(request: Request) -> Response:
         "evaluators.html",
         {
             "title": "Evaluators",
+            "data_version": snapshot.version,
             "filters": filter_context(board, flt),
             "table": table,
             "trend": charts.series_chart(

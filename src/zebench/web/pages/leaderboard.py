@@ -56,6 +56,7 @@ def leaderboard_page(request: Request) -> Response:
         "leaderboard.html",
         {
             "title": "Leaderboard",
+            "data_version": snapshot.version,
             "table": table,
             "filters": filter_context(board, flt),
             "heat_map": charts.heat_map(heat),

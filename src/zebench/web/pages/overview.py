@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from zebench.service.errors import ServiceError
-from zebench.web import charts
+from zebench.web import svg
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import pair_columns, run_columns, stats_columns
 from zebench.web.pages.common import EMPTY_HINT, batch_link, dashboard, error_response, params
@@ -51,7 +51,11 @@ def overview_page(request: Request) -> Response:
             id="recent-runs",
             prefix="rr",
             caption="Recent runs",
-            columns=run_columns(with_batch=False),
+            columns=[
+                c
+                for c in run_columns(with_batch=False)
+                if c.key not in ("tokensIn", "durationMs", "error")
+            ],
             rows=data.recent_runs,
             default_sort="startedAt",
             path="/",
@@ -89,8 +93,9 @@ def overview_page(request: Request) -> Response:
             "live_page": True,
             "data_version": snapshot.version,
             "totals": data.totals,
-            "histogram": charts.score_histogram(data.histogram),
-            "uses_charts": data.totals.runs > 0,
+            "histogram": svg.histogram(
+                data.histogram, label="Histogram of weighted scores of completed runs"
+            ),
             "tables": [pairs, recent, batches],
             "empty_hint": EMPTY_HINT,
         },

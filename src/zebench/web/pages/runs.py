@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -19,7 +21,7 @@ from zebench.web.pages.common import (
     params,
 )
 from zebench.web.rendering import SECURITY_HEADERS, render
-from zebench.web.tables import Table, read_state
+from zebench.web.tables import Row, Table, read_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +39,7 @@ def runs_page(request: Request) -> Response:
         columns = run_columns()
         if fmt:
             # Every matching run, streamed straight from the database in the page's order.
-            def rows():  # type: ignore[no-untyped-def]
+            def rows() -> Iterator[Row]:
                 with board.db.read() as conn:
                     yield from iter_runs(conn, flt, sort=state.sort, descending=state.descending)
 

@@ -44,7 +44,8 @@ def suites_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        data = board.catalog(flt).value
+        snapshot = board.catalog(flt)
+        data = snapshot.value
         suites, all_suites = table_from_rows(
             query,
             id="suites",
@@ -80,6 +81,7 @@ def suites_page(request: Request) -> Response:
         "suites.html",
         {
             "title": "Suites and scenarios",
+            "data_version": snapshot.version,
             "filters": filter_context(board, flt),
             "tables": [suites, scenarios],
         },

@@ -54,7 +54,8 @@ def trends_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        data = board.trends(flt).value
+        snapshot = board.trends(flt)
+        data = snapshot.value
         pair_table, pair_rows = table_from_rows(
             query,
             id="pair-trends",
@@ -89,6 +90,7 @@ def trends_page(request: Request) -> Response:
         "trends.html",
         {
             "title": "Trends",
+            "data_version": snapshot.version,
             "filters": filter_context(board, flt),
             "period": period,
             "score_chart": charts.series_chart(

@@ -75,7 +75,7 @@
   }
 
   async function refreshPage() {
-    const response = await fetch(window.location.href, { cache: "no-store", headers: { "X-Live-Update": "1" } });
+    const response = await fetch(window.location.href, { cache: "no-store" });
     if (!response.ok) throw new Error("page " + response.status);
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     document.querySelectorAll("[data-live-region][id]").forEach(function (region) {
