@@ -128,3 +128,37 @@ def live_server(server_settings: Settings, db: Database) -> Iterator[LiveServer]
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@dataclass
+class ServerSwitch:
+    """The real app on ``server_settings``' port, started and stopped at will (a service
+    that is down, then up). Stopped at the end of the test."""
+
+    settings: Settings
+    db: Database
+    _running: tuple[_ThreadedServer, threading.Thread] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    def start(self) -> None:
+        if self._running is None:
+            self._running = start_server(self.settings, self.db)
+
+    def stop(self) -> None:
+        if self._running is not None:
+            server, thread = self._running
+            server.should_exit = True
+            thread.join(timeout=10)
+            self._running = None
+
+
+@pytest.fixture
+def server_switch(server_settings: Settings, db: Database) -> Iterator[ServerSwitch]:
+    switch = ServerSwitch(server_settings, db)
+    try:
+        yield switch
+    finally:
+        switch.stop()

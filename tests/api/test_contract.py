@@ -140,6 +140,7 @@ def test_bulk_form_answers_per_item(client: httpx.Client) -> None:
         {**first, "totalScore": 0.2},  # conflict
         {**result(), "evaluations": [{"evaluatorName": "x", "score": "high", "maxScore": 1}]},
         "not an object",
+        {**result(), "runId": 12345},
     ]
     r = post(client, items)
     assert r.status_code == 207
@@ -148,7 +149,7 @@ def test_bulk_form_answers_per_item(client: httpx.Client) -> None:
         False,
         1,
         1,
-        3,
+        4,
     )
     statuses = [(o["index"], o["status"]) for o in answer["results"]]
     assert statuses == [
@@ -157,6 +158,7 @@ def test_bulk_form_answers_per_item(client: httpx.Client) -> None:
         (2, "conflict"),
         (3, "invalid"),
         (4, "invalid"),
+        (5, "invalid"),
     ]
     assert answer["results"][3]["details"][0]["field"] == "evaluations.0.score"
     assert client.get(f"/api/runs/{fresh['runId']}").status_code == 200

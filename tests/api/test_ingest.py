@@ -33,9 +33,12 @@ def test_a_row_the_database_rejects_leaves_nothing_behind(db: Database) -> None:
         batch_before = conn.execute(sa.text("SELECT total_runs FROM batches")).scalar_one()
 
     body = ResultIn.model_validate(result("broken", batchId="B", transcript={"messages": []}))
-    # The fourth evaluation has no name: NOT NULL makes the database refuse that row
-    # after the run, three evaluations and the telemetry were already written.
-    bad = EvaluationIn.model_construct(evaluator_name=None, score=0.5, max_score=1.0, details=None)
+    # The fourth evaluation has no maxScore (validation would have caught it; here it
+    # reaches the store): NOT NULL makes the database refuse that row once the run
+    # and the batch were written.
+    bad = EvaluationIn.model_construct(
+        evaluator_name="extra", score=0.5, max_score=None, details=None, created_at=None
+    )
     body.evaluations.insert(3, bad)
     with pytest.raises(IntegrityError):
         submit_result(db, body)

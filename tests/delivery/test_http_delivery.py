@@ -13,12 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import LiveServer, start_server
 from zebench.api.schemas import BatchIn, ResultIn
-from zebench.config import Settings
 from zebench.delivery import Delivery, Spool
 from zebench.delivery.http import HttpSink
-from zebench.store.database import Database
 
 
 def _result(run_id: str, score: float = 7.5, batch_id: str | None = "batch-h") -> ResultIn:
@@ -48,7 +45,7 @@ def _delivery(url: str, spool_dir: Path, attempts: int = 3) -> Delivery:
 
 
 async def test_results_reach_the_service_once_however_often_sent(
-    live_server: LiveServer, tmp_path: Path
+    live_server: Any, tmp_path: Path
 ) -> None:
     delivery = _delivery(live_server.url, tmp_path / "spool")
     try:
@@ -76,9 +73,9 @@ async def test_results_reach_the_service_once_however_often_sent(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_spooled_while_the_server_is_down_then_synced_once_it_is_up(
-    server_settings: Settings, db: Database, tmp_path: Path
+    server_switch: Any, tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{server_settings.port}"
+    url = server_switch.url
     delivery = _delivery(url, tmp_path / "spool", attempts=2)
     try:
         down = await delivery.submit_result(_result("run-down"))
@@ -86,15 +83,11 @@ async def test_spooled_while_the_server_is_down_then_synced_once_it_is_up(
         assert [e.key for e in delivery.pending()] == ["run-down"]
         assert [r.outcome for r in await delivery.sync()] == ["spooled"]  # still down
 
-        server, thread = start_server(server_settings, db)
-        try:
-            reports = await delivery.sync()
-            assert [(r.key, r.outcome) for r in reports] == [("run-down", "delivered")]
-            assert delivery.pending() == []
-            assert httpx.get(f"{url}/api/runs/run-down").status_code == 200
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        server_switch.start()
+        reports = await delivery.sync()
+        assert [(r.key, r.outcome) for r in reports] == [("run-down", "delivered")]
+        assert delivery.pending() == []
+        assert httpx.get(f"{url}/api/runs/run-down").status_code == 200
     finally:
         await delivery.aclose()
 

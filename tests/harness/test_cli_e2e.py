@@ -7,15 +7,13 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from conftest import LiveServer, start_server
 from harness_support import ZEBENCH, cli_env, make_scenario, zebench
-from zebench.config import Settings
 from zebench.delivery import Spool
-from zebench.store.database import Database
 
 RUN_LINE = re.compile(r"^[✓✗] (completed|failed) (run-[0-9a-f]{32}) ")
 
@@ -28,7 +26,7 @@ def _run_ids(stdout: str) -> list[str]:
 
 @sqlite_only  # HTTP delivery on PostgreSQL: tests/delivery/test_http_delivery.py
 def test_reference_succeeds_echo_does_not_both_visible_through_the_api(
-    live_server: LiveServer, tmp_path: Path
+    live_server: Any, tmp_path: Path
 ) -> None:
     env = cli_env(tmp_path / "home", ZE_BENCHMARKS_WORKER_URL=live_server.url)
     solved = zebench(["run", "example", "fix-slugify", "L1", "reference"], env)
@@ -57,7 +55,7 @@ def test_reference_succeeds_echo_does_not_both_visible_through_the_api(
 
 @sqlite_only
 def test_the_original_suites_run_with_echo_and_a_missing_tier_is_explained(
-    live_server: LiveServer, tmp_path: Path
+    live_server: Any, tmp_path: Path
 ) -> None:
     from harness_support import REFERENCE_SUITES
 
@@ -89,6 +87,8 @@ def test_a_batch_in_the_embedded_store_with_repeats_and_a_summary(tmp_path: Path
             "example",
             "--scenario",
             "release-*",
+            "--tier",
+            "L0",
             "--agent",
             "reference,echo",
             "--iterations",
@@ -100,7 +100,7 @@ def test_a_batch_in_the_embedded_store_with_repeats_and_a_summary(tmp_path: Path
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(_run_ids(proc.stdout)) == 4
-    assert "weighted score (95% CI)" in proc.stdout
+    assert "score ±95% CI" in proc.stdout
     assert re.search(r"reference .* 2 +│ +0 +│ +100% +│ +10\.00 ± 0\.00", proc.stdout)
     assert re.search(r"echo .* 2 +│ +0 +│ +0% +│", proc.stdout)
     assert "sqlite:///" in proc.stdout
@@ -121,7 +121,7 @@ def _suite(root: Path, seconds: float = 0) -> Path:
 
 @sqlite_only
 def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
-    live_server: LiveServer, tmp_path: Path
+    live_server: Any, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     env = cli_env(home, ZE_BENCHMARKS_WORKER_URL=live_server.url)
@@ -154,7 +154,8 @@ def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
     assert all(run_id in stored or run_id in spooled for run_id in finished)
     assert list((home / "workspaces").iterdir()) == []  # the run in flight cleaned up
 
-    resumed = zebench(["batch", "--resume", batch_id, "--suites-dir", str(suites)], env)
+    # No --suites-dir: the batch recorded where its suite is.
+    resumed = zebench(["batch", "--resume", batch_id], env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert len(_run_ids(resumed.stdout)) == 6 - len(finished)
     batch = httpx.get(f"{live_server.url}/api/batches/{batch_id}").json()
@@ -165,9 +166,9 @@ def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
 
 @sqlite_only
 def test_results_kept_while_the_server_is_down_are_delivered_by_sync_and_by_the_next_run(
-    server_settings: Settings, db: Database, tmp_path: Path
+    server_switch: Any, tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{server_settings.port}"
+    url = server_switch.url
     env = cli_env(
         tmp_path / "home",
         ZE_BENCHMARKS_WORKER_URL=url,
@@ -182,21 +183,16 @@ def test_results_kept_while_the_server_is_down_are_delivered_by_sync_and_by_the_
     assert still_down.returncode == 1
     assert "still kept" in still_down.stdout
 
-    server, thread = start_server(server_settings, db)
-    try:
-        up = zebench(["sync"], env)
-        assert up.returncode == 0, up.stdout + up.stderr
-        assert "0 result(s) still kept" in up.stdout
-        assert httpx.get(f"{url}/api/runs/{first}").json()["run"]["status"] == "completed"
+    server_switch.start()
+    up = zebench(["sync"], env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "0 result(s) still kept" in up.stdout
+    assert httpx.get(f"{url}/api/runs/{first}").json()["run"]["status"] == "completed"
 
-        server.should_exit = True
-        thread.join(timeout=10)
-        again = zebench(["run", "s", "x", "L1", "echo"], env)
-        [second] = _run_ids(again.stdout)
-        server, thread = start_server(server_settings, db)
-        later = zebench(["run", "s", "x", "L1", "echo"], env)
-        assert "sync: delivered 2 kept result(s)" in later.stdout  # the batch and the run
-        assert httpx.get(f"{url}/api/runs/{second}").status_code == 200
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    server_switch.stop()
+    again = zebench(["run", "s", "x", "L1", "echo"], env)
+    [second] = _run_ids(again.stdout)
+    server_switch.start()
+    later = zebench(["run", "s", "x", "L1", "echo"], env)
+    assert "sync: delivered 2 kept result(s)" in later.stdout  # the batch and the run
+    assert httpx.get(f"{url}/api/runs/{second}").status_code == 200

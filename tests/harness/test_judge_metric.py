@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from fakes.fixtures import fake_llm, settings_for  # noqa: F401
+from fakes.fixtures import fake_llm  # noqa: F401
 from fakes.llm_server import FAKE_MODEL, ScriptedLLMServer, openai_completion, openai_error
+from fakes.support import settings_for
 from harness_support import WritingAgent, make_scenario, offline_settings
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec

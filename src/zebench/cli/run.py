@@ -179,6 +179,7 @@ def _execute(
     import signal
 
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(highlight=False)
     state: dict[str, Any] = {}
@@ -202,13 +203,13 @@ def _execute(
     if kept:
         console.print(
             f"[yellow]{kept} result(s) could not be delivered and are kept in "
-            f"{settings.resolved_spool_dir()}[/]; `zebench sync` delivers them "
+            f"{escape(str(settings.resolved_spool_dir()))}[/]; `zebench sync` delivers them "
             "(every run and batch also tries first)",
             soft_wrap=True,
         )
     if not report.ok:
         for error in report.errors:
-            console.print(f"[red]error[/] {error}")
+            console.print(f"[red]error[/] {escape(error)}")
         raise typer.Exit(1)
 
 
@@ -226,6 +227,8 @@ async def _batch(
     console: Console,
     state: dict[str, Any],
 ) -> BatchReport:
+    from rich.markup import escape
+
     from zebench.delivery import open_delivery
     from zebench.harness.batch import plan_batch, run_batch
 
@@ -235,7 +238,7 @@ async def _batch(
         plan = await plan_batch(matrix, settings, delivery, resume=resume)
         state["batch_id"] = plan.batch_id
         for note in plan.notes:
-            console.print(f"[yellow]note[/] {note}")
+            console.print(f"[yellow]note[/] {escape(note)}")
         done = f", {plan.already_done} already done" if plan.already_done else ""
         console.print(
             f"batch {plan.batch_id}: {len(plan.specs)} run(s) to do{done}; "
@@ -250,6 +253,8 @@ async def _batch(
 
 
 def _print_sync(console: Console, reports: list[Any]) -> None:
+    from rich.markup import escape
+
     if not reports:
         return
     sent = sum(1 for r in reports if r.outcome in ("delivered", "duplicate"))
@@ -257,7 +262,8 @@ def _print_sync(console: Console, reports: list[Any]) -> None:
     for report in reports:
         if report.outcome in ("spooled", "rejected"):
             console.print(
-                f"[yellow]sync[/] {report.kind} {report.key}: {report.outcome}: {report.message}"
+                "[yellow]sync[/] "
+                + escape(f"{report.kind} {report.key}: {report.outcome}: {report.message}")
             )
 
 

@@ -21,6 +21,11 @@ from zebench.service.errors import NotFound, ServiceError
 from zebench.store.database import Database
 
 
+def _database_error(target: str, exc: SQLAlchemyError) -> str:
+    # SQLAlchemy appends the statement and its parameters; the first line says what is wrong.
+    return f"{target}: {str(exc).splitlines()[0]}"
+
+
 class EmbeddedSink:
     """Writes to ``database_url`` (migrated on first use); closes the database it opened."""
 
@@ -41,7 +46,7 @@ class EmbeddedSink:
                 try:
                     await asyncio.to_thread(upgrade, self._db)
                 except SQLAlchemyError as exc:
-                    raise Unavailable(f"cannot open {self.target}: {exc}") from exc
+                    raise Unavailable(_database_error(self.target, exc)) from exc
                 self._migrated = True
             return self._db
 
@@ -58,7 +63,7 @@ class EmbeddedSink:
         except ServiceError as exc:
             raise Rejected(exc.status_code, exc.message) from exc
         except SQLAlchemyError as exc:
-            raise Unavailable(f"{self.target}: {exc.__class__.__name__}: {exc}") from exc
+            raise Unavailable(_database_error(self.target, exc)) from exc
         return outcome.status
 
     async def send_batch(self, payload: dict[str, Any]) -> None:
@@ -74,7 +79,7 @@ class EmbeddedSink:
         except ServiceError as exc:
             raise Rejected(exc.status_code, exc.message) from exc
         except SQLAlchemyError as exc:
-            raise Unavailable(f"{self.target}: {exc.__class__.__name__}: {exc}") from exc
+            raise Unavailable(_database_error(self.target, exc)) from exc
 
     async def batch_info(self, batch_id: str) -> BatchInfo | None:
         from zebench.service.batches import get_batch

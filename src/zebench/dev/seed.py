@@ -100,19 +100,19 @@ SCENARIOS: tuple[ScenarioProfile, ...] = (
     ),
     ScenarioProfile(
         "example",
-        "fix-failing-tests",
+        "fix-slugify",
         ("L0", "L1", "L2"),
         1.1,
         manager=None,
-        files=("calc/core.py", "tests/test_core.py"),
+        files=("slugify/core.py", "tests/test_slugify.py"),
     ),
     ScenarioProfile(
         "example",
-        "add-cli-flag",
+        "release-notes",
         ("L1", "L2"),
         0.5,
         manager=None,
-        files=("calc/cli.py", "README.md"),
+        files=("CHANGELOG.md", "docs/release.md"),
     ),
     ScenarioProfile(
         "test-suite", "test-scenario", ("L0", "L1", "L2"), 0.3, files=("package.json",)

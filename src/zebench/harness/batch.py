@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -82,8 +83,10 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        reports = [r.delivery for r in self.records]
-        return not self.errors and "rejected" not in reports
+        """No harness error, and nothing the results service refused for good."""
+        outcomes = [r.delivery for r in self.records]
+        outcomes += [d.outcome for d in self.batch_deliveries]
+        return not self.errors and "rejected" not in outcomes
 
 
 def _finished_keys(runs: list[StoredRun], batch_id: str, delivery: Delivery) -> set[RunKey]:
@@ -121,6 +124,7 @@ async def plan_batch(
     """What to run. Resuming takes the matrix the batch recorded unless one is given,
     and leaves out every run that completed (stored, or spooled awaiting sync)."""
     batch_id, created_at, done = new_batch_id(), now_ms(), set[RunKey]()
+    search = suite_search_path(settings.suites_dir)
     if resume is not None:
         info = await delivery.batch_info(resume)
         if info is None:
@@ -129,9 +133,12 @@ async def plan_batch(
         if matrix is None:
             matrix = Matrix.from_json(info.metadata.get("matrix"), f"batch {resume!r}")
         done = _finished_keys(info.runs, resume, delivery)
+        recorded = info.metadata.get("suitePath")
+        if isinstance(recorded, str):
+            search.append(Path(recorded).parent)  # where the batch found its suite
     if matrix is None:
         raise UserError("--suite is required (or --resume BATCH_ID)")
-    suite_dir = find_suite(matrix.suite, suite_search_path(settings.suites_dir))
+    suite_dir = find_suite(matrix.suite, search)
     specs, notes = expand(matrix, suite_dir)
     todo = [s for s in specs if s.key not in done]
     return BatchPlan(batch_id, created_at, matrix, suite_dir, todo, len(specs) - len(todo), notes)
@@ -143,7 +150,8 @@ def _status_line(record: RunRecord, spec: RunSpec, report: DeliveryReport) -> st
         f"score {record.weighted_score:.2f}/10" if record.weighted_score is not None else "no score"
     )
     where = report.outcome + (f" ({report.message})" if report.message else "")
-    return f"{mark} {record.status} {record.run_id} {spec.suite}/{spec.label} {score} {where}"
+    text = f"{record.status} {record.run_id} {spec.suite}/{spec.label} {score} {where}"
+    return f"{mark} {escape(text)}"
 
 
 async def run_batch(
@@ -213,7 +221,7 @@ async def run_batch(
                 delivered = await delivery.submit_result(outcome.result)
             except Exception as exc:  # a harness bug: report it, keep the batch going
                 report.errors.append(f"{spec.label}: {exc.__class__.__name__}: {exc}")
-                progress.console.print(f"[red]harness error[/] {spec.label}: {exc}")
+                progress.console.print(f"[red]harness error[/] {escape(f'{spec.label}: {exc}')}")
                 return
             finally:
                 progress.remove_task(task)
@@ -235,7 +243,10 @@ async def run_batch(
             report.records.append(record)
             line = _status_line(record, spec, delivered)
             if result.status == "failed" and result.metadata:
-                line += f"\n    {result.metadata.get('errorType')}: {result.metadata.get('error')}"
+                error = f"{result.metadata.get('errorType')}: {result.metadata.get('error')}"
+                line += f"\n    {escape(error)}"
+            if outcome.kept_workspace is not None:
+                line += f"\n    workspace kept at {escape(str(outcome.kept_workspace))}"
             progress.console.print(line, highlight=False, soft_wrap=True)
 
     with progress:

@@ -9,6 +9,7 @@ agent, timeout, evaluation), so that it is stored like any other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from zebench.agents.base import Agent, AgentRequest, AgentResult
 from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
@@ -26,12 +27,13 @@ from zebench.harness.commands import CommandResult, command_clock, run_command
 from zebench.harness.diff import WorkspaceDiff, diff_workspace
 from zebench.harness.matrix import RunSpec
 from zebench.harness.scoring import Scores, compute_scores
-from zebench.harness.workspace import create_workspace, remove_workspace
+from zebench.harness.workspace import copy_fixture, new_workspace_dir, remove_workspace
 from zebench.suites.loader import LoadedScenario
 
 ErrorType = Literal["workspace", "agent", "timeout", "evaluation"]
 Phase = Literal["workspace", "baseline", "agent", "validation", "evaluation"]
 PhaseCallback = Callable[[Phase], None]
+T = TypeVar("T")
 
 
 class RunFailure(Exception):
@@ -161,15 +163,14 @@ async def _pipeline(
             f"{loaded.scenario_dir} has no repo-fixture/ or repo/ directory to start from",
         )
     try:
-        state.workspace = await asyncio.to_thread(
-            create_workspace,
-            settings.resolved_workspaces_dir(),
-            f"{spec.suite}-{spec.scenario}-{spec.tier}",
-            loaded.fixture_dir,
+        # Known before the copy starts, so that it is removed whatever happens next.
+        state.workspace = workspace = new_workspace_dir(
+            settings.resolved_workspaces_dir(), f"{spec.suite}-{spec.scenario}-{spec.tier}"
         )
+        if loaded.fixture_dir is not None:
+            await _to_thread_to_the_end(copy_fixture, loaded.fixture_dir, workspace)
     except OSError as exc:
         raise RunFailure("workspace", f"cannot create the workspace: {exc}") from exc
-    workspace = state.workspace
     state.timings["workspaceMs"] = _ms(mark)
 
     phase("baseline")
@@ -205,7 +206,7 @@ async def _pipeline(
         raise RunFailure("agent", state.agent_result.error)
 
     try:
-        state.diff = await asyncio.to_thread(diff_workspace, loaded.fixture_dir, workspace)
+        state.diff = await _to_thread_to_the_end(diff_workspace, loaded.fixture_dir, workspace)
     except OSError as exc:
         raise RunFailure("workspace", f"cannot compare the workspace: {exc}") from exc
 
@@ -241,6 +242,18 @@ async def _pipeline(
     state.scores = compute_scores(
         state.metrics, scenario.rubric_overrides.weights, state.validation.get("install")
     )
+
+
+async def _to_thread_to_the_end(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` in a thread. Cancelled meanwhile, wait for the thread to finish (a thread
+    cannot be stopped) before propagating, so that cleanup never races it."""
+    job = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await job
+        raise
 
 
 async def _command(command: str, name: str, cwd: Path, settings: Settings) -> CommandResult:

@@ -68,15 +68,15 @@ def summarise(records: Sequence[RunRecord]) -> list[SummaryRow]:
 
 
 def summary_table(rows: Sequence[SummaryRow], title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=title, caption="score: mean weighted score (0-10) of scored runs")
     table.add_column("agent")
     table.add_column("model")
     table.add_column("runs", justify="right")
     table.add_column("failed", justify="right")
     table.add_column("success", justify="right")
-    table.add_column("weighted score (95% CI)", justify="right")
+    table.add_column("score ±95% CI", justify="right")
     table.add_column("cost", justify="right")
-    table.add_column("median time", justify="right")
+    table.add_column("median", justify="right")
     for row in rows:
         if row.mean_weighted is None:
             score = "-"
@@ -86,7 +86,7 @@ def summary_table(rows: Sequence[SummaryRow], title: str) -> Table:
             score = f"{row.mean_weighted:.2f} ± {row.ci95:.2f}"
         table.add_row(
             row.agent,
-            row.model or "(default)",
+            row.model or "default",
             str(row.runs),
             str(row.failed),
             f"{row.success_rate:.0%}",

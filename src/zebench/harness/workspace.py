@@ -11,17 +11,24 @@ from pathlib import Path
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def create_workspace(root: Path, label: str, fixture: Path | None) -> Path:
-    """Copy ``fixture`` (or nothing, for artifact scenarios) into a new directory under ``root``.
-
-    Symlinks are copied as links, not followed: a fixture cannot pull files from
-    outside itself into the workspace.
-    """
+def new_workspace_dir(root: Path, label: str) -> Path:
+    """A new, empty directory under ``root`` whose name starts with ``label``."""
     root.mkdir(parents=True, exist_ok=True)
     prefix = _UNSAFE.sub("-", label)[:80] + "-"
-    workspace = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+
+
+def copy_fixture(fixture: Path, workspace: Path) -> None:
+    """Symlinks are copied as links, not followed: a fixture cannot pull files from
+    outside itself into the workspace."""
+    shutil.copytree(fixture, workspace, symlinks=True, dirs_exist_ok=True)
+
+
+def create_workspace(root: Path, label: str, fixture: Path | None) -> Path:
+    """A new directory under ``root`` holding a copy of ``fixture`` (nothing without one)."""
+    workspace = new_workspace_dir(root, label)
     if fixture is not None:
-        shutil.copytree(fixture, workspace, symlinks=True, dirs_exist_ok=True)
+        copy_fixture(fixture, workspace)
     return workspace
 
 

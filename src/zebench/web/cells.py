@@ -45,7 +45,7 @@ def cell_html(col: Column, row: Row) -> Markup:
     """What goes inside the ``<td>`` of ``col`` for ``row``."""
     value = row.get(col.key)
     if col.kind == "status":
-        return fmt.status_badge(value, row.get("isSuccessful"))
+        return fmt.status_badge(str(value), row.get("isSuccessful"))
     if col.kind == "select":
         return Markup(
             '<input type="checkbox" name="ids" value="{0}" form="compare-form" '

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -73,7 +73,7 @@ def mount(app: FastAPI) -> None:
     app.state.plotly_url = vendor_path
 
     @app.get(vendor_path, include_in_schema=False)
-    def plotly_js(request: Request) -> Response:
+    def plotly_js() -> Response:
         # Versioned URL: browsers may keep it for a year and never ask again.
         return FileResponse(
             bundle,

@@ -99,7 +99,8 @@ async def _submit_bulk(db: Database, body: bytes) -> Response:
     limit = asyncio.Semaphore(_PG_BULK_CONCURRENCY if not db.is_sqlite else len(items) or 1)
 
     async def one(index: int, item: Any) -> BulkItemOutcome:
-        run_id = item.get("runId") if isinstance(item, dict) else None
+        claimed = item.get("runId") if isinstance(item, dict) else None
+        run_id = claimed if isinstance(claimed, str) else None
         try:
             result = ResultIn.model_validate(item)
         except ValidationError as exc:

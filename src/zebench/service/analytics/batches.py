@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,14 +179,10 @@ def failure_groups(conn: Connection, flt: RunFilter, *, examples: int = 5) -> li
             FailureGroup(
                 kind=kind,
                 count=g["count"],
-                messages=sorted(_items(g["messages"]), key=lambda m: (-m[1], m[0])),
+                messages=sorted(g["messages"].items(), key=lambda m: (-m[1], m[0])),
                 run_ids=g["runs"],
             )
             for kind, g in kinds.items()
         ),
         key=lambda f: (-f.count, f.kind),
     )
-
-
-def _items(mapping: Mapping[str, int]) -> list[tuple[str, int]]:
-    return list(mapping.items())

@@ -42,6 +42,8 @@ SORTABLE: dict[str, ColumnElement[Any]] = {
     "batchId": runs.c.batch_id,
 }
 
+_TELEMETRY_SORTS = frozenset({"costUsd", "durationMs", "tokensIn"})
+
 _LIST_COLUMNS = (
     runs.c.id,
     runs.c.run_id,
@@ -115,7 +117,25 @@ def list_runs(
     total = conn.execute(
         sa.select(sa.func.count()).select_from(runs).where(*flt.clauses(), *extra)
     ).scalar_one()
-    query = _base(flt, extra).order_by(*order).offset(offset).limit(limit)
+    # Find the page's ids first, reading only indexed columns, then fetch those rows
+    # whole: deep pages and sorts then skip the wide rows (metadata) they pass over.
+    source: Any = runs
+    if sort in _TELEMETRY_SORTS:
+        source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
+    page_ids = (
+        sa.select(runs.c.id)
+        .select_from(source)
+        .where(*flt.clauses(), *extra)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    query = (
+        sa.select(*_LIST_COLUMNS)
+        .select_from(runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id))
+        .where(runs.c.id.in_(page_ids.scalar_subquery()))
+        .order_by(*order)
+    )
     return RunPage([_row(r) for r in conn.execute(query)], int(total))
 
 

@@ -14,7 +14,7 @@ from zebench.service.errors import ServiceError
 from zebench.web.rendering import SECURITY_HEADERS, path_part, query, render
 from zebench.web.tables import Row
 
-EMPTY_HINT = "zebench run example fix-failing-tests L1 reference"
+EMPTY_HINT = "zebench run example fix-slugify L1 reference"
 """What to run when there is nothing to show yet (the example suite ships with zebench)."""
 
 
