@@ -189,6 +189,23 @@ def test_filters_and_sorting_change_the_rows(tab: Watched, site: Served, data: G
     assert tab.problems == []
 
 
+def test_batches_are_compared_from_the_list(
+    tab: Watched, site: Served, data: Generated
+) -> None:
+    page = tab.page
+    page.goto(site.url + "/batches?sort=createdAt&dir=asc")
+    first, second = data.batches[0].batch_id, data.batches[1].batch_id
+    page.get_by_label(f"Compare batch {first}").check()
+    page.get_by_label(f"Compare batch {second}").check()
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url("**/batches/compare?ids=*")
+    expect(page.locator("#summary .badge", has_text="baseline")).to_have_count(1)
+    expect(page.locator("#summary tbody tr").first).to_contain_text(first)
+    expect(page.locator("#tests tbody tr")).to_have_count(1)
+    charts_drawn(page)
+    assert tab.problems == []
+
+
 def test_export_download_holds_the_rows(tab: Watched, site: Served, data: Generated) -> None:
     page = tab.page
     page.goto(site.url + "/runs?agent=anthropic")

@@ -94,7 +94,6 @@ async def execute_run(
     settings: Settings,
     options: RunOptions,
     *,
-    run_id: str | None = None,
     on_phase: PhaseCallback | None = None,
 ) -> RunOutcome:
     """Run ``spec`` and return its result; never raises for a failure of the run itself.
@@ -108,10 +107,7 @@ async def execute_run(
     started = time.monotonic()
     state = _State()
     failure: RunFailure | None = None
-
-    def phase(name: Phase) -> None:
-        if on_phase is not None:
-            on_phase(name)
+    phase: PhaseCallback = on_phase or (lambda _: None)
 
     with command_clock() as clock:
         try:
@@ -125,7 +121,7 @@ async def execute_run(
                 await asyncio.to_thread(remove_workspace, state.workspace)
     result = _result(
         spec,
-        run_id or new_run_id(),
+        new_run_id(),
         options,
         loaded,
         prompt,
@@ -151,7 +147,7 @@ async def _pipeline(
     options: RunOptions,
     prompt: str,
     state: _State,
-    phase: Callable[[Phase], None],
+    phase: PhaseCallback,
 ) -> None:
     scenario = loaded.scenario
 

@@ -98,6 +98,7 @@ def batches_page(request: Request) -> Response:
         params=query,
         empty="No batches match." if status or state.search else "No batches yet.",
         empty_hint="zebench batch --suite example --agent reference,echo --iterations 2",
+        searchable=False,  # the filter form above searches batch ids
         path="/batches",
     )
     return render(
