@@ -3,40 +3,19 @@ real HTTP server on a loopback port."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 
 import pytest
-import sqlalchemy as sa
-import uvicorn
 
+from loopback import free_port, fresh_pg_database, pg_unreachable, serving
 from zebench.api.app import create_app
 from zebench.config import Settings
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get(
-    "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-def _pg_reason() -> str | None:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
-
-
-_PG_SKIP = _pg_reason()
+_PG_SKIP = pg_unreachable()
 
 
 @pytest.fixture
@@ -49,17 +28,8 @@ def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
-    name = f"zebench_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_pg_database() as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,37 +48,11 @@ def db(db_url: str) -> Iterator[Database]:
     database.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass
 class LiveServer:
     url: str
     db: Database
     settings: Settings
-
-
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns signals
-        pass
-
-
-def start_server(settings: Settings, db: Database) -> tuple[_ThreadedServer, threading.Thread]:
-    app = create_app(settings, db=db)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
-    server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    return server, thread
 
 
 @pytest.fixture
@@ -120,14 +64,8 @@ def server_settings(db_url: str) -> Settings:
 @pytest.fixture
 def live_server(server_settings: Settings, db: Database) -> Iterator[LiveServer]:
     """The real app served by uvicorn on a loopback port, on the parametrised database."""
-    server, thread = start_server(server_settings, db)
-    try:
-        yield LiveServer(
-            f"http://127.0.0.1:{server_settings.port}", db=db, settings=server_settings
-        )
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(server_settings, db=db), server_settings.port) as url:
+        yield LiveServer(url, db=db, settings=server_settings)
 
 
 @dataclass
@@ -137,7 +75,7 @@ class ServerSwitch:
 
     settings: Settings
     db: Database
-    _running: tuple[_ThreadedServer, threading.Thread] | None = None
+    _running: ExitStack | None = field(default=None)
 
     @property
     def url(self) -> str:
@@ -145,13 +83,13 @@ class ServerSwitch:
 
     def start(self) -> None:
         if self._running is None:
-            self._running = start_server(self.settings, self.db)
+            stack = ExitStack()
+            stack.enter_context(serving(create_app(self.settings, db=self.db), self.settings.port))
+            self._running = stack
 
     def stop(self) -> None:
         if self._running is not None:
-            server, thread = self._running
-            server.should_exit = True
-            thread.join(timeout=10)
+            self._running.close()
             self._running = None
 
 

@@ -4,19 +4,12 @@ figures the pages must show, computed here independently from the generated resu
 from __future__ import annotations
 
 import math
-import os
-import socket
 import statistics
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-import uvicorn
-
+from loopback import free_port, fresh_pg_database, serving
 from zebench.api.app import create_app
 from zebench.api.schemas import ResultIn
 from zebench.config import Settings
@@ -24,9 +17,6 @@ from zebench.dev.seed import Generated, generate, store
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get(
-    "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,29 +30,10 @@ SEED = 11
 NOW_MS = 1_790_000_000_000  # a fixed "now" (2026-09-21) so dates in pages are stable
 
 
-def pg_unreachable() -> str | None:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
-
-
 @contextmanager
 def fresh_pg_url() -> Iterator[str]:
-    name = f"zebench_web_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("zebench_web") as url:
+        yield url
 
 
 def generated(runs: int = 160, batches: int = 4) -> Generated:
@@ -81,18 +52,6 @@ def seeded(url: str, data: Generated | None) -> Iterator[Database]:
         db.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns signals
-        pass
-
-
 @dataclass
 class Served:
     url: str
@@ -105,19 +64,8 @@ def serve(db: Database) -> Iterator[Served]:
     port = free_port()
     settings = Settings(database_url=db.url, host="127.0.0.1", port=port, api_secret_key=None)
     app = create_app(settings, db=db)
-    server = _ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("dashboard test server did not start")
-        time.sleep(0.01)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", db)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield Served(url, db)
 
 
 # --- the figures, computed from the generated results without the dashboard's code -------

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 
+from loopback import free_port, serving
 from zebench.api.app import create_app
 from zebench.config import Settings
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
-
-PG_ADMIN_URL = os.environ.get(
-    "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 # The body of seed 000 section 13's curl example, byte for byte in meaning.
 SEED_CURL_BODY: dict[str, Any] = {
@@ -41,43 +32,6 @@ SEED_CURL_BODY: dict[str, Any] = {
     "evaluations": [],
     "telemetry": {},
 }
-
-
-def pg_unreachable() -> str | None:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
-
-
-@contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    name = f"zebench_api_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class _ThreadedServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns signals
-        pass
 
 
 @dataclass
@@ -109,20 +63,8 @@ def serve(
     app = create_app(config_settings, db=db)
     if customise is not None:
         customise(app)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    try:
-        yield Server(f"http://127.0.0.1:{port}", db, config_settings, app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield Server(url, db, config_settings, app)
 
 
 @contextmanager

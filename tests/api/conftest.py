@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import Server, fresh_pg_database, migrated, pg_unreachable, serve
+from api_support import Server, migrated, serve
 
+from loopback import fresh_pg_database, pg_unreachable
 from zebench.store.database import Database
 
 _PG_SKIP = pg_unreachable()

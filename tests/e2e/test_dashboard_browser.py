@@ -189,9 +189,7 @@ def test_filters_and_sorting_change_the_rows(tab: Watched, site: Served, data: G
     assert tab.problems == []
 
 
-def test_batches_are_compared_from_the_list(
-    tab: Watched, site: Served, data: Generated
-) -> None:
+def test_batches_are_compared_from_the_list(tab: Watched, site: Served, data: Generated) -> None:
     page = tab.page
     page.goto(site.url + "/batches?sort=createdAt&dir=asc")
     first, second = data.batches[0].batch_id, data.batches[1].batch_id

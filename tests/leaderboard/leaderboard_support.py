@@ -3,14 +3,12 @@ fake source, and the real app served on a loopback port."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from typing import Any
 
-import uvicorn
-
+from loopback import serving
 from zebench.api.app import create_app
 from zebench.config import Settings
 from zebench.store.database import Database
@@ -60,25 +58,8 @@ class RunningServer:
         self.settings = settings
         self.db = db
         self.app = create_app(settings, db=db)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=settings.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{settings.port}"
+        self._stack = ExitStack()
+        self.url = self._stack.enter_context(serving(self.app, settings.port))
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        self._stack.close()

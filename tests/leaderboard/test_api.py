@@ -11,8 +11,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fake_chutes import FakeChutes, make_dataset
-from leaderboard_support import TODAY, DayClock, RunningServer, free_port, scrape_settings
+from leaderboard_support import TODAY, DayClock, RunningServer, scrape_settings
 
+from loopback import free_port
 from zebench.leaderboard import Scraper
 from zebench.leaderboard.lease import SCRAPE_LEASE
 from zebench.service.timeutil import now_ms

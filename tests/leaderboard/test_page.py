@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_chutes import FakeChutes, make_dataset
-from leaderboard_support import TODAY, DayClock, RunningServer, free_port, scrape_settings
+from leaderboard_support import TODAY, DayClock, RunningServer, scrape_settings
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
+from loopback import free_port
 from zebench.leaderboard import Scraper
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade

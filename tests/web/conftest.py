@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_support import Served, fresh_pg_url, generated, pg_unreachable, seeded, serve
+from dashboard_support import Served, fresh_pg_url, generated, seeded, serve
+from loopback import pg_unreachable
 from zebench.dev.seed import Generated
 from zebench.store.database import Database
 
