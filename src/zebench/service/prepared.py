@@ -100,7 +100,7 @@ def pipelined(conn: Connection) -> Iterator[None]:
     raw = conn.connection.dbapi_connection
     assert raw is not None
     try:
-        with raw.pipeline():  # type: ignore[attr-defined]
+        with raw.pipeline():
             yield
     except conn.dialect.loaded_dbapi.Error as exc:
         raise _wrapped(conn, "(pipelined statements)", None, exc) from exc

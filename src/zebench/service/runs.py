@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ def parse_json_text(text: str | None) -> Any:
         return text
 
 
-def run_dict(row: Row[Any]) -> dict[str, Any]:
+def run_dict(row: Sequence[Any]) -> dict[str, Any]:
     """A row selected with ``RUN_COLUMNS`` as a Run answer (unpacked: lists build many)."""
     (
         id_, run_id, batch_id, suite, scenario, tier, agent, model, status, started_at,

@@ -7,6 +7,10 @@ commit), each job inside its own SAVEPOINT so that one failing job rolls back
 alone. With ``synchronous=FULL`` a job is acknowledged only after its commit
 reached the disk, so an acknowledged result survives a crash.
 
+WAL checkpoints run on a thread of their own rather than inside whichever commit
+crosses SQLite's threshold, and writers of several processes on one file take
+turns on a lock file beside it (``<db>.writer-lock``).
+
 PostgreSQL needs none of that: writes run on pooled connections, each in its
 own transaction, and several server processes can share the database.
 """
@@ -15,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,6 +40,7 @@ WriteJob = Callable[[Connection], T]
 
 _GROUP_LIMIT = 256
 _CHECKPOINT_EVERY_S = 0.2
+_WRITER_TURN_WAIT_S = 10.0
 _WAL_RESTART_FRAMES = 8192  # 32 MiB of 4 KiB pages
 _WAL_SIZE_LIMIT = 64 * 1024 * 1024
 _WRITER_CACHE_KIB = 64 * 1024
@@ -79,6 +86,36 @@ def _install_sqlite_pragmas(engine: Engine, *, writer: bool) -> None:
     def _on_begin(conn: Connection) -> None:
         # Take the write lock up front so a writer never fails half-way on SQLITE_BUSY.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def checkpoint(conn: sqlite3.Connection, restart_frames: int = _WAL_RESTART_FRAMES) -> int:
+    """One round of the checkpoint thread; returns how many frames the WAL held."""
+    _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    if frames >= restart_frames:
+        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+    return int(frames)
+
+
+def _take_turn(lock: IO[bytes]) -> bool:
+    """Wait for this file's writer turn; False if it did not come within the wait limit.
+
+    Writers of several processes on one file (``serve --workers N``, an import beside
+    a server) take turns on a lock file next to the database, polled every 0.1-1 ms.
+    Left to SQLite's busy handler they would sleep 1, 2, 5, 10... ms between tries, and
+    a busy process could starve the others for seconds. Past the limit the writer goes
+    on to SQLite's own lock, whose busy timeout then decides.
+    """
+    deadline = time.monotonic() + _WRITER_TURN_WAIT_S
+    delay = 0.0001
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.001)
 
 
 @dataclass
@@ -184,32 +221,44 @@ class Database:
         try:
             while not self._stop_checkpoints.wait(_CHECKPOINT_EVERY_S):
                 with contextlib.suppress(sqlite3.Error):  # busy: the next round retries
-                    _busy, frames, _copied = conn.execute(
-                        "PRAGMA wal_checkpoint(PASSIVE)"
-                    ).fetchone()
-                    if frames >= _WAL_RESTART_FRAMES:
-                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                    checkpoint(conn)
         finally:
             conn.close()
 
     def _writer_loop(self) -> None:
         assert self._queue is not None
-        with self.write_engine.connect() as conn:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                jobs = [first]
-                while len(jobs) < _GROUP_LIMIT:
+        path = _sqlite_path(self.url)
+        lock = open(f"{path}.writer-lock", "a+b") if path is not None else None  # noqa: SIM115
+        try:
+            with self.write_engine.connect() as conn:
+                while True:
+                    first = self._queue.get()
+                    if first is None:
+                        return
+                    turn = lock is not None and _take_turn(lock)
                     try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        self._queue.put(None)
-                        break
-                    jobs.append(nxt)
-                self._run_group(conn, jobs)
+                        self._run_group(conn, self._group(first))
+                    finally:
+                        if turn and lock is not None:
+                            fcntl.flock(lock, fcntl.LOCK_UN)
+        finally:
+            if lock is not None:
+                lock.close()
+
+    def _group(self, first: _Job) -> list[_Job]:
+        """``first`` and whatever else is waiting, up to ``_GROUP_LIMIT`` jobs."""
+        assert self._queue is not None
+        jobs = [first]
+        while len(jobs) < _GROUP_LIMIT:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self._queue.put(None)
+                break
+            jobs.append(nxt)
+        return jobs
 
     @staticmethod
     def _run_group(conn: Connection, jobs: list[_Job]) -> None:
