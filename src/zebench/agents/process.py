@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _DRAIN_S = 2.0
 """How long to wait for pipes to close after the group was killed (a grandchild that
@@ -136,29 +137,19 @@ async def _spawn(
     stdin: str | None,
     env: Mapping[str, str] | None,
 ) -> asyncio.subprocess.Process:
-    stdin_mode = asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL
     pipe = asyncio.subprocess.PIPE
-    child_env = dict(env) if env is not None else None
     # start_new_session puts the child at the head of its own process group.
+    options: dict[str, Any] = {
+        "cwd": cwd,
+        "stdin": pipe if stdin is not None else asyncio.subprocess.DEVNULL,
+        "stdout": pipe,
+        "stderr": pipe,
+        "env": dict(env) if env is not None else None,
+        "start_new_session": True,
+    }
     if isinstance(command, str):
-        return await asyncio.create_subprocess_shell(
-            command,
-            cwd=cwd,
-            stdin=stdin_mode,
-            stdout=pipe,
-            stderr=pipe,
-            env=child_env,
-            start_new_session=True,
-        )
-    return await asyncio.create_subprocess_exec(
-        *command,
-        cwd=cwd,
-        stdin=stdin_mode,
-        stdout=pipe,
-        stderr=pipe,
-        env=child_env,
-        start_new_session=True,
-    )
+        return await asyncio.create_subprocess_shell(command, **options)
+    return await asyncio.create_subprocess_exec(*command, **options)
 
 
 async def _feed_stdin(writer: asyncio.StreamWriter, data: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from zebench.api.schemas import BatchIn, ResultIn
@@ -20,10 +22,19 @@ from zebench.delivery.base import (
 from zebench.service.errors import NotFound, ServiceError
 from zebench.store.database import Database
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
 
 def _database_error(target: str, exc: SQLAlchemyError) -> str:
     # SQLAlchemy appends the statement and its parameters; the first line says what is wrong.
     return f"{target}: {str(exc).splitlines()[0]}"
+
+
+def _validated(model: type[_Model], payload: dict[str, Any], what: str) -> _Model:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise Rejected(422, f"invalid {what}: {exc.errors(include_url=False)}") from exc
 
 
 class EmbeddedSink:
@@ -53,29 +64,25 @@ class EmbeddedSink:
     async def send_result(self, payload: dict[str, Any]) -> Acknowledged:
         from zebench.service.results import asubmit_result
 
-        try:
-            result = ResultIn.model_validate(payload)
-        except ValidationError as exc:
-            raise Rejected(422, f"invalid result: {exc.errors(include_url=False)}") from exc
+        result = _validated(ResultIn, payload, "result")
         db = await self._database()
-        try:
+        with self._storing():
             outcome = await asubmit_result(db, result)
-        except ServiceError as exc:
-            raise Rejected(exc.status_code, exc.message) from exc
-        except SQLAlchemyError as exc:
-            raise Unavailable(_database_error(self.target, exc)) from exc
         return outcome.status
 
     async def send_batch(self, payload: dict[str, Any]) -> None:
         from zebench.service.results import upsert_batch
 
-        try:
-            batch = BatchIn.model_validate(payload)
-        except ValidationError as exc:
-            raise Rejected(422, f"invalid batch: {exc.errors(include_url=False)}") from exc
+        batch = _validated(BatchIn, payload, "batch")
         db = await self._database()
-        try:
+        with self._storing():
             await db.awrite(lambda conn: upsert_batch(conn, batch))
+
+    @contextmanager
+    def _storing(self) -> Iterator[None]:
+        """What the service refuses is ``Rejected``; a database failure is ``Unavailable``."""
+        try:
+            yield
         except ServiceError as exc:
             raise Rejected(exc.status_code, exc.message) from exc
         except SQLAlchemyError as exc:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult, ToolSpec
-from zebench.llm.transport import RetryPolicy, post_json
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult
+from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
 
 
 @dataclass
-class AnthropicChat:
-    http: httpx.AsyncClient
-    base_url: str
-    api_key: str | None
-    version: str = "2023-06-01"
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+class AnthropicChat(WireChat):
     provider: str = "anthropic"
+    version: str = "2023-06-01"
 
     @property
     def url(self) -> str:
@@ -30,38 +24,23 @@ class AnthropicChat:
             headers["x-api-key"] = self.api_key
         return headers
 
-    async def complete(
-        self,
-        *,
-        model: str,
-        system: str,
-        messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
-        max_tokens: int,
-        temperature: float | None = None,
-    ) -> ModelTurn:
-        body: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "messages": messages}
-        if system:
-            body["system"] = system
-        if tools:
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": request.model,
+            "max_tokens": request.max_tokens,
+            "messages": request.messages,
+        }
+        if request.system:
+            body["system"] = request.system
+        if request.tools:
             body["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters}
-                for t in tools
+                for t in request.tools
             ]
-        if temperature is not None:
-            body["temperature"] = temperature
-        data = await post_json(
-            self.http,
-            self.url,
-            headers=self._headers(),
-            body=body,
-            policy=self.policy,
-            provider=self.provider,
-        )
-        return parse_message(data)
+        return body
 
-    def user_message(self, text: str) -> dict[str, Any]:
-        return {"role": "user", "content": text}
+    def _parse(self, data: dict[str, Any]) -> ModelTurn:
+        return parse_message(data)
 
     def tool_result_messages(self, results: list[ToolResult]) -> list[dict[str, Any]]:
         # All results of one turn go back in a single user message, as the API requires.
@@ -102,10 +81,10 @@ def parse_message(data: dict[str, Any]) -> ModelTurn:
             )
     raw_usage = data.get("usage") or {}
     usage = TokenUsage(
-        input=_int(raw_usage.get("input_tokens")),
-        output=_int(raw_usage.get("output_tokens")),
-        cache_write=_int(raw_usage.get("cache_creation_input_tokens")),
-        cache_read=_int(raw_usage.get("cache_read_input_tokens")),
+        input=int_or_zero(raw_usage.get("input_tokens")),
+        output=int_or_zero(raw_usage.get("output_tokens")),
+        cache_write=int_or_zero(raw_usage.get("cache_creation_input_tokens")),
+        cache_read=int_or_zero(raw_usage.get("cache_read_input_tokens")),
     )
     return ModelTurn(
         text="\n".join(t for t in texts if t),
@@ -116,7 +95,3 @@ def parse_message(data: dict[str, Any]) -> ModelTurn:
         assistant_message={"role": "assistant", "content": blocks},
         raw=data,
     )
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

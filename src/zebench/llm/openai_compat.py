@@ -10,18 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult, ToolSpec
-from zebench.llm.transport import RetryPolicy, post_json
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult
+from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
 
 
 @dataclass
-class OpenAIChat:
-    http: httpx.AsyncClient
-    base_url: str
-    api_key: str | None
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+class OpenAIChat(WireChat):
     provider: str = "openai"
     extra_body: dict[str, Any] = field(default_factory=dict)
     """Provider-specific fields, e.g. OpenRouter's ``{"usage": {"include": true}}``."""
@@ -43,23 +37,14 @@ class OpenAIChat:
             headers["authorization"] = f"Bearer {self.api_key}"
         return headers
 
-    async def complete(
-        self,
-        *,
-        model: str,
-        system: str,
-        messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
-        max_tokens: int,
-        temperature: float | None = None,
-    ) -> ModelTurn:
-        wire = ([{"role": "system", "content": system}] if system else []) + messages
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        system = [{"role": "system", "content": request.system}] if request.system else []
         body: dict[str, Any] = {
-            "model": model,
-            "messages": wire,
-            self._max_tokens_field: max_tokens,
+            "model": request.model,
+            "messages": system + request.messages,
+            self._max_tokens_field: request.max_tokens,
         }
-        if tools:
+        if request.tools:
             body["tools"] = [
                 {
                     "type": "function",
@@ -69,23 +54,15 @@ class OpenAIChat:
                         "parameters": t.parameters,
                     },
                 }
-                for t in tools
+                for t in request.tools
             ]
-        if temperature is not None:
-            body["temperature"] = temperature
-        body.update(self.extra_body)
-        data = await post_json(
-            self.http,
-            self.url,
-            headers=self._headers(),
-            body=body,
-            policy=self.policy,
-            provider=self.provider,
-        )
-        return parse_completion(data)
+        return body
 
-    def user_message(self, text: str) -> dict[str, Any]:
-        return {"role": "user", "content": text}
+    def _extra_body(self) -> dict[str, Any]:
+        return self.extra_body
+
+    def _parse(self, data: dict[str, Any]) -> ModelTurn:
+        return parse_completion(data)
 
     def tool_result_messages(self, results: list[ToolResult]) -> list[dict[str, Any]]:
         return [
@@ -110,8 +87,8 @@ def parse_completion(data: dict[str, Any]) -> ModelTurn:
     calls = [_tool_call(c) for c in raw_calls]
     raw_usage = data.get("usage") or {}
     usage = TokenUsage(
-        input=_int(raw_usage.get("prompt_tokens")),
-        output=_int(raw_usage.get("completion_tokens")),
+        input=int_or_zero(raw_usage.get("prompt_tokens")),
+        output=int_or_zero(raw_usage.get("completion_tokens")),
     )
     cost = raw_usage.get("cost")
     assistant: dict[str, Any] = {"role": "assistant", "content": content}
@@ -165,7 +142,3 @@ def _join_parts(content: Any) -> str:
     if isinstance(content, list):
         return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0

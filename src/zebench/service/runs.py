@@ -104,8 +104,8 @@ def telemetry_dict(row: Row[Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class RunFilter:
-    """Filters combine with AND; ``since`` is inclusive, ``until`` exclusive (epoch ms)."""
+class RunFields:
+    """The run columns both the API's and the dashboard's filters match on."""
 
     suite: str | None = None
     scenario: str | None = None
@@ -113,6 +113,16 @@ class RunFilter:
     agent: str | None = None
     model: str | None = None
     status: str | None = None
+
+
+@dataclass(frozen=True)
+class RunFilter(RunFields):
+    """Filters combine with AND; ``since`` is inclusive, ``until`` exclusive (epoch ms).
+
+    The one place that maps filter values to run columns: the dashboard's filter
+    (``service.analytics.filters``) builds its clauses through this one.
+    """
+
     batch_id: str | None = None
     since: int | None = None
     until: int | None = None

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.errors import Invalid
+from zebench.service.runs import RunFields
+from zebench.service.runs import RunFilter as ApiRunFilter
 from zebench.service.timeutil import DAY_MS
 from zebench.store.tables import runs
 
@@ -17,18 +19,14 @@ NO_MODEL = "(none)"
 """Filter value meaning "runs without a model" (the echo agent has none)."""
 
 STATUSES = ("completed", "failed", "successful", "unsuccessful")
+_OUTCOMES = ("successful", "unsuccessful")
+"""Statuses that are not a stored ``status`` value but a condition on the outcome."""
 
 FILTER_FIELDS = ("suite", "scenario", "tier", "agent", "model", "status", "batch", "since", "until")
 
 
 @dataclass(frozen=True)
-class RunFilter:
-    suite: str | None = None
-    scenario: str | None = None
-    tier: str | None = None
-    agent: str | None = None
-    model: str | None = None
-    status: str | None = None
+class RunFilter(RunFields):
     batch: str | None = None
     since: date | None = None
     """First day included (UTC)."""
@@ -70,32 +68,30 @@ class RunFilter:
         )
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        for name, column in (
-            ("suite", runs.c.suite),
-            ("scenario", runs.c.scenario),
-            ("tier", runs.c.tier),
-            ("agent", runs.c.agent),
-            ("batch", runs.c.batch_id),
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                out.append(column == value)
+        """The API filter's clauses, plus what only the dashboard offers: ``NO_MODEL``
+        (model IS NULL) and the successful/unsuccessful statuses."""
+        out = self.api_filter().clauses()
         if self.model == NO_MODEL:
             out.append(runs.c.model.is_(None))
-        elif self.model is not None:
-            out.append(runs.c.model == self.model)
         if self.status == "successful":
             out.append(sa.and_(runs.c.status == "completed", runs.c.is_successful))
         elif self.status == "unsuccessful":
             out.append(sa.or_(runs.c.status != "completed", sa.not_(runs.c.is_successful)))
-        elif self.status is not None:
-            out.append(runs.c.status == self.status)
-        if self.since is not None:
-            out.append(runs.c.started_at >= _day_start_ms(self.since))
-        if self.until is not None:
-            out.append(runs.c.started_at < _day_start_ms(self.until) + DAY_MS)
         return out
+
+    def api_filter(self) -> ApiRunFilter:
+        """The equality and time-range part, as the API's filter (days become epoch ms)."""
+        return ApiRunFilter(
+            suite=self.suite,
+            scenario=self.scenario,
+            tier=self.tier,
+            agent=self.agent,
+            model=None if self.model == NO_MODEL else self.model,
+            status=None if self.status in _OUTCOMES else self.status,
+            batch_id=self.batch,
+            since=None if self.since is None else _day_start_ms(self.since),
+            until=None if self.until is None else _day_start_ms(self.until) + DAY_MS,
+        )
 
     def as_params(self) -> dict[str, str]:
         """The non-empty filters as query parameters (for links that keep them)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,12 +11,10 @@ from zebench.service.analytics.batches import BATCH_SORTABLE, BATCH_STATUSES, li
 from zebench.service.analytics.comparison import MAX_BATCHES, parse_batch_ids
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.runs import SORTABLE as RUN_SORTABLE
-from zebench.service.analytics.runs import iter_runs
 from zebench.service.errors import Invalid, ServiceError
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import (
-    EXPORT_ONLY_RUN_COLUMNS,
     pair_columns,
     run_columns,
     scenario_columns,
@@ -31,8 +28,9 @@ from zebench.web.pages.common import (
     params,
     run_link,
 )
+from zebench.web.pages.runs import export_runs, run_rows
 from zebench.web.rendering import path_part, render
-from zebench.web.tables import Column, Row, Table, read_state, table_from_rows
+from zebench.web.tables import Column, Table, read_state, table_from_rows
 
 router = APIRouter(include_in_schema=False)
 
@@ -250,23 +248,8 @@ def batch_page(request: Request, batch_id: str) -> Response:
             if wanted in tables:
                 table, rows = tables[wanted]
                 return export_response(fmt, f"batch-{wanted}", table.columns, rows)
-
-            def all_runs() -> Iterator[Row]:
-                with board.db.read() as conn:
-                    yield from iter_runs(
-                        conn, flt, sort=run_state.sort, descending=run_state.descending
-                    )
-
-            return export_response(
-                fmt, f"batch-{batch_id}-runs", columns + EXPORT_ONLY_RUN_COLUMNS, all_runs()
-            )
-        run_page = board.runs(
-            flt,
-            sort=run_state.sort,
-            descending=run_state.descending,
-            offset=run_state.offset,
-            limit=run_state.per_page,
-        ).value
+            return export_runs(board, flt, run_state, fmt, f"batch-{batch_id}-runs", columns)
+        run_page = run_rows(board, flt, run_state).value
     except ServiceError as exc:
         return error_response(request, exc)
     runs_table = Table(

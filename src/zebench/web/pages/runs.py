@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from zebench.service.analytics.cache import Snapshot
+from zebench.service.analytics.dashboard import Dashboard
 from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.runs import SORTABLE, iter_runs
+from zebench.service.analytics.runs import SORTABLE, RunPage, iter_runs
 from zebench.service.errors import ServiceError
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import EXPORT_ONLY_RUN_COLUMNS, run_columns
@@ -21,9 +23,37 @@ from zebench.web.pages.common import (
     params,
 )
 from zebench.web.rendering import SECURITY_HEADERS, render
-from zebench.web.tables import Row, Table, read_state
+from zebench.web.tables import Column, Row, Table, TableState, read_state
 
 router = APIRouter(include_in_schema=False)
+
+
+def run_rows(board: Dashboard, flt: RunFilter, state: TableState) -> Snapshot[RunPage]:
+    """The page of the filtered runs that ``state`` shows, in its order."""
+    return board.runs(
+        flt,
+        sort=state.sort,
+        descending=state.descending,
+        offset=state.offset,
+        limit=state.per_page,
+    )
+
+
+def export_runs(
+    board: Dashboard,
+    flt: RunFilter,
+    state: TableState,
+    fmt: str,
+    name: str,
+    columns: list[Column],
+) -> Response:
+    """Every matching run, streamed straight from the database in the table's order."""
+
+    def rows() -> Iterator[Row]:
+        with board.db.read() as conn:
+            yield from iter_runs(conn, flt, sort=state.sort, descending=state.descending)
+
+    return export_response(fmt, name, columns + EXPORT_ONLY_RUN_COLUMNS, rows())
 
 
 @router.get("/runs")
@@ -38,19 +68,8 @@ def runs_page(request: Request) -> Response:
         )
         columns = run_columns()
         if fmt:
-            # Every matching run, streamed straight from the database in the page's order.
-            def rows() -> Iterator[Row]:
-                with board.db.read() as conn:
-                    yield from iter_runs(conn, flt, sort=state.sort, descending=state.descending)
-
-            return export_response(fmt, "runs", columns + EXPORT_ONLY_RUN_COLUMNS, rows())
-        snapshot = board.runs(
-            flt,
-            sort=state.sort,
-            descending=state.descending,
-            offset=state.offset,
-            limit=state.per_page,
-        )
+            return export_runs(board, flt, state, fmt, "runs", columns)
+        snapshot = run_rows(board, flt, state)
     except ServiceError as exc:
         return error_response(request, exc)
     table = Table(
