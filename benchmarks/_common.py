@@ -191,18 +191,28 @@ def serve(database_url: str, *, workers: int = 1) -> Iterator[Server]:
     }
     env.pop("API_SECRET_KEY", None)
     args = [ZEBENCH, "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(args, env=env, start_new_session=True)
-    try:
-        _wait_until_healthy(port, process)
-        yield Server(process, f"http://127.0.0.1:{port}", port)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+    # The server's own output goes to a file, shown only if it fails to start: a load
+    # generator stopping mid-request makes it log, and that would bury the figures.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            args, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                _wait_until_healthy(port, process)
+            except SystemExit:
+                log.seek(0)
+                sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+                raise
+            yield Server(process, f"http://127.0.0.1:{port}", port)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def _wait_until_healthy(port: int, process: subprocess.Popen[bytes]) -> None:

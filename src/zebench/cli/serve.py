@@ -82,8 +82,10 @@ def serve(
     app: object = "zebench.api.asgi:app"
     if workers == 1:
         from zebench.api.app import create_app
+        from zebench.api.gc_tuning import tune_for_serving
 
         app = create_app(settings)
+        tune_for_serving()
     uvicorn.run(
         app,  # type: ignore[arg-type]
         host=host,

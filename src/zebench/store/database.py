@@ -9,7 +9,7 @@ reached the disk, so an acknowledged result survives a crash.
 
 WAL checkpoints run on a thread of their own rather than inside whichever commit
 crosses SQLite's threshold, and writers of several processes on one file take
-turns on a lock file beside it (``<db>.writer-lock``).
+turns on lock files beside it (``<db>.writer-lock``, ``<db>.writer-turn``).
 
 PostgreSQL needs none of that: writes run on pooled connections, each in its
 own transaction, and several server processes can share the database.
@@ -96,20 +96,60 @@ def checkpoint(conn: sqlite3.Connection, restart_frames: int = _WAL_RESTART_FRAM
     return int(frames)
 
 
-def _take_turn(lock: IO[bytes]) -> bool:
-    """Wait for this file's writer turn; False if it did not come within the wait limit.
+class _WriterTurns:
+    """Writers of several processes on one file (``serve --workers N``, an import
+    beside a server) take turns on lock files next to the database.
 
-    Writers of several processes on one file (``serve --workers N``, an import beside
-    a server) take turns on a lock file next to the database, polled every 0.1-1 ms.
-    Left to SQLite's busy handler they would sleep 1, 2, 5, 10... ms between tries, and
-    a busy process could starve the others for seconds. Past the limit the writer goes
-    on to SQLite's own lock, whose busy timeout then decides.
+    Left to SQLite's busy handler they would sleep 1, 2, 5, 10... ms between tries,
+    and a busy process could starve the others for seconds. Here a writer first
+    takes the turnstile, then waits for the lock while holding it, so the writer
+    that just finished cannot take the lock again before the one already waiting.
+    Both are polled every 0.1-1 ms; past ``_WRITER_TURN_WAIT_S`` the writer goes on
+    to SQLite's own lock, whose busy timeout then decides.
     """
-    deadline = time.monotonic() + _WRITER_TURN_WAIT_S
+
+    def __init__(self, path: Path) -> None:
+        self._turnstile = open(f"{path}.writer-turn", "a+b")  # noqa: SIM115
+        try:
+            self._lock = open(f"{path}.writer-lock", "a+b")  # noqa: SIM115
+        except OSError:
+            self._turnstile.close()
+            raise
+        self._held = False
+
+    @classmethod
+    def beside(cls, path: Path) -> _WriterTurns | None:
+        """Turns for the database at ``path``; None where the lock files cannot be made
+        (a read-only directory): SQLite's own lock then serves alone."""
+        try:
+            return cls(path)
+        except OSError:
+            return None
+
+    def take(self) -> None:
+        deadline = time.monotonic() + _WRITER_TURN_WAIT_S
+        if not _poll_flock(self._turnstile, deadline):
+            return
+        try:
+            self._held = _poll_flock(self._lock, deadline)
+        finally:
+            fcntl.flock(self._turnstile, fcntl.LOCK_UN)
+
+    def give_back(self) -> None:
+        if self._held:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._held = False
+
+    def close(self) -> None:
+        self._turnstile.close()
+        self._lock.close()
+
+
+def _poll_flock(file: IO[bytes], deadline: float) -> bool:
     delay = 0.0001
     while True:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             if time.monotonic() > deadline:
@@ -228,22 +268,23 @@ class Database:
     def _writer_loop(self) -> None:
         assert self._queue is not None
         path = _sqlite_path(self.url)
-        lock = open(f"{path}.writer-lock", "a+b") if path is not None else None  # noqa: SIM115
+        turns = _WriterTurns.beside(path) if path is not None else None
         try:
             with self.write_engine.connect() as conn:
                 while True:
                     first = self._queue.get()
                     if first is None:
                         return
-                    turn = lock is not None and _take_turn(lock)
+                    if turns is not None:
+                        turns.take()
                     try:
                         self._run_group(conn, self._group(first))
                     finally:
-                        if turn and lock is not None:
-                            fcntl.flock(lock, fcntl.LOCK_UN)
+                        if turns is not None:
+                            turns.give_back()
         finally:
-            if lock is not None:
-                lock.close()
+            if turns is not None:
+                turns.close()
 
     def _group(self, first: _Job) -> list[_Job]:
         """``first`` and whatever else is waiting, up to ``_GROUP_LIMIT`` jobs."""
