@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -160,3 +163,23 @@ def test_default_cors_is_the_originals(client: httpx.Client) -> None:
     assert r.headers["access-control-max-age"] == "86400"
     posted = client.post("/api/results", json=result(), headers={**AUTH, "Origin": "https://a.b"})
     assert posted.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_client_going_away_mid_body_is_not_an_error(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="zebench.api")
+    with serve(db) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/results HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer dev-local-key\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 2000\r\n\r\n{"runId": "gone", '
+            )
+        deadline = time.monotonic() + 10
+        while "client went away" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling for the server's log line, not pacing the test
+    gone = [r for r in caplog.records if "client went away" in r.getMessage()]
+    assert len(gone) == 1 and gone[0].levelno == logging.DEBUG and gone[0].exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

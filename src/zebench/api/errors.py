@@ -8,7 +8,7 @@ exceptions become a generic 500 in ``zebench.api.middleware`` (logged there).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -114,8 +114,23 @@ async def _on_api(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, exc.message, exc.details, exc.headers)
 
 
+_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
+    RequestValidationError: _on_validation,
+    StarletteHTTPException: _on_http,
+    ServiceError: _on_service,
+    ApiError: _on_api,
+}
+
+
+async def error_response_for(request: Request, exc: Exception) -> Response | None:
+    """The answer the app's handlers give ``exc``, or None for an unexpected one
+    (for handlers called outside FastAPI's routing, see ``zebench.api.middleware``)."""
+    for kind, handler in _HANDLERS.items():
+        if isinstance(exc, kind):
+            return await handler(request, exc)
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(ServiceError, _on_service)
-    app.add_exception_handler(ApiError, _on_api)
+    for kind, handler in _HANDLERS.items():
+        app.add_exception_handler(kind, handler)

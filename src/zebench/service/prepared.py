@@ -17,6 +17,7 @@ run of statements share one round trip.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +27,24 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+_VALUES = re.compile(r" VALUES (\(\?(?:, \?)*\))")
+_MAX_PARAMS = 999
+"""Bound parameters per statement: SQLite's smallest limit (older builds)."""
+
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     positions: tuple[str, ...] | None
     """Parameter names in order for positional paramstyles (pysqlite), else None."""
+    values_at: tuple[int, int] | None = None
+    """Where the one ``(?, ...)`` row of an INSERT is in ``sql``, if it has one."""
+
+    def multi_row(self, rows: int) -> str:
+        assert self.values_at is not None
+        start, end = self.values_at
+        group = self.sql[start:end]
+        return self.sql[:start] + ", ".join([group] * rows) + self.sql[end:]
 
 
 class Prepared:
@@ -46,7 +59,10 @@ class Prepared:
             c = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
             assert isinstance(c, SQLCompiler)
             positions = tuple(c.positiontup) if c.positional and c.positiontup else None
-            compiled = self._by_dialect[dialect.name] = _Compiled(str(c), positions)
+            sql = str(c)
+            found = _VALUES.search(sql) if positions is not None else None
+            values_at = found.span(1) if found is not None else None
+            compiled = self._by_dialect[dialect.name] = _Compiled(sql, positions, values_at)
         return compiled
 
     def _params(self, compiled: _Compiled, values: Mapping[str, Any]) -> Any:
@@ -84,6 +100,34 @@ class Prepared:
             cursor.executemany(compiled.sql, params)
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _wrapped(conn, compiled.sql, params, exc) from exc
+        finally:
+            cursor.close()
+
+    def insert_rows(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """An INSERT of ``rows`` as few multi-row statements (``VALUES (...), (...)``).
+
+        On SQLite, ``executemany`` steps the statement once per row and lets go of
+        the GIL at every step; the writer thread then waits for it again behind the
+        event loop, once per row. A multi-row statement waits once. Elsewhere, and
+        for statements without a single VALUES row, this is ``executemany``.
+        """
+        if not rows:
+            return
+        compiled = self._compiled(conn.dialect)
+        if compiled.values_at is None or compiled.positions is None:
+            self.executemany(conn, rows)
+            return
+        per_statement = max(1, _MAX_PARAMS // len(compiled.positions))
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                sql = compiled.multi_row(len(chunk))
+                params = [v for row in chunk for v in self._params(compiled, row)]
+                try:
+                    cursor.execute(sql, params)
+                except conn.dialect.loaded_dbapi.Error as exc:
+                    raise _wrapped(conn, sql, params, exc) from exc
         finally:
             cursor.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,12 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from zebench.api.schemas import BatchIn, ResultIn
+from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn
 from zebench.service import rollups
 from zebench.service.errors import Conflict
 from zebench.service.prepared import Prepared, pipelined
 from zebench.service.timeutil import now_ms, to_ms
-from zebench.store.database import Database
+from zebench.store.database import Database, GroupableWrite
 from zebench.store.tables import (
     batches,
     evaluations,
@@ -69,9 +70,9 @@ async def asubmit_result(db: Database, result: ResultIn) -> SubmitOutcome:
     """``submit_result`` for async callers."""
     digest = content_hash(result)
     try:
-        return await db.awrite(lambda conn: store_result(conn, result, digest))
+        return await db.awrite_item(RESULT_WRITE, (result, digest))
     except IntegrityError:
-        return await db.awrite(lambda conn: store_result(conn, result, digest))
+        return await db.awrite_item(RESULT_WRITE, (result, digest))
 
 
 def store_result(
@@ -88,13 +89,175 @@ def store_result(
     if found is not None:
         if found[0] == digest:
             return SubmitOutcome(result.run_id, "duplicate")
-        raise Conflict(
-            f"run {result.run_id!r} already exists with different content",
-            {"field": "runId", "runId": result.run_id},
-        )
+        raise _conflict(result.run_id)
 
     with pipelined(conn):
         return _store_new(conn, result, digest, defer_batch_totals=defer_batch_totals)
+
+
+def store_results(
+    conn: Connection, items: Sequence[tuple[ResultIn, str]]
+) -> list[SubmitOutcome | Exception]:
+    """``store_result`` for several (result, digest) pairs at once, in the caller's
+    transaction: one multi-row statement per table instead of a dozen statements per
+    result, and the pre-aggregates' increments folded per key before they are added.
+
+    Answers per item, in order, what ``store_result`` would have returned or raised
+    had the items been stored one after the other (a runId seen earlier in ``items``
+    is a duplicate or a conflict of that earlier item). Database errors propagate:
+    the caller then rolls everything back and stores the items one by one.
+    """
+    known = _stored_hashes(conn, {result.run_id for result, _ in items})
+    answers: list[SubmitOutcome | Exception] = []
+    new: list[tuple[ResultIn, str]] = []
+    for result, digest in items:
+        found = known.get(result.run_id)
+        if found is None:
+            known[result.run_id] = digest
+            new.append((result, digest))
+            answers.append(SubmitOutcome(result.run_id, "created"))
+        elif found == digest:
+            answers.append(SubmitOutcome(result.run_id, "duplicate"))
+        else:
+            answers.append(_conflict(result.run_id))
+    if not new:
+        return answers
+
+    received = now_ms()
+    started = [to_ms(result.started_at) for result, _ in new]
+    first_start: dict[str, int] = {}
+    for (result, _), start in zip(new, started, strict=True):
+        if result.batch_id is not None:
+            first_start.setdefault(result.batch_id, start)
+    _ENSURE_BATCH[conn.dialect.name].insert_rows(
+        conn,
+        [
+            {"batch_id": batch_id, "created_at": start, "updated_at": received}
+            for batch_id, start in first_start.items()
+        ],
+    )
+    _INSERT_RUN.insert_rows(
+        conn,
+        [
+            _run_row(result, digest, start, received)
+            for (result, digest), start in zip(new, started, strict=True)
+        ],
+    )
+    facts = [_evaluation_facts(result, received) for result, _ in new]
+    _INSERT_EVALUATION.insert_rows(
+        conn,
+        [
+            _evaluation_row(result, ev, f)
+            for (result, _), evaluation_facts in zip(new, facts, strict=True)
+            for ev, f in zip(result.evaluations, evaluation_facts, strict=True)
+        ],
+    )
+    _INSERT_TELEMETRY.insert_rows(
+        conn, [_telemetry_row(result) for result, _ in new if result.telemetry is not None]
+    )
+    _INSERT_TRANSCRIPT.insert_rows(
+        conn,
+        [
+            {"run_id": result.run_id, "content": json.dumps(result.transcript)}
+            for result, _ in new
+            if result.transcript is not None
+        ],
+    )
+    totals = rollups.apply_runs(
+        conn,
+        [
+            (_run_facts(result, start), evaluation_facts)
+            for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
+        ],
+    )
+    _UPDATE_BATCH_TOTALS.executemany(
+        conn,
+        [
+            {**batch_totals, "updated_at": received, "key_batch_id": batch_id}
+            for batch_id, batch_totals in totals.items()
+        ],
+    )
+    return answers
+
+
+def _stored_hashes(conn: Connection, run_ids: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    ids = sorted(run_ids)
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        for run_id, digest in conn.execute(_SELECT_HASHES, {"run_ids": chunk}):
+            found[run_id] = digest
+    return found
+
+
+def _conflict(run_id: str) -> Conflict:
+    return Conflict(
+        f"run {run_id!r} already exists with different content",
+        {"field": "runId", "runId": run_id},
+    )
+
+
+def _store_one(conn: Connection, item: tuple[ResultIn, str]) -> SubmitOutcome:
+    return store_result(conn, item[0], item[1])
+
+
+RESULT_WRITE: GroupableWrite[tuple[ResultIn, str], SubmitOutcome] = GroupableWrite(
+    _store_one, store_results
+)
+"""How ``asubmit_result`` hands a (result, digest) to the database's writer."""
+
+
+def _run_row(result: ResultIn, digest: str, started: int, received: int) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "batch_id": result.batch_id,
+        "suite": result.suite,
+        "scenario": result.scenario,
+        "tier": result.tier,
+        "agent": result.agent,
+        "model": result.model,
+        "status": result.status,
+        "started_at": started,
+        "completed_at": to_ms(result.completed_at) if result.completed_at else None,
+        "total_score": result.total_score,
+        "weighted_score": result.weighted_score,
+        "is_successful": result.is_successful,
+        "success_metric": result.success_metric,
+        "specialist_enabled": result.specialist_enabled,
+        "specialist_name": result.specialist_name,
+        "specialist_version": result.specialist_version,
+        "metadata": json.dumps(result.metadata) if result.metadata is not None else None,
+        "content_hash": digest,
+        "received_at": received,
+    }
+
+
+def _evaluation_row(
+    result: ResultIn, ev: EvaluationIn, facts: rollups.EvaluationFacts
+) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "evaluator_name": ev.evaluator_name,
+        "score": ev.score,
+        "max_score": ev.max_score,
+        "details": ev.details,
+        "created_at": facts.created_at,
+    }
+
+
+def _telemetry_row(result: ResultIn) -> dict[str, Any]:
+    t = result.telemetry
+    assert t is not None
+    return {
+        "run_id": result.run_id,
+        "tool_calls": t.tool_calls,
+        "tokens_in": t.tokens_in,
+        "tokens_out": t.tokens_out,
+        "cost_usd": t.cost_usd,
+        "duration_ms": t.duration_ms,
+        "workspace_dir": t.workspace_dir,
+        "prompt_sent": t.prompt_sent,
+    }
 
 
 def _store_new(
@@ -105,61 +268,17 @@ def _store_new(
     if result.batch_id is not None:
         _ensure_batch(conn, result.batch_id, created_at=started, now=received)
 
-    _INSERT_RUN.execute(
-        conn,
-        {
-            "run_id": result.run_id,
-            "batch_id": result.batch_id,
-            "suite": result.suite,
-            "scenario": result.scenario,
-            "tier": result.tier,
-            "agent": result.agent,
-            "model": result.model,
-            "status": result.status,
-            "started_at": started,
-            "completed_at": to_ms(result.completed_at) if result.completed_at else None,
-            "total_score": result.total_score,
-            "weighted_score": result.weighted_score,
-            "is_successful": result.is_successful,
-            "success_metric": result.success_metric,
-            "specialist_enabled": result.specialist_enabled,
-            "specialist_name": result.specialist_name,
-            "specialist_version": result.specialist_version,
-            "metadata": json.dumps(result.metadata) if result.metadata is not None else None,
-            "content_hash": digest,
-            "received_at": received,
-        },
-    )
+    _INSERT_RUN.execute(conn, _run_row(result, digest, started, received))
     evaluation_facts = _evaluation_facts(result, received)
-    _INSERT_EVALUATION.executemany(
+    _INSERT_EVALUATION.insert_rows(
         conn,
         [
-            {
-                "run_id": result.run_id,
-                "evaluator_name": ev.evaluator_name,
-                "score": ev.score,
-                "max_score": ev.max_score,
-                "details": ev.details,
-                "created_at": facts.created_at,
-            }
+            _evaluation_row(result, ev, facts)
             for ev, facts in zip(result.evaluations, evaluation_facts, strict=True)
         ],
     )
     if result.telemetry is not None:
-        t = result.telemetry
-        _INSERT_TELEMETRY.execute(
-            conn,
-            {
-                "run_id": result.run_id,
-                "tool_calls": t.tool_calls,
-                "tokens_in": t.tokens_in,
-                "tokens_out": t.tokens_out,
-                "cost_usd": t.cost_usd,
-                "duration_ms": t.duration_ms,
-                "workspace_dir": t.workspace_dir,
-                "prompt_sent": t.prompt_sent,
-            },
-        )
+        _INSERT_TELEMETRY.execute(conn, _telemetry_row(result))
     if result.transcript is not None:
         _INSERT_TRANSCRIPT.execute(
             conn, {"run_id": result.run_id, "content": json.dumps(result.transcript)}
@@ -176,6 +295,11 @@ def _store_new(
 _SELECT_HASH = Prepared(
     sa.select(runs.c.content_hash).where(runs.c.run_id == sa.bindparam("run_id"))
 )
+_SELECT_HASHES = sa.select(runs.c.run_id, runs.c.content_hash).where(
+    runs.c.run_id.in_(sa.bindparam("run_ids", expanding=True))
+)
+_IN_CHUNK = 500
+"""runIds per ``IN (...)``, well under SQLite's bound-parameter limit."""
 _INSERT_RUN = Prepared(runs.insert(), [c.name for c in runs.c if c.name != "id"])
 _INSERT_EVALUATION = Prepared(
     evaluations.insert(),

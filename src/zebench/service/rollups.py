@@ -146,7 +146,7 @@ def apply_run(
         acc = by_hour.setdefault((ev.evaluator_name, ev.created_at // HOUR_MS), [0, 0.0])
         acc[0] += 1
         acc[1] += ev.score
-    upsert[rollup_evaluators_hourly.name].executemany(
+    upsert[rollup_evaluators_hourly.name].insert_rows(
         conn,
         [
             {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
@@ -164,7 +164,7 @@ def apply_run(
             acc[0] += 1
             acc[1] += ev.score
             acc[2] = ev.max_score if acc[2] is None else max(acc[2], ev.max_score)
-        upsert[rollup_batch_evaluators.name].executemany(
+        upsert[rollup_batch_evaluators.name].insert_rows(
             conn,
             [
                 {
@@ -179,6 +179,106 @@ def apply_run(
         )
     assert totals is not None
     return _totals(*totals)
+
+
+def apply_runs(
+    conn: Connection, stored: Sequence[tuple[RunFacts, Sequence[EvaluationFacts]]]
+) -> dict[str, dict[str, Any]]:
+    """``apply_run`` for several newly stored runs at once: each pre-aggregate row's
+    increments are folded in Python first, so a row is upserted once per call
+    rather than once per run. Returns the new totals of every batch touched."""
+    runs_hourly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    runs_dims: dict[tuple[Any, ...], dict[str, Any]] = {}
+    batch_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
+    batch_dims: dict[tuple[Any, ...], dict[str, Any]] = {}
+    evaluators: dict[tuple[Any, ...], list[Any]] = {}
+    batch_evaluators: dict[tuple[Any, ...], list[Any]] = {}
+    for run, evals in stored:
+        shard = shard_for(conn, run.run_id)
+        measures = run_measures(run)
+        model = run.model if run.model is not None else NO_MODEL
+        dims = (run.suite, run.scenario, run.agent, model)
+        _fold(runs_hourly, (run.started_at // HOUR_MS, shard), measures)
+        _fold(runs_dims, (*dims, shard), measures)
+        for ev in evals:
+            acc = evaluators.setdefault(
+                (ev.evaluator_name, ev.created_at // HOUR_MS, shard), [0, 0.0]
+            )
+            acc[0] += 1
+            acc[1] += ev.score
+        if run.batch_id is None:
+            continue
+        _fold(batch_runs, (run.batch_id,), measures)
+        _fold(batch_dims, (run.batch_id, *dims), measures)
+        if run.successful:
+            for ev in evals:
+                top = batch_evaluators.setdefault((run.batch_id, ev.evaluator_name), [0, 0.0, None])
+                top[0] += 1
+                top[1] += ev.score
+                top[2] = ev.max_score if top[2] is None else max(top[2], ev.max_score)
+
+    upsert = _statements(conn.dialect.name)
+    upsert[rollup_runs_hourly.name].insert_rows(
+        conn, [{"hour": k[0], "shard": k[1], **m} for k, m in sorted(runs_hourly.items())]
+    )
+    upsert[rollup_runs_dims.name].insert_rows(
+        conn, [{**_dims(k), "shard": k[4], **m} for k, m in sorted(runs_dims.items())]
+    )
+    upsert[rollup_evaluators_hourly.name].insert_rows(
+        conn,
+        [
+            {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
+            for (name, hour, shard), (n, total) in sorted(evaluators.items())
+        ],
+    )
+    totals: dict[str, dict[str, Any]] = {}
+    for (batch_id,), m in sorted(batch_runs.items()):
+        row = upsert[rollup_batches.name].first(conn, {"batch_id": batch_id, **m})
+        assert row is not None
+        totals[batch_id] = _totals(*row)
+    upsert[rollup_batch_dims.name].insert_rows(
+        conn, [{"batch_id": k[0], **_dims(k[1:]), **m} for k, m in sorted(batch_dims.items())]
+    )
+    upsert[rollup_batch_evaluators.name].insert_rows(
+        conn,
+        [
+            {
+                "batch_id": b,
+                "evaluator_name": name,
+                "n": n,
+                "score_sum": total,
+                "max_score_max": top,
+            }
+            for (b, name), (n, total, top) in sorted(batch_evaluators.items())
+        ],
+    )
+    return totals
+
+
+def _dims(key: Sequence[Any]) -> dict[str, Any]:
+    return {"suite": key[0], "scenario": key[1], "agent": key[2], "model": key[3]}
+
+
+def _fold(
+    into: dict[tuple[Any, ...], dict[str, Any]], key: tuple[Any, ...], measures: dict[str, Any]
+) -> None:
+    """Add one run's measures to the increments kept for ``key``."""
+    acc = into.get(key)
+    if acc is None:
+        into[key] = dict(measures)
+        return
+    for name in _COUNTS:
+        acc[name] += measures[name]
+    for name in _SUMS:
+        acc[name] += measures[name]
+    for name in _MINIMA:
+        value = measures[name]
+        if value is not None and (acc[name] is None or value < acc[name]):
+            acc[name] = value
+    for name in _MAXIMA:
+        value = measures[name]
+        if value is not None and (acc[name] is None or value > acc[name]):
+            acc[name] = value
 
 
 def _totals(

@@ -24,19 +24,37 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
 
 WriteJob = Callable[[Connection], T]
+
+
+@dataclass(frozen=True)
+class GroupableWrite(Generic[I, T]):
+    """A kind of write that the SQLite writer can store several of at once.
+
+    ``one(conn, item)`` stores one item; ``many(conn, items)`` stores several in
+    one go (a statement per table rather than per item) and answers, per item in
+    order, its value or the exception that item alone would have raised without
+    writing anything. If ``many`` itself raises, everything it did is rolled back
+    and each item is stored by ``one`` in its own savepoint, so a bad item never
+    sinks the others.
+    """
+
+    one: Callable[[Connection, I], T]
+    many: Callable[[Connection, Sequence[I]], list[T | Exception]]
+
 
 _GROUP_LIMIT = 256
 _CHECKPOINT_EVERY_S = 0.2
@@ -162,6 +180,8 @@ def _poll_flock(file: IO[bytes], deadline: float) -> bool:
 class _Job:
     fn: WriteJob[Any]
     future: Future[Any] = field(default_factory=Future)
+    kind: GroupableWrite[Any, Any] | None = None
+    item: Any = None
 
 
 class Database:
@@ -221,13 +241,24 @@ class Database:
             return await asyncio.to_thread(self.write, fn)
         return await asyncio.wrap_future(self._submit(fn))
 
-    def _submit(self, fn: WriteJob[T]) -> Future[T]:
+    async def awrite_item(self, kind: GroupableWrite[I, T], item: I) -> T:
+        """``awrite`` of ``kind.one(conn, item)``; on SQLite the writer may store it
+        together with other waiting items of the same kind (``kind.many``)."""
+        if not self.is_sqlite:
+            return await asyncio.to_thread(self.write, lambda conn: kind.one(conn, item))
+        return await asyncio.wrap_future(
+            self._submit(lambda conn: kind.one(conn, item), kind, item)
+        )
+
+    def _submit(
+        self, fn: WriteJob[T], kind: GroupableWrite[Any, T] | None = None, item: Any = None
+    ) -> Future[T]:
         if self._closed:
             raise RuntimeError("database is closed")
         if self._writer_thread is None:
             self._start_writer()
         assert self._queue is not None
-        job = _Job(fn)
+        job = _Job(fn, kind=kind, item=item)
         self._queue.put(job)
         return job.future
 
@@ -315,17 +346,11 @@ class Database:
                     # costs ~50 us of Python per job, a fifth of a whole result's write.
                     raw = conn.connection.driver_connection
                     assert raw is not None
-                    for job in jobs:
-                        raw.execute("SAVEPOINT zebench_job")
-                        try:
-                            value = job.fn(conn)
-                        except BaseException as exc:  # the job's own failure, undone alone
-                            raw.execute("ROLLBACK TO zebench_job")
-                            raw.execute("RELEASE zebench_job")
-                            outcomes.append((job, False, exc))
-                        else:
-                            raw.execute("RELEASE zebench_job")
-                            outcomes.append((job, True, value))
+                    for run in _runs_of_a_kind(jobs):
+                        if len(run) > 1 and _run_together(conn, raw, run, outcomes):
+                            continue
+                        for job in run:
+                            _run_alone(conn, raw, job, outcomes)
         except BaseException as exc:  # the commit itself failed: nothing was kept
             for job in jobs:
                 if not job.future.done():
@@ -353,6 +378,57 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def _runs_of_a_kind(jobs: list[_Job]) -> Iterator[list[_Job]]:
+    """Consecutive jobs of one groupable kind together, every other job alone (in order)."""
+    run: list[_Job] = []
+    for job in jobs:
+        if run and (job.kind is None or job.kind is not run[0].kind):
+            yield run
+            run = []
+        run.append(job)
+        if job.kind is None:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _run_alone(
+    conn: Connection, raw: Any, job: _Job, outcomes: list[tuple[_Job, bool, Any]]
+) -> None:
+    raw.execute("SAVEPOINT zebench_job")
+    try:
+        value = job.fn(conn)
+    except BaseException as exc:  # the job's own failure, undone alone
+        raw.execute("ROLLBACK TO zebench_job")
+        raw.execute("RELEASE zebench_job")
+        outcomes.append((job, False, exc))
+    else:
+        raw.execute("RELEASE zebench_job")
+        outcomes.append((job, True, value))
+
+
+def _run_together(
+    conn: Connection, raw: Any, run: list[_Job], outcomes: list[tuple[_Job, bool, Any]]
+) -> bool:
+    """Store ``run`` with its kind's ``many``; False (nothing kept) if that failed."""
+    kind = run[0].kind
+    assert kind is not None
+    raw.execute("SAVEPOINT zebench_group")
+    try:
+        values = kind.many(conn, [job.item for job in run])
+        if len(values) != len(run):
+            raise RuntimeError(f"{len(values)} answers for {len(run)} items")
+    except Exception:
+        raw.execute("ROLLBACK TO zebench_group")
+        raw.execute("RELEASE zebench_group")
+        return False
+    raw.execute("RELEASE zebench_group")
+    for job, value in zip(run, values, strict=True):
+        outcomes.append((job, not isinstance(value, Exception), value))
+    return True
 
 
 _writer_start_lock = threading.Lock()

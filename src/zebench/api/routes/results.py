@@ -164,3 +164,8 @@ async def submit_batch(
     batch = _parse(BatchIn, await request.body())
     batch_id = await db.awrite(lambda conn: upsert_batch(conn, batch))
     return json_response({"success": True, "batchId": batch_id}, 201)
+
+
+DIRECT_ROUTES = {("POST", "/api/results"): submit_results}
+"""Routes ``zebench.api.middleware`` calls directly, past FastAPI's routing (they
+take only the Request, so FastAPI has nothing to inject)."""
