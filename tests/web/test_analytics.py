@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
-from zebench.api.schemas import ResultIn
+from zebench.api.schemas import ResultIn, TelemetryIn
 from zebench.dev.seed import Generated
+from zebench.service.analytics import runs as runs_analytics
 from zebench.service.analytics.batches import batch_analytics, list_batches
 from zebench.service.analytics.catalog import compute_catalog
 from zebench.service.analytics.comparison import compare_batches, parse_batch_ids
@@ -26,6 +27,7 @@ from zebench.service.analytics.version import data_version
 from zebench.service.errors import Invalid, NotFound
 from zebench.service.results import submit_result
 from zebench.store.database import Database
+from zebench.store.tables import runs as runs_table
 
 
 def test_overview_totals(seeded_db: Database, data: Generated) -> None:
@@ -250,3 +252,69 @@ def test_run_detail_and_version(seeded_db: Database, data: Generated) -> None:
     with seeded_db.read() as conn:
         after = data_version(conn)
     assert after != before
+
+
+def _telemetry_sort_runs() -> list[ResultIn]:
+    """Runs whose telemetry values tie, are missing, or whose telemetry is absent."""
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    out = []
+    for n in range(60):
+        telemetry = None
+        if n % 9:
+            telemetry = TelemetryIn(
+                cost_usd=None if n % 4 == 0 else (n % 7) / 10,
+                duration_ms=None if n % 5 == 0 else (n % 6) * 1000,
+                tokens_in=None if n % 7 == 2 else (n % 8) * 100,
+            )
+        out.append(
+            ResultIn(
+                run_id=f"telemetry-sort-{n}",
+                suite="s",
+                scenario="x",
+                tier="L0",
+                agent="echo" if n % 3 else "anthropic",
+                status="completed" if n % 10 else "failed",
+                started_at=start + timedelta(minutes=n // 2),
+                telemetry=telemetry,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("sort", ["costUsd", "durationMs", "tokensIn"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_telemetry_sort_walking_the_index_matches_sorting_everything(
+    db: Database, sort: str, descending: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large stores walk the telemetry column's index, then list runs without a value;
+    # every page must be the one that sorting all matching runs gives.
+    for result in _telemetry_sort_runs():
+        submit_result(db, result)
+    for flt in (RunFilter(), RunFilter(agent="echo", status="completed")):
+        with db.read() as conn:
+            total = list_runs(conn, flt, limit=1).total
+            pages: dict[int, list[list[str]]] = {}
+            for walk_from in (0, 10**9):
+                monkeypatch.setattr(runs_analytics, "_WALK_TELEMETRY_FROM", walk_from)
+                pages[walk_from] = [
+                    [
+                        r["runId"]
+                        for r in list_runs(
+                            conn, flt, sort=sort, descending=descending, offset=o, limit=7
+                        ).rows
+                    ]
+                    for o in range(0, total + 7, 7)
+                ]
+            walked = [run_id for page in pages[0] for run_id in page]
+            values = [
+                list_runs(conn, RunFilter(), limit=1, extra=(runs_table.c.run_id == run_id,)).rows[
+                    0
+                ][sort]
+                for run_id in walked
+            ]
+        assert pages[0] == pages[10**9]
+        assert len(walked) == len(set(walked)) == total
+        present = [v for v in values if v is not None]
+        assert 0 < len(present) < len(values)
+        assert values == present + [None] * (len(values) - len(present))
+        assert present == sorted(present, reverse=descending)

@@ -374,6 +374,11 @@ Index(
     telemetry.c.tokens_in,
     telemetry.c.tokens_out,
 )
+# Telemetry sorts of a large run list walk one of these in order and stop after a
+# page (see analytics.runs), rather than sorting every matching run.
+Index("ix_telemetry_cost", telemetry.c.cost_usd)
+Index("ix_telemetry_duration", telemetry.c.duration_ms)
+Index("ix_telemetry_tokens_in", telemetry.c.tokens_in)
 Index(
     "ix_evaluations_dashboard",
     evaluations.c.evaluator_name,

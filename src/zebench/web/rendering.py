@@ -173,6 +173,13 @@ templates.env.globals.update(
 )
 
 
+def compile_templates() -> None:
+    """Compile every page's template now (at server start) rather than in the first
+    request for each page (up to ~25 ms per page)."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> HTMLResponse:

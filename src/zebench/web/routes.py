@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.web.rendering import STATIC_DIR
+from zebench.web.rendering import STATIC_DIR, compile_templates
 
 PAGE_MODULES = (
     "overview",
@@ -48,13 +48,15 @@ def _plotly_version() -> str:
 
 
 def _warm_up_after_start(app: FastAPI, board: Dashboard) -> None:
-    """Once the app has started (the database is migrated), compute the pages' default
-    figures in a background thread."""
+    """Once the app has started (the database is migrated), compile the templates, then
+    compute the pages' default figures in a background thread."""
     started = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with started(app) as state:
+            # Before the first request, so that none waits for its template to compile.
+            compile_templates()
             threading.Thread(target=board.warm_up, name="zebench-warm-up", daemon=True).start()
             yield state
 
