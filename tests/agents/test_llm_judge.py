@@ -18,6 +18,7 @@ from zebench.config import Settings
 from zebench.evaluators.llm_judge import (
     DEFAULT_CATEGORIES,
     NOT_CONFIGURED,
+    JudgeResult,
     parse_categories,
     parse_score,
     run_llm_judge,
@@ -44,6 +45,21 @@ NAMES = [
 ]
 SCORES = [5, 4, 3, 2, 1]
 EXPECTED = 0.30 * 1 + 0.25 * 0.75 + 0.20 * 0.5 + 0.15 * 0.25 + 0.10 * 0
+
+
+async def _judge(
+    settings: Settings, model: str | None, categories: list[str] = CATEGORIES
+) -> JudgeResult:
+    """The judge on a fixed task and evidence; what varies is the endpoint and the reply."""
+    return await run_llm_judge(
+        settings=settings,
+        model=model,
+        categories=categories,
+        task="t",
+        evidence="e",
+        temperature=0.1,
+        max_tokens=100,
+    )
 
 
 def test_weights_written_in_the_category_text_are_honoured() -> None:
@@ -254,15 +270,7 @@ async def test_explicit_judge_endpoint_gets_its_own_key_only(
         openrouter_api_key="sk-or-must-not-be-sent",
     )
     fake_llm.push(openai_completion(json.dumps({"scores": SCORES})))
-    result = await run_llm_judge(
-        settings=settings,
-        model="local/judge",
-        categories=CATEGORIES,
-        task="t",
-        evidence="e",
-        temperature=0.1,
-        max_tokens=100,
-    )
+    result = await _judge(settings, "local/judge")
     assert result.error is None
     assert fake_llm.requests[0].headers["authorization"] == "Bearer test-key"
     assert "usage" not in fake_llm.requests[0].body
@@ -275,15 +283,7 @@ async def test_unparseable_reply_is_asked_again_then_scored(
         openai_completion("The agent did well overall.", cost=0.0001),
         openai_completion(json.dumps(_json_scores()), cost=0.0002),
     )
-    result = await run_llm_judge(
-        settings=llm_settings,
-        model="meta-llama/llama-3.1-8b-instruct",
-        categories=CATEGORIES,
-        task="t",
-        evidence="e",
-        temperature=0.1,
-        max_tokens=100,
-    )
+    result = await _judge(llm_settings, "meta-llama/llama-3.1-8b-instruct")
     assert result.error is None and result.score == pytest.approx(EXPECTED)
     assert result.usage.cost_usd == pytest.approx(0.0003)
     retry = fake_llm.requests[1].body["messages"]
@@ -295,15 +295,7 @@ async def test_unparseable_replies_are_a_failure_not_a_zero(
     fake_llm: ScriptedLLMServer, llm_settings: Settings
 ) -> None:
     fake_llm.push(openai_completion("No idea."), openai_completion("Still no idea."))
-    result = await run_llm_judge(
-        settings=llm_settings,
-        model="m/x",
-        categories=CATEGORIES,
-        task="t",
-        evidence="e",
-        temperature=0.1,
-        max_tokens=100,
-    )
+    result = await _judge(llm_settings, "m/x")
     assert result.score is None
     assert result.error is not None and result.error.startswith("judge reply could not be parsed")
     assert result.raw == "Still no idea."
@@ -314,15 +306,7 @@ async def test_http_failure_is_a_failure_not_a_zero(
     fake_llm: ScriptedLLMServer, llm_settings: Settings
 ) -> None:
     fake_llm.push(*[openai_error(502, "bad gateway") for _ in range(4)])
-    result = await run_llm_judge(
-        settings=llm_settings,
-        model="m/x",
-        categories=CATEGORIES,
-        task="t",
-        evidence="e",
-        temperature=0.1,
-        max_tokens=100,
-    )
+    result = await _judge(llm_settings, "m/x")
     assert result.score is None
     assert result.error is not None
     assert (
@@ -342,13 +326,5 @@ async def test_no_key_means_judge_not_configured(tmp_path: Path) -> None:
         anthropic_base_url="https://api.anthropic.com",
     )
     for model in ("meta-llama/llama-3.1-8b-instruct", "claude-3-5-haiku-latest", None):
-        result = await run_llm_judge(
-            settings=settings,
-            model=model,
-            categories=CATEGORIES,
-            task="t",
-            evidence="e",
-            temperature=0.1,
-            max_tokens=100,
-        )
+        result = await _judge(settings, model)
         assert (result.score, result.error) == (None, NOT_CONFIGURED)
