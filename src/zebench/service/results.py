@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn
-from zebench.service import rollups
+from zebench.service import dashboard_rollups, rollups
 from zebench.service.errors import Conflict
 from zebench.service.prepared import Prepared, pipelined
 from zebench.service.timeutil import now_ms, to_ms
@@ -163,13 +163,12 @@ def store_results(
             if result.transcript is not None
         ],
     )
-    totals = rollups.apply_runs(
-        conn,
-        [
-            (_run_facts(result, start), evaluation_facts)
-            for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
-        ],
-    )
+    stored = [
+        (_run_facts(result, start), evaluation_facts)
+        for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
+    ]
+    totals = rollups.apply_runs(conn, stored)
+    dashboard_rollups.apply(conn, stored)
     _UPDATE_BATCH_TOTALS.executemany(
         conn,
         [
@@ -283,7 +282,9 @@ def _store_new(
         _INSERT_TRANSCRIPT.execute(
             conn, {"run_id": result.run_id, "content": json.dumps(result.transcript)}
         )
-    totals = rollups.apply_run(conn, _run_facts(result, started), evaluation_facts)
+    facts = _run_facts(result, started)
+    totals = rollups.apply_run(conn, facts, evaluation_facts)
+    dashboard_rollups.apply(conn, [(facts, evaluation_facts)])
     if totals is not None and not defer_batch_totals:
         _UPDATE_BATCH_TOTALS.execute(
             conn, {**totals, "updated_at": received, "key_batch_id": result.batch_id}
@@ -350,6 +351,11 @@ def _run_facts(result: ResultIn, started: int) -> rollups.RunFacts:
         started_at=started,
         total_score=result.total_score,
         weighted_score=result.weighted_score,
+        tier=result.tier,
+        cost_usd=t.cost_usd if (t := result.telemetry) else None,
+        tokens_in=t.tokens_in if t else None,
+        tokens_out=t.tokens_out if t else None,
+        duration_ms=t.duration_ms if t else None,
     )
 
 

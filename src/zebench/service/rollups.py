@@ -72,6 +72,11 @@ class RunFacts:
     started_at: int
     total_score: float | None
     weighted_score: float | None
+    tier: str = ""
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    duration_ms: int | None = None
 
     @property
     def successful(self) -> bool:
@@ -334,14 +339,33 @@ def _prepared(statement: Any) -> Prepared:
 
 
 def _upsert(dialect: str, table: sa.Table, measures: Sequence[str]) -> Any:
+    return upsert_adding(
+        dialect,
+        table,
+        measures,
+        minima=_MINIMA,
+        maxima=(*_MAXIMA, "max_score_max"),
+    )
+
+
+def upsert_adding(
+    dialect: str,
+    table: sa.Table,
+    measures: Sequence[str],
+    *,
+    minima: Sequence[str] = (),
+    maxima: Sequence[str] = (),
+) -> Any:
+    """INSERT of a pre-aggregate row that, when the key exists, adds its measures to
+    the stored ones (keeps the smaller of ``minima``, the larger of ``maxima``)."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     new = insert.excluded
     updates: dict[str, ColumnElement[Any]] = {}
     for name in measures:
         old = table.c[name]
-        if name in _MINIMA:
+        if name in minima:
             updates[name] = sa.case((old.is_(None) | (new[name] < old), new[name]), else_=old)
-        elif name in _MAXIMA or name == "max_score_max":
+        elif name in maxima:
             updates[name] = sa.case((old.is_(None) | (new[name] > old), new[name]), else_=old)
         else:
             updates[name] = old + new[name]
@@ -464,8 +488,12 @@ def batch_totals(conn: Connection, batch_id: str) -> dict[str, Any]:
 
 
 def rebuild_all(conn: Connection) -> int:
-    """``rebuild``, then every batch's totals from it; returns the number of batches."""
+    """``rebuild``, the dashboard's pre-aggregates, then every batch's totals; returns
+    the number of batches."""
+    from zebench.service import dashboard_rollups  # it builds on this module
+
     rebuild(conn)
+    dashboard_rollups.rebuild(conn)
     ids = conn.execute(sa.select(batches.c.batch_id)).scalars().all()
     now = now_ms()
     for batch_id in ids:

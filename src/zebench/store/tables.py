@@ -339,10 +339,129 @@ rollup_batch_evaluators = Table(
     sqlite_with_rowid=False,
 )
 
-# --- dashboard (issue 4) ----------------------------------------------------
-# Owned by zebench.service.analytics. Covering indexes: the dashboard's
-# aggregate queries read only these columns, so at 100k+ runs they scan a
-# compact index in group order instead of the wide rows (metadata, outputs).
+# --- dashboard pre-aggregates (issue 4) --------------------------------------
+# Owned by zebench.service.dashboard_rollups. The dashboard's statistics of any
+# filter but a batch are read from these instead of the runs: a few hundred rows
+# for all time, or a range of a table keyed by day. Each is a group of runs with
+# the same key: suite, scenario, tier, agent, model ('' for none), status, the
+# outcome ``successful`` (is_successful as stored) and, in the *_days tables,
+# the UTC day the run started (started_at // 86_400_000). Keys start with the
+# columns filters pin, so a filtered read is a range of the primary key.
+# ``shard`` as in the statistics pre-aggregates above.
+
+
+def _group_measures() -> list[Column[Any]]:
+    """Everything ``analytics.groups.GroupStats`` holds; scores are the weighted
+    scores of completed runs, telemetry sums skip runs without the value."""
+    return [
+        Column("runs", BigInteger, nullable=False),
+        Column("scored", BigInteger, nullable=False),
+        Column("score_sum", Float, nullable=False),
+        Column("score_sq_sum", Float, nullable=False),
+        Column("score_min", Float),
+        Column("score_max", Float),
+        Column("cost_sum", Float, nullable=False),
+        Column("cost_runs", BigInteger, nullable=False),
+        Column("tokens_in", BigInteger, nullable=False),
+        Column("tokens_out", BigInteger, nullable=False),
+        Column("duration_sum", BigInteger, nullable=False),
+        Column("duration_runs", BigInteger, nullable=False),
+        Column("first_started", BigInteger, nullable=False),
+        Column("last_started", BigInteger, nullable=False),
+    ]
+
+
+def _evaluation_measures() -> list[Column[Any]]:
+    """Per evaluator: ratio = score / max_score (undefined when max_score is 0)."""
+    return [
+        Column("n", BigInteger, nullable=False),
+        Column("ratio_n", BigInteger, nullable=False),
+        Column("ratio_sum", Float, nullable=False),
+        Column("ratio_min", Float),
+        Column("ratio_max", Float),
+        Column("perfect_n", BigInteger, nullable=False),
+        Column("score_sum", Float, nullable=False),
+        Column("last_at", BigInteger, nullable=False),
+    ]
+
+
+def _key(*names: str) -> list[Column[Any]]:
+    types: dict[str, Any] = {
+        "suite": String(200),
+        "scenario": String(200),
+        "tier": String(50),
+        "agent": String(200),
+        "model": String(300),
+        "status": String(20),
+        "successful": Boolean,
+        "day": BigInteger,
+        "evaluator_name": String(200),
+        "shard": Integer,
+    }
+    return [Column(name, types[name], primary_key=True, autoincrement=False) for name in names]
+
+
+_CELL = ("suite", "scenario", "tier", "agent", "model", "status", "successful")
+_PAIR = ("agent", "model", "status", "successful")
+
+dash_cells = Table(
+    "dash_cells",
+    metadata,
+    *_key(*_CELL, "shard"),
+    *_group_measures(),
+    sqlite_with_rowid=False,
+)
+dash_pair_days = Table(
+    "dash_pair_days",
+    metadata,
+    *_key(*_PAIR, "day", "shard"),
+    *_group_measures(),
+    sqlite_with_rowid=False,
+)
+dash_cell_days = Table(
+    "dash_cell_days",
+    metadata,
+    *_key(*_CELL, "day", "shard"),
+    *_group_measures(),
+    sqlite_with_rowid=False,
+)
+dash_evaluator_pair_days = Table(
+    "dash_evaluator_pair_days",
+    metadata,
+    *_key("evaluator_name", *_PAIR, "day", "shard"),
+    *_evaluation_measures(),
+    sqlite_with_rowid=False,
+)
+dash_evaluator_cell_days = Table(
+    "dash_evaluator_cell_days",
+    metadata,
+    *_key(*_CELL, "day", "evaluator_name", "shard"),
+    *_evaluation_measures(),
+    sqlite_with_rowid=False,
+)
+dash_durations = Table(
+    "dash_durations",
+    metadata,
+    # Every run's telemetry duration in order within its agent/model, with the
+    # columns filters need: a median is read by walking to the middle of a
+    # filtered range, exactly, without sorting.
+    *_key("agent", "model"),
+    Column("duration_ms", BigInteger, primary_key=True, autoincrement=False),
+    Column("run_id", String(200), primary_key=True),
+    Column("suite", String(200), nullable=False),
+    Column("scenario", String(200), nullable=False),
+    Column("tier", String(50), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("successful", Boolean, nullable=False),
+    Column("day", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# --- dashboard indexes (issue 4) --------------------------------------------
+
+# Owned by zebench.service.analytics. Covering indexes for what is still read from
+# the runs (score histogram, a batch's figures, run lists): those queries read
+# only these columns, so they scan a compact index instead of the wide rows.
 
 Index(
     "ix_runs_dashboard_cells",
@@ -358,15 +477,6 @@ Index(
     runs.c.run_id,
 )
 Index(
-    "ix_runs_dashboard_trend",
-    runs.c.agent,
-    runs.c.model,
-    runs.c.started_at,
-    runs.c.status,
-    runs.c.is_successful,
-    runs.c.weighted_score,
-)
-Index(
     "ix_telemetry_dashboard",
     telemetry.c.run_id,
     telemetry.c.cost_usd,
@@ -379,11 +489,3 @@ Index(
 Index("ix_telemetry_cost", telemetry.c.cost_usd)
 Index("ix_telemetry_duration", telemetry.c.duration_ms)
 Index("ix_telemetry_tokens_in", telemetry.c.tokens_in)
-Index(
-    "ix_evaluations_dashboard",
-    evaluations.c.evaluator_name,
-    evaluations.c.created_at,
-    evaluations.c.score,
-    evaluations.c.max_score,
-    evaluations.c.run_id,
-)

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.analytics.evaluators import evaluator_rows
 from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.groups import GroupStats, cells, merge, roll_up, stats_row
+from zebench.service.analytics.groups import GroupStats, merge, roll_up, stats_row
 from zebench.service.analytics.run_details import failure_of
+from zebench.service.analytics.sources import cells, evaluator_rows
 from zebench.service.errors import Invalid
 from zebench.store.tables import batches, runs
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zebench.service.analytics.filters import NO_MODEL, RunFilter
-from zebench.service.analytics.groups import cells, roll_up, stats_row
+from zebench.service.analytics.groups import roll_up, stats_row
+from zebench.service.analytics.sources import cells
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Catalog:
 
 
 def compute_catalog(conn: Connection, flt: RunFilter) -> Catalog:
-    fine = cells(conn, flt, with_telemetry=False)
+    fine = cells(conn, flt)
     models = {g.key[4] for g in fine}
     options = FilterOptions(
         suites=sorted({g.key[0] for g in fine}),

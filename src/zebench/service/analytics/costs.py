@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.groups import cells, merge, pair_label, roll_up, stats_row
+from zebench.service.analytics.groups import merge, pair_label, roll_up, stats_row
+from zebench.service.analytics.sources import cells
 
 
 @dataclass(frozen=True)

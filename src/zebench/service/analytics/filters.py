@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.errors import Invalid
+from zebench.service.rollups import NO_MODEL as KEY_NO_MODEL
 from zebench.service.runs import RunFields
 from zebench.service.runs import RunFilter as ApiRunFilter
 from zebench.service.timeutil import DAY_MS
@@ -22,6 +23,7 @@ STATUSES = ("completed", "failed", "successful", "unsuccessful")
 _OUTCOMES = ("successful", "unsuccessful")
 """Statuses that are not a stored ``status`` value but a condition on the outcome."""
 
+_EQUALITIES = ("suite", "scenario", "tier", "agent", "model")
 FILTER_FIELDS = ("suite", "scenario", "tier", "agent", "model", "status", "batch", "since", "until")
 
 
@@ -77,6 +79,41 @@ class RunFilter(RunFields):
             out.append(sa.and_(runs.c.status == "completed", runs.c.is_successful))
         elif self.status == "unsuccessful":
             out.append(sa.or_(runs.c.status != "completed", sa.not_(runs.c.is_successful)))
+        return out
+
+    def rollup_dims(self) -> set[str] | None:
+        """The run attributes these filters test, as the dashboard pre-aggregates name
+        them; None when one of them (the batch) is not in any pre-aggregate."""
+        if self.batch is not None:
+            return None
+        dims = {name for name in _EQUALITIES if getattr(self, name) is not None}
+        if self.status is not None:
+            dims |= {"status", "successful"}
+        if self.since is not None or self.until is not None:
+            dims.add("day")
+        return dims
+
+    def rollup_clauses(self, table: sa.Table) -> list[ColumnElement[bool]]:
+        """These filters over a dashboard pre-aggregate ``table`` (see ``rollup_dims``):
+        the same runs as ``clauses`` selects, whole UTC days for the date range."""
+        c = table.c
+        out: list[ColumnElement[bool]] = [
+            c[name] == getattr(self, name)
+            for name in _EQUALITIES
+            if name != "model" and getattr(self, name) is not None
+        ]
+        if self.model is not None:
+            out.append(c.model == (KEY_NO_MODEL if self.model == NO_MODEL else self.model))
+        if self.status == "successful":
+            out.append(sa.and_(c.status == "completed", c.successful))
+        elif self.status == "unsuccessful":
+            out.append(sa.or_(c.status != "completed", sa.not_(c.successful)))
+        elif self.status is not None:
+            out.append(c.status == self.status)
+        if self.since is not None:
+            out.append(c.day >= _day_start_ms(self.since) // DAY_MS)
+        if self.until is not None:
+            out.append(c.day <= _day_start_ms(self.until) // DAY_MS)
         return out
 
     def api_filter(self) -> ApiRunFilter:

@@ -23,13 +23,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.stats import ci95_half_width_from_sums
-from zebench.service.timeutil import DAY_MS
 from zebench.store.tables import runs, telemetry
 
 COMPLETED = runs.c.status == "completed"
 SCORE = sa.case((COMPLETED, runs.c.weighted_score))
-DAY = (runs.c.started_at // DAY_MS).label("day")
-"""Days since the epoch (UTC); integer division on both engines."""
 
 
 _TELEMETRY_MEASURES = (
@@ -39,14 +36,6 @@ _TELEMETRY_MEASURES = (
     sa.func.coalesce(sa.func.sum(telemetry.c.tokens_out), 0),
     sa.func.coalesce(sa.func.sum(telemetry.c.duration_ms), 0),
     sa.func.count(telemetry.c.duration_ms),
-)
-_NO_TELEMETRY = (
-    sa.literal(0.0),
-    sa.literal(0),
-    sa.literal(0),
-    sa.literal(0),
-    sa.literal(0),
-    sa.literal(0),
 )
 
 
@@ -105,18 +94,14 @@ def group_stats(
     flt: RunFilter,
     *,
     extra: Sequence[ColumnElement[bool]] = (),
-    with_telemetry: bool = True,
 ) -> list[GroupStats]:
-    """Statistics per distinct value of ``dims`` over the runs ``flt`` selects.
+    """Statistics per distinct value of ``dims`` over the runs ``flt`` selects, read
+    from the runs (``sources`` reads the pre-aggregates where it can).
 
     With no ``dims`` the answer is one group holding the totals (runs=0 when empty).
-    ``with_telemetry=False`` skips the join with telemetry (cost, tokens and
-    duration then read 0): the join is most of the cost of the query.
     """
     ws = SCORE
-    source: Any = runs
-    if with_telemetry:
-        source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
+    source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
     query = (
         sa.select(
             *dims,
@@ -128,7 +113,7 @@ def group_stats(
             sa.func.coalesce(sa.func.sum(ws * ws), 0.0),
             sa.func.min(ws),
             sa.func.max(ws),
-            *(_TELEMETRY_MEASURES if with_telemetry else _NO_TELEMETRY),
+            *_TELEMETRY_MEASURES,
             sa.func.min(runs.c.started_at),
             sa.func.max(runs.c.started_at),
         )
@@ -242,17 +227,6 @@ CELL_DIMS = (runs.c.suite, runs.c.scenario, runs.c.tier, runs.c.agent, runs.c.mo
 aggregates it in one index scan with no sort. Pages roll cells up in Python."""
 
 
-def cells(
-    conn: Connection,
-    flt: RunFilter,
-    *,
-    extra: Sequence[ColumnElement[bool]] = (),
-    with_telemetry: bool = True,
-) -> list[GroupStats]:
-    """Statistics per (suite, scenario, tier, agent, model)."""
-    return group_stats(conn, CELL_DIMS, flt, extra=extra, with_telemetry=with_telemetry)
-
-
 def medians(
     conn: Connection,
     dims: Sequence[ColumnElement[Any]],
@@ -333,26 +307,3 @@ def pair_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
         )
     )
     return rows
-
-
-def telemetry_totals(conn: Connection) -> dict[str, Any]:
-    """Cost, token and duration totals over every run (no join: the unfiltered case)."""
-    t = telemetry.c
-    row = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(t.cost_usd), 0.0),
-            sa.func.count(t.cost_usd),
-            sa.func.coalesce(sa.func.sum(t.tokens_in), 0),
-            sa.func.coalesce(sa.func.sum(t.tokens_out), 0),
-            sa.func.coalesce(sa.func.sum(t.duration_ms), 0),
-            sa.func.count(t.duration_ms),
-        )
-    ).one()
-    return {
-        "cost_sum": float(row[0]),
-        "cost_runs": int(row[1]),
-        "tokens_in": int(row[2]),
-        "tokens_out": int(row[3]),
-        "duration_sum": int(row[4]),
-        "duration_runs": int(row[5]),
-    }

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.groups import cells, medians, pair_label, pair_rows, roll_up
-from zebench.store.tables import runs, telemetry
+from zebench.service.analytics.groups import pair_label, pair_rows, roll_up
+from zebench.service.analytics.sources import cells, median_durations
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Leaderboard:
 def compute_leaderboard(conn: Connection, flt: RunFilter) -> Leaderboard:
     fine = list(roll_up(cells(conn, flt), lambda k: (k[0], k[1], k[3], k[4])).values())
     pairs = roll_up(fine, lambda k: (k[2], k[3]))
-    durations = medians(conn, [runs.c.agent, runs.c.model], telemetry.c.duration_ms, flt)
+    durations = median_durations(conn, flt, {k: g.duration_runs for k, g in pairs.items()})
     rows = pair_rows(list(pairs.values()))
     for row in rows:
         row["medianDurationMs"] = durations.get((row["agent"], row["model"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -11,14 +11,13 @@ from zebench.service.analytics.batches import list_batches
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import (
     GroupStats,
-    cells,
     merge,
     pair_rows,
     roll_up,
     score_histogram,
-    telemetry_totals,
 )
 from zebench.service.analytics.runs import list_runs
+from zebench.service.analytics.sources import cells
 
 TOP_PAIRS = 5
 
@@ -34,10 +33,10 @@ class Overview:
 
 def compute_overview(conn: Connection) -> Overview:
     everything = RunFilter()
-    fine = cells(conn, everything, with_telemetry=False)
+    fine = cells(conn, everything)
     pairs = roll_up(fine, lambda k: (k[3], k[4]))
     return Overview(
-        totals=replace(merge(fine), **telemetry_totals(conn)),
+        totals=merge(fine),
         histogram=score_histogram(conn, everything),
         top_pairs=pair_rows(list(pairs.values()))[:TOP_PAIRS],
         recent_runs=list_runs(conn, everything, limit=10).rows,

@@ -1,0 +1,279 @@
+"""Where a page's statistics are read from: the dashboard pre-aggregates, or the runs.
+
+Every figure of a filter that names no batch comes from the smallest
+pre-aggregate (``service.dashboard_rollups``) keyed by every attribute the
+query groups or filters by, so its cost does not grow with the number of runs
+in a group. A batch's figures are read from its runs (a batch holds a few
+hundred, found through ``ix_runs_batch``), as are those of a filter a
+pre-aggregate cannot answer. Both ways give the same figures; tests hold them
+to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from zebench.service.analytics.filters import RunFilter
+from zebench.service.analytics.groups import CELL_DIMS, GroupStats, group_stats, medians
+from zebench.service.dashboard_rollups import (
+    EVALUATION_ROLLUPS,
+    RUN_ROLLUPS,
+    Rollup,
+    choose,
+)
+from zebench.service.rollups import NO_MODEL as KEY_NO_MODEL
+from zebench.service.timeutil import DAY_MS
+from zebench.store.tables import dash_durations, evaluations, runs, telemetry
+
+CELL = ("suite", "scenario", "tier", "agent", "model")
+PAIR = ("agent", "model")
+Pair = tuple[str, str | None]
+
+
+def _rollup(rollups: Sequence[Rollup], flt: RunFilter, names: Sequence[str]) -> Rollup | None:
+    dims = flt.rollup_dims()
+    needed = {"day" if n == "bucket" else n for n in names}
+    return None if dims is None else choose(rollups, dims | needed)
+
+
+def _keys(rollup: Rollup, names: Sequence[str], bucket_days: int) -> list[ColumnElement[Any]]:
+    t = rollup.table.c
+    return [(t.day // bucket_days).label("bucket") if n == "bucket" else t[n] for n in names]
+
+
+def _key_value(name: str, value: Any) -> Any:
+    if name == "model" and value == KEY_NO_MODEL:
+        return None
+    return int(value) if name == "bucket" else value
+
+
+def stats(
+    conn: Connection, names: Sequence[str], flt: RunFilter, *, bucket_days: int = 1
+) -> list[GroupStats]:
+    """Run statistics per distinct value of the attributes ``names`` (of ``CELL``, or
+    "bucket": the run's start day // ``bucket_days``), over the runs ``flt`` selects."""
+    rollup = _rollup(RUN_ROLLUPS, flt, names)
+    if rollup is None:
+        return _raw_stats(conn, names, flt, bucket_days)
+    t = rollup.table.c
+    done = t.status == "completed"
+    keys = _keys(rollup, names, bucket_days)
+
+    def total(column: ColumnElement[Any], where: ColumnElement[bool] | None = None) -> Any:
+        return sa.func.sum(column if where is None else sa.case((where, column), else_=0))
+
+    query = sa.select(
+        *keys,
+        total(t.runs),
+        total(t.runs, done),
+        total(t.runs, sa.and_(done, t.successful)),
+        total(t.scored),
+        total(t.score_sum),
+        total(t.score_sq_sum),
+        sa.func.min(t.score_min),
+        sa.func.max(t.score_max),
+        total(t.cost_sum),
+        total(t.cost_runs),
+        total(t.tokens_in),
+        total(t.tokens_out),
+        total(t.duration_sum),
+        total(t.duration_runs),
+        sa.func.min(t.first_started),
+        sa.func.max(t.last_started),
+    ).where(*flt.rollup_clauses(rollup.table))
+    if keys:
+        query = query.group_by(*keys)
+    width = len(keys)
+    out = []
+    for row in conn.execute(query):
+        key = tuple(_key_value(n, v) for n, v in zip(names, row[:width], strict=True))
+        m = row[width:]
+        out.append(
+            GroupStats(
+                key=key,
+                runs=int(m[0] or 0),
+                completed=int(m[1] or 0),
+                successful=int(m[2] or 0),
+                scored=int(m[3] or 0),
+                score_sum=float(m[4] or 0.0),
+                score_sq_sum=float(m[5] or 0.0),
+                score_min=None if m[6] is None else float(m[6]),
+                score_max=None if m[7] is None else float(m[7]),
+                cost_sum=float(m[8] or 0.0),
+                cost_runs=int(m[9] or 0),
+                tokens_in=int(m[10] or 0),
+                tokens_out=int(m[11] or 0),
+                duration_sum=int(m[12] or 0),
+                duration_runs=int(m[13] or 0),
+                first_started=None if m[14] is None else int(m[14]),
+                last_started=None if m[15] is None else int(m[15]),
+            )
+        )
+    return out
+
+
+def _raw_stats(
+    conn: Connection, names: Sequence[str], flt: RunFilter, bucket_days: int
+) -> list[GroupStats]:
+    columns: dict[str, ColumnElement[Any]] = dict(zip(CELL, CELL_DIMS, strict=True))
+    columns["bucket"] = (runs.c.started_at // (bucket_days * DAY_MS)).label("bucket")
+    return group_stats(conn, [columns[n] for n in names], flt)
+
+
+def cells(conn: Connection, flt: RunFilter) -> list[GroupStats]:
+    """Statistics per (suite, scenario, tier, agent, model): pages roll these up."""
+    return stats(conn, CELL, flt)
+
+
+def time_span(conn: Connection, flt: RunFilter) -> tuple[int | None, int | None]:
+    """When the first and the last of the selected runs started (epoch ms)."""
+    totals = stats(conn, (), flt)
+    if not totals or not totals[0].runs:
+        return None, None
+    return totals[0].first_started, totals[0].last_started
+
+
+def median_durations(
+    conn: Connection, flt: RunFilter, counts: Mapping[Pair, int]
+) -> dict[Pair, float]:
+    """The exact median telemetry duration per agent/model over the selected runs.
+
+    ``counts`` holds, per pair, how many selected runs have a duration (the pair's
+    ``duration_runs``). Each median is then one walk along ``dash_durations`` in
+    duration order, within the pair, to the middle one or two that match the
+    filters: no sort, and at most the pair's runs read.
+    """
+    if flt.rollup_dims() is None:
+        found = medians(conn, [runs.c.agent, runs.c.model], telemetry.c.duration_ms, flt)
+        return {(k[0], k[1]): v for k, v in found.items()}
+    d = dash_durations.c
+    out: dict[Pair, float] = {}
+    for (agent, model), n in counts.items():
+        if n <= 0:
+            continue
+        query = (
+            sa.select(d.duration_ms)
+            .where(
+                d.agent == agent,
+                d.model == (KEY_NO_MODEL if model is None else model),
+                *flt.rollup_clauses(dash_durations),
+            )
+            .order_by(d.duration_ms)
+            .limit(2 - n % 2)
+            .offset((n - 1) // 2)
+        )
+        middle = [int(v) for v in conn.execute(query).scalars()]
+        if middle:
+            out[(agent, model)] = sum(middle) / len(middle)
+    return out
+
+
+# --- evaluations -------------------------------------------------------------------
+
+
+def evaluator_rows(conn: Connection, flt: RunFilter) -> list[dict[str, Any]]:
+    """Per evaluator: how often it ran and how it scored (score / max score, 0..1)."""
+    rollup = _rollup(EVALUATION_ROLLUPS, flt, ["evaluator_name"])
+    if rollup is None:
+        return _raw_evaluator_rows(conn, flt)
+    t = rollup.table.c
+    query = (
+        sa.select(
+            t.evaluator_name,
+            sa.func.sum(t.n),
+            sa.func.sum(t.ratio_sum) / sa.func.nullif(sa.func.sum(t.ratio_n), 0),
+            sa.func.min(t.ratio_min),
+            sa.func.max(t.ratio_max),
+            sa.func.sum(t.perfect_n),
+            sa.func.sum(t.score_sum),
+            sa.func.max(t.last_at),
+        )
+        .where(*flt.rollup_clauses(rollup.table))
+        .group_by(t.evaluator_name)
+    )
+    return [
+        _evaluator_row(name, n, mean_ratio, low, high, perfect, float(score_sum) / int(n), last)
+        for name, n, mean_ratio, low, high, perfect, score_sum, last in conn.execute(query)
+    ]
+
+
+def _raw_evaluator_rows(conn: Connection, flt: RunFilter) -> list[dict[str, Any]]:
+    e = evaluations.c
+    ratio = e.score / sa.func.nullif(e.max_score, 0)
+    query = (
+        sa.select(
+            e.evaluator_name,
+            sa.func.count(),
+            sa.func.avg(ratio),
+            sa.func.min(ratio),
+            sa.func.max(ratio),
+            sa.func.count().filter(e.score >= e.max_score),
+            sa.func.avg(e.score),
+            sa.func.max(e.created_at),
+        )
+        .select_from(evaluations.join(runs, runs.c.run_id == e.run_id))
+        .where(*flt.clauses())
+        .group_by(e.evaluator_name)
+    )
+    return [_evaluator_row(*row) for row in conn.execute(query)]
+
+
+def _evaluator_row(
+    name: str, n: Any, mean_ratio: Any, low: Any, high: Any, perfect: Any, mean: Any, last: Any
+) -> dict[str, Any]:
+    return {
+        "evaluator": name,
+        "evaluations": int(n),
+        "meanRatio": _opt(mean_ratio),
+        "minRatio": _opt(low),
+        "maxRatio": _opt(high),
+        "perfectShare": int(perfect) / int(n) if n else None,
+        "meanScore": _opt(mean),
+        "lastAt": None if last is None else int(last),
+    }
+
+
+def evaluator_buckets(
+    conn: Connection, flt: RunFilter, bucket_days: int
+) -> list[tuple[str, int, float | None, int]]:
+    """(evaluator, bucket, mean score / max score, evaluations) per evaluator and
+    bucket of the run's start day (day // ``bucket_days``), in that order."""
+    rollup = _rollup(EVALUATION_ROLLUPS, flt, ["evaluator_name", "day"])
+    if rollup is None:
+        e = evaluations.c
+        bucket = (runs.c.started_at // (bucket_days * DAY_MS)).label("bucket")
+        query = (
+            sa.select(
+                e.evaluator_name,
+                bucket,
+                sa.func.avg(e.score / sa.func.nullif(e.max_score, 0)),
+                sa.func.count(),
+            )
+            .select_from(evaluations.join(runs, runs.c.run_id == e.run_id))
+            .where(*flt.clauses())
+            .group_by(e.evaluator_name, bucket)
+        )
+    else:
+        t = rollup.table.c
+        bucket = (t.day // bucket_days).label("bucket")
+        query = (
+            sa.select(
+                t.evaluator_name,
+                bucket,
+                sa.func.sum(t.ratio_sum) / sa.func.nullif(sa.func.sum(t.ratio_n), 0),
+                sa.func.sum(t.n),
+            )
+            .where(*flt.rollup_clauses(rollup.table))
+            .group_by(t.evaluator_name, bucket)
+        )
+    rows = [(name, int(b), _opt(mean), int(n)) for name, b, mean, n in conn.execute(query)]
+    return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+def _opt(value: Any) -> float | None:
+    return None if value is None else float(value)
