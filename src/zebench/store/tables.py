@@ -477,6 +477,15 @@ Index(
     runs.c.run_id,
 )
 Index(
+    "ix_runs_dashboard_trend",
+    runs.c.agent,
+    runs.c.model,
+    runs.c.started_at,
+    runs.c.status,
+    runs.c.is_successful,
+    runs.c.weighted_score,
+)
+Index(
     "ix_telemetry_dashboard",
     telemetry.c.run_id,
     telemetry.c.cost_usd,
