@@ -197,13 +197,21 @@ def _add(
     measures: dict[str, Any],
     fold: Callable[[dict[str, Any], dict[str, Any]], None],
 ) -> None:
-    names = [c.name for c in rollup.table.primary_key.columns]
-    k = tuple(key[name] for name in names)
+    names = _KEY_NAMES[rollup]
+    k = tuple([key[name] for name in names])
     acc = into.get(k)
     if acc is None:
-        into[k] = {**{name: key[name] for name in names}, **measures}
+        row = dict(zip(names, k, strict=True))
+        row.update(measures)
+        into[k] = row
     else:
         fold(acc, measures)
+
+
+_KEY_NAMES = {
+    r: tuple(c.name for c in r.table.primary_key.columns)
+    for r in (*RUN_ROLLUPS, *EVALUATION_ROLLUPS)
+}
 
 
 _STATEMENTS: dict[str, dict[str, Prepared]] = {}
