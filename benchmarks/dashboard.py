@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/dashboard.py                        # 100,000 runs, SQLite
     .venv/bin/python benchmarks/dashboard.py --keep /tmp/zb-dash.db # keep / reuse the file
     .venv/bin/python benchmarks/dashboard.py --pg --runs 100000
+    .venv/bin/python benchmarks/dashboard.py --database-url postgresql://…/zb_dash  # kept
 
 Runs come from ``zebench.dev.seed`` (suites, tiers, agents, models, batches,
 failures, evaluations, telemetry, transcripts), stored through the service's
@@ -27,18 +28,19 @@ drawn in < 1.5 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import API_KEY, bench_database, machine, percentile, serve
+from _common import API_KEY, BenchDatabase, bench_database, machine, percentile, serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -66,11 +68,20 @@ def load(url: str, runs: int) -> tuple[int, float]:
         with db.read() as conn:
             present = conn.execute(sa.select(sa.func.count()).select_from(runs_table)).scalar()
         if present and present >= runs:
-            return int(present), 0.0
-        started = time.perf_counter()
-        data = generate(runs=runs, batches=max(4, runs // 250), days=180, seed=7, xss=False)
-        store(db, data, chunk=1000)
-        return len(data.results), time.perf_counter() - started
+            stored, seconds = int(present), 0.0
+        else:
+            started = time.perf_counter()
+            data = generate(runs=runs, batches=max(4, runs // 250), days=180, seed=7, xss=False)
+            store(db, data, chunk=1000)
+            stored, seconds = len(data.results), time.perf_counter() - started
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum does soon after a bulk load (it is off on some servers,
+            # this one included): planner statistics and the visibility map.
+            with db.write_engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE"
+                )
+        return stored, seconds
     finally:
         db.close()
 
@@ -106,6 +117,7 @@ def page_paths(client: Client) -> list[tuple[str, str]]:
     marker = b'href="/runs/'
     start = body.index(marker) + len(marker)
     run_path = body[start : body.index(b'"', start)].decode()
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
     return [
         ("overview", "/"),
         ("runs", "/runs"),
@@ -117,10 +129,14 @@ def page_paths(client: Client) -> list[tuple[str, str]]:
         ("batch comparison", "/batches/compare?ids=" + quote(",".join(batches))),
         ("leaderboard", "/leaderboard"),
         ("leaderboard, one suite", "/leaderboard?suite=update-deps"),
+        ("leaderboard, last 30 days", f"/leaderboard?since={month_ago}&status=completed"),
         ("trends", "/trends"),
+        ("trends, one scenario", "/trends?suite=update-deps&scenario=nx-pnpm-monorepo"),
         ("costs", "/costs"),
+        ("costs, one agent", "/costs?agent=anthropic"),
         ("suites", "/suites"),
         ("evaluators", "/evaluators"),
+        ("evaluators, one tier", "/evaluators?tier=L2&status=failed"),
         ("live version", "/live/version"),
     ]
 
@@ -217,11 +233,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--keep", type=Path, help="SQLite file to keep and reuse")
+    parser.add_argument(
+        "--database-url", help="an existing database to fill (if short of runs) and keep"
+    )
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--browser-loads", type=int, default=5)
     args = parser.parse_args()
     print(machine())
-    with bench_database(pg=args.pg, keep=args.keep) as database:
+    chosen = (
+        contextlib.nullcontext(BenchDatabase(args.database_url, args.database_url))
+        if args.database_url
+        else bench_database(pg=args.pg, keep=args.keep)
+    )
+    with chosen as database:
         stored, seconds = load(database.url, args.runs)
         loaded = f"loaded in {seconds:.0f} s" if seconds else "reused"
         print(f"{database.description}: {stored:,} runs ({loaded})")

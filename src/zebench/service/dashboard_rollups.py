@@ -303,7 +303,7 @@ def rebuild(conn: Connection) -> None:
     for rollup in (*RUN_ROLLUPS, *EVALUATION_ROLLUPS):
         conn.execute(rollup.table.delete())
         names = [c.name for c in rollup.table.primary_key.columns]
-        group = [keys[n] for n in names if n != "shard"]
+        group = [keys[n] for n in names if n != "shard"]  # rebuilt rows use shard 0
         if rollup.evaluations:
             measures = _evaluation_measure_columns()
             source: Any = evaluations.join(runs, runs.c.run_id == evaluations.c.run_id)

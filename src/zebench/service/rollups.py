@@ -492,6 +492,10 @@ def rebuild_all(conn: Connection) -> int:
     the number of batches."""
     from zebench.service import dashboard_rollups  # it builds on this module
 
+    if conn.dialect.name == "postgresql":
+        # Runs stored meanwhile by other processes wait until the rebuild commits, so
+        # each is counted exactly once: in the rebuild's snapshot or after it.
+        conn.execute(sa.text("LOCK TABLE runs IN SHARE MODE"))
     rebuild(conn)
     dashboard_rollups.rebuild(conn)
     ids = conn.execute(sa.select(batches.c.batch_id)).scalars().all()

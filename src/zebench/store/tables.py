@@ -347,7 +347,9 @@ rollup_batch_evaluators = Table(
 # outcome ``successful`` (is_successful as stored) and, in the *_days tables,
 # the UTC day the run started (started_at // 86_400_000). Keys start with the
 # columns filters pin, so a filtered read is a range of the primary key.
-# ``shard`` as in the statistics pre-aggregates above.
+# ``shard`` as in the statistics pre-aggregates above, for the tables whose keys
+# many concurrent runs share; the per-cell, per-day ones are too fine for that to
+# pay for the rows it adds to every read.
 
 
 def _group_measures() -> list[Column[Any]]:
@@ -421,7 +423,7 @@ dash_pair_days = Table(
 dash_cell_days = Table(
     "dash_cell_days",
     metadata,
-    *_key(*_CELL, "day", "shard"),
+    *_key(*_CELL, "day"),
     *_group_measures(),
     sqlite_with_rowid=False,
 )
@@ -435,7 +437,7 @@ dash_evaluator_pair_days = Table(
 dash_evaluator_cell_days = Table(
     "dash_evaluator_cell_days",
     metadata,
-    *_key(*_CELL, "day", "evaluator_name", "shard"),
+    *_key(*_CELL, "day", "evaluator_name"),
     *_evaluation_measures(),
     sqlite_with_rowid=False,
 )
