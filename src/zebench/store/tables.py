@@ -347,9 +347,8 @@ rollup_batch_evaluators = Table(
 # outcome ``successful`` (is_successful as stored) and, in the *_days tables,
 # the UTC day the run started (started_at // 86_400_000). Keys start with the
 # columns filters pin, so a filtered read is a range of the primary key.
-# ``shard`` as in the statistics pre-aggregates above, for the tables whose keys
-# many concurrent runs share; the per-cell, per-day ones are too fine for that to
-# pay for the rows it adds to every read.
+# ``shard`` as in the statistics pre-aggregates above: iterations of one cell stored
+# at once would otherwise queue on one row lock until each commits.
 
 
 def _group_measures() -> list[Column[Any]]:
@@ -423,7 +422,7 @@ dash_pair_days = Table(
 dash_cell_days = Table(
     "dash_cell_days",
     metadata,
-    *_key(*_CELL, "day"),
+    *_key(*_CELL, "day", "shard"),
     *_group_measures(),
     sqlite_with_rowid=False,
 )
@@ -437,7 +436,7 @@ dash_evaluator_pair_days = Table(
 dash_evaluator_cell_days = Table(
     "dash_evaluator_cell_days",
     metadata,
-    *_key(*_CELL, "day", "evaluator_name"),
+    *_key(*_CELL, "day", "evaluator_name", "shard"),
     *_evaluation_measures(),
     sqlite_with_rowid=False,
 )

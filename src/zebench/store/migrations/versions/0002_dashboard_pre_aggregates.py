@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 21:30:53.792098
+Create Date: 2026-11-23 21:14:13.069345
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), autoincrement=False, nullable=False),
         sa.Column("successful", sa.Boolean(), autoincrement=False, nullable=False),
         sa.Column("day", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("runs", sa.BigInteger(), nullable=False),
         sa.Column("scored", sa.BigInteger(), nullable=False),
         sa.Column("score_sum", sa.Float(), nullable=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
             "status",
             "successful",
             "day",
+            "shard",
             name=op.f("pk_dash_cell_days"),
         ),
         sqlite_with_rowid=False,
@@ -120,6 +122,7 @@ def upgrade() -> None:
         sa.Column("successful", sa.Boolean(), autoincrement=False, nullable=False),
         sa.Column("day", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("evaluator_name", sa.String(length=200), autoincrement=False, nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("ratio_n", sa.BigInteger(), nullable=False),
         sa.Column("ratio_sum", sa.Float(), nullable=False),
@@ -138,6 +141,7 @@ def upgrade() -> None:
             "successful",
             "day",
             "evaluator_name",
+            "shard",
             name=op.f("pk_dash_evaluator_cell_days"),
         ),
         sqlite_with_rowid=False,
