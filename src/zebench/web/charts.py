@@ -97,7 +97,9 @@ def series_chart(
 
 def heat_map(heat: HeatMap) -> Figure:
     text = [[("" if s is None else f"{s:.1f}") for s in row] for row in heat.scores]
-    height = max(260, 40 + 28 * len(heat.scenarios))
+    # Rows of 28 px plus the margins (the slanted pair labels take ~160 px): any less
+    # and plotly drops every other scenario label.
+    height = max(300, 220 + 28 * len(heat.scenarios))
     return {
         "data": [
             {
@@ -121,8 +123,8 @@ def heat_map(heat: HeatMap) -> Figure:
             "Mean weighted score: scenario \u00d7 agent/model",
             height=height,
             margin={"l": 220, "r": 16, "t": 44, "b": 120},
-            xaxis={"tickangle": -30, "automargin": True},
-            yaxis={"automargin": True},
+            xaxis={"tickangle": -30, "automargin": True, "type": "category", "dtick": 1},
+            yaxis={"automargin": True, "type": "category", "dtick": 1},
         ),
     }
 
