@@ -7,10 +7,12 @@ import statistics
 from collections.abc import Callable
 from datetime import UTC, date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from dashboard_support import (
     by_pair,
@@ -29,9 +31,10 @@ from zebench.service.analytics.filters import NO_MODEL, RunFilter
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
+from zebench.service.results import content_hash, store_results, upsert_batch
 from zebench.service.timeutil import DAY_MS
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
+from zebench.store.migrate import alembic_config, upgrade
 from zebench.store.tables import dash_durations
 
 
@@ -189,16 +192,13 @@ def _rounded(row: Any) -> tuple[Any, ...]:
 
 
 def test_rebuild_and_migration_reproduce_what_ingest_kept(db_url: str) -> None:
-    with seeded(db_url, generated(runs=120, batches=3)) as db:
+    data = generated(runs=120, batches=3)
+    with seeded(db_url, data) as db:  # one result per statement group (store_result)
         kept = _dashboard_tables(db)
         assert all(kept.values())
         db.write(dashboard_rollups.rebuild)
         assert _dashboard_tables(db) == kept
         # A database from before these tables existed gets them filled on upgrade.
-        from alembic import command
-
-        from zebench.store.migrate import alembic_config
-
         cfg = alembic_config(db)
         with db.write_engine.connect() as conn:
             cfg.attributes["connection"] = conn
@@ -206,3 +206,19 @@ def test_rebuild_and_migration_reproduce_what_ingest_kept(db_url: str) -> None:
             conn.commit()
         upgrade(db)
         assert _dashboard_tables(db) == kept
+
+
+def test_grouped_writes_keep_the_same_figures(sqlite_url: str, tmp_path: Path) -> None:
+    """The SQLite writer's grouped path folds many runs per key before it upserts."""
+    data = generated(runs=120, batches=3)
+    with seeded(f"sqlite:///{tmp_path / 'one-by-one.db'}", data) as single:
+        expected = _dashboard_tables(single)
+    with seeded(sqlite_url, None) as db:
+        for batch in data.batches:
+            db.write(lambda conn, b=batch: upsert_batch(conn, b))
+        items = [(r, content_hash(r)) for r in data.results]
+        for start in range(0, len(items), 50):
+            chunk = items[start : start + 50]
+            outcomes = db.write(lambda conn, chunk=chunk: store_results(conn, chunk))
+            assert all(getattr(o, "status", None) == "created" for o in outcomes)
+        assert _dashboard_tables(db) == expected
