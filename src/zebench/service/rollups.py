@@ -72,7 +72,7 @@ class RunFacts:
     started_at: int
     total_score: float | None
     weighted_score: float | None
-    tier: str = ""
+    tier: str
     cost_usd: float | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None

@@ -12,6 +12,7 @@ to it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +32,6 @@ from zebench.service.timeutil import DAY_MS
 from zebench.store.tables import dash_durations, evaluations, runs, telemetry
 
 CELL = ("suite", "scenario", "tier", "agent", "model")
-PAIR = ("agent", "model")
 Pair = tuple[str, str | None]
 
 
@@ -122,7 +122,11 @@ def _raw_stats(
 ) -> list[GroupStats]:
     columns: dict[str, ColumnElement[Any]] = dict(zip(CELL, CELL_DIMS, strict=True))
     columns["bucket"] = (runs.c.started_at // (bucket_days * DAY_MS)).label("bucket")
-    return group_stats(conn, [columns[n] for n in names], flt)
+    groups = group_stats(conn, [columns[n] for n in names], flt)
+    if "bucket" not in names:
+        return groups
+    at = names.index("bucket")  # a number of the engine's choosing: make it an int
+    return [replace(g, key=(*g.key[:at], int(g.key[at]), *g.key[at + 1 :])) for g in groups]
 
 
 def cells(conn: Connection, flt: RunFilter) -> list[GroupStats]:
