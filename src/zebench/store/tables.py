@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -440,21 +441,28 @@ dash_evaluator_cell_days = Table(
     *_evaluation_measures(),
     sqlite_with_rowid=False,
 )
+_FILTERED = ("suite", "scenario", "tier", "status", "successful", "day")
 dash_durations = Table(
     "dash_durations",
     metadata,
     # Every run's telemetry duration in order within its agent/model, with the
     # columns filters need: a median is read by walking to the middle of a
-    # filtered range, exactly, without sorting.
-    *_key("agent", "model"),
-    Column("duration_ms", BigInteger, primary_key=True, autoincrement=False),
-    Column("run_id", String(200), primary_key=True),
+    # filtered range, exactly, without sorting. SQLite keeps the rows in the key's
+    # b-tree (WITHOUT ROWID); PostgreSQL gets them in the key's index (INCLUDE),
+    # so the walk reads no table pages there either.
+    Column("agent", String(200), nullable=False),
+    Column("model", String(300), nullable=False),
+    Column("duration_ms", BigInteger, nullable=False, autoincrement=False),
+    Column("run_id", String(200), nullable=False),
     Column("suite", String(200), nullable=False),
     Column("scenario", String(200), nullable=False),
     Column("tier", String(50), nullable=False),
     Column("status", String(20), nullable=False),
     Column("successful", Boolean, nullable=False),
     Column("day", BigInteger, nullable=False),
+    PrimaryKeyConstraint(
+        "agent", "model", "duration_ms", "run_id", postgresql_include=list(_FILTERED)
+    ),
     sqlite_with_rowid=False,
 )
 

@@ -107,7 +107,12 @@ def upgrade() -> None:
         sa.Column("successful", sa.Boolean(), nullable=False),
         sa.Column("day", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "agent", "model", "duration_ms", "run_id", name=op.f("pk_dash_durations")
+            "agent",
+            "model",
+            "duration_ms",
+            "run_id",
+            name=op.f("pk_dash_durations"),
+            postgresql_include=["suite", "scenario", "tier", "status", "successful", "day"],
         ),
         sqlite_with_rowid=False,
     )
