@@ -348,8 +348,10 @@ rollup_batch_evaluators = Table(
 # outcome ``successful`` (is_successful as stored) and, in the *_days tables,
 # the UTC day the run started (started_at // 86_400_000). Keys start with the
 # columns filters pin, so a filtered read is a range of the primary key.
-# ``shard`` as in the statistics pre-aggregates above: iterations of one cell stored
-# at once would otherwise queue on one row lock until each commits.
+# ``shard`` as in the statistics pre-aggregates above, on the tables whose rows many
+# concurrent runs share (every run of a pair in a day). The per-cell, per-day
+# tables have none: only runs of one cell on one day share a row there, and on
+# PostgreSQL shards would multiply the rows every filtered read adds up.
 
 
 def _group_measures() -> list[Column[Any]]:
@@ -423,7 +425,7 @@ dash_pair_days = Table(
 dash_cell_days = Table(
     "dash_cell_days",
     metadata,
-    *_key(*_CELL, "day", "shard"),
+    *_key(*_CELL, "day"),
     *_group_measures(),
     sqlite_with_rowid=False,
 )
@@ -437,7 +439,7 @@ dash_evaluator_pair_days = Table(
 dash_evaluator_cell_days = Table(
     "dash_evaluator_cell_days",
     metadata,
-    *_key(*_CELL, "day", "evaluator_name", "shard"),
+    *_key(*_CELL, "day", "evaluator_name"),
     *_evaluation_measures(),
     sqlite_with_rowid=False,
 )

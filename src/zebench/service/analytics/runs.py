@@ -47,8 +47,10 @@ SORTABLE: dict[str, ColumnElement[Any]] = {
 _TELEMETRY_SORTS = frozenset({"costUsd", "durationMs", "tokensIn"})
 
 _WALK_TELEMETRY_FROM = 2000
-"""Matching runs above which a telemetry sort on SQLite walks the telemetry column's
-index in order (stopping after a page) instead of sorting every matching run."""
+"""Matching runs above which a telemetry sort walks the telemetry column's index in
+order (stopping after a page) instead of sorting every matching run. PostgreSQL's
+planner takes that path by itself for this query (ORDER BY the column, LIMIT a
+page); SQLite's has to be held to it (``_OuterFirstJoin``)."""
 
 
 class _OuterFirstJoin(Join):
@@ -142,7 +144,7 @@ def list_runs(
     # Find the page's ids first, reading only indexed columns, then fetch those rows
     # whole: deep pages and sorts then skip the wide rows (metadata) they pass over.
     page_ids: Any
-    if sort in _TELEMETRY_SORTS and total > _WALK_TELEMETRY_FROM and conn.dialect.name == "sqlite":
+    if sort in _TELEMETRY_SORTS and total > _WALK_TELEMETRY_FROM:
         page_ids = _telemetry_page_ids(
             conn, flt, extra, sort=sort, descending=descending, offset=offset, limit=limit
         )
