@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+# Re-exported: metadata as the API (an object) or the store (JSON text) gives it.
+from zebench.jsontext import json_object as json_object
 
 Acknowledged = Literal["created", "duplicate"]
 
@@ -46,16 +48,6 @@ class BatchInfo:
     created_at: int | None
     metadata: dict[str, Any] = field(default_factory=dict)
     runs: list[StoredRun] = field(default_factory=list)
-
-
-def json_object(value: Any) -> dict[str, Any]:
-    """Metadata as the API (an object) or the store (JSON text) gives it; {} otherwise."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 def stored_run(row: dict[str, Any]) -> StoredRun:

@@ -54,22 +54,23 @@ def release(conn: Connection, *, name: str, holder: str) -> None:
     Called in the same transaction as the cycle's writes, so a holder whose
     lease was taken over saves nothing.
     """
-    result = conn.execute(
-        scrape_leases.update()
-        .where(scrape_leases.c.name == name, scrape_leases.c.holder == holder)
-        .values(expires_at=0)
-    )
-    if result.rowcount != 1:
+    if _let_go(conn, name=name, holder=holder) != 1:
         raise LeaseLost(f"lease {name!r} is no longer held by {holder}")
 
 
 def abandon(conn: Connection, *, name: str, holder: str) -> None:
     """Let go of the lease after a failed cycle; a no-op when it is not ours."""
-    conn.execute(
+    _let_go(conn, name=name, holder=holder)
+
+
+def _let_go(conn: Connection, *, name: str, holder: str) -> int:
+    """Expire the lease if ``holder`` has it; how many rows that changed (0 or 1)."""
+    result = conn.execute(
         scrape_leases.update()
         .where(scrape_leases.c.name == name, scrape_leases.c.holder == holder)
         .values(expires_at=0)
     )
+    return result.rowcount
 
 
 def state(conn: Connection, name: str) -> LeaseState | None:

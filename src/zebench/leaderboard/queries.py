@@ -18,7 +18,7 @@ from zebench.leaderboard.schemas import (
     ModelOut,
     SortKey,
 )
-from zebench.leaderboard.store import META_SCRAPED_AT, get_meta
+from zebench.leaderboard.store import META_SCRAPED_AT, chunks, get_meta
 from zebench.service.errors import NotFound
 from zebench.service.timeutil import to_iso
 from zebench.store.database import Database
@@ -125,8 +125,7 @@ def cycle_out(summary: CycleSummary) -> CycleOut:
 def _benchmark_scores(conn: Connection, names: list[str]) -> dict[str, BenchmarkScore]:
     """Benchmark runs per model name, one grouped query over the runs' model index."""
     scores: dict[str, BenchmarkScore] = {}
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
+    for chunk in chunks(names):
         query = (
             sa.select(
                 runs.c.model,

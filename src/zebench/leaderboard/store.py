@@ -52,7 +52,7 @@ def save_snapshot(conn: Connection, snapshot: Snapshot, *, now_ms: int) -> SaveC
     _refresh_catalogue_only(conn, snapshot, listed_before, scraped_ids, now_ms)
     catalogue_ids = {e.chute_id for e in snapshot.catalogue}
     delisted = [cid for cid, listed in listed_before.items() if listed and cid not in catalogue_ids]
-    for chunk in _chunks(delisted):
+    for chunk in chunks(delisted):
         conn.execute(models.update().where(models.c.chute_id.in_(chunk)).values(listed=False))
     written = _save_daily(conn, snapshot, now_ms)
     if snapshot.next_offset is not None:
@@ -196,7 +196,7 @@ def _save_daily(conn: Connection, snapshot: Snapshot, now_ms: int) -> int:
             row: dict[str, Any] = dict(zip(_DAILY_VALUES, values, strict=True))
             row.update(chute_id=model.entry.chute_id, date=day.date, updated_at=now_ms)
             changed.append(row)
-    for chunk in _chunks(changed, 5000):
+    for chunk in chunks(changed, 5000):
         upsert(conn, model_daily, chunk, keys=["chute_id", "date"])
     return len(changed)
 
@@ -206,7 +206,7 @@ def _stored_daily(
 ) -> dict[tuple[str, str], tuple[Any, ...]]:
     columns = [model_daily.c[name] for name in _DAILY_VALUES]
     stored: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for chunk in _chunks(chute_ids):
+    for chunk in chunks(chute_ids):
         query = sa.select(model_daily.c.chute_id, model_daily.c.date, *columns).where(
             model_daily.c.chute_id.in_(chunk)
         )
@@ -215,7 +215,8 @@ def _stored_daily(
     return stored
 
 
-def _chunks(items: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
+def chunks(items: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: by default, ids for one IN (...) list."""
     chunk: list[T] = []
     for item in items:
         chunk.append(item)

@@ -25,11 +25,12 @@ def plot_text(value: Any) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _truncated(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "\u2026"
+
+
 def short_text(value: Any) -> str:
-    text = str(value)
-    if len(text) > LABEL_CHARS:
-        text = text[: LABEL_CHARS - 1] + "\u2026"
-    return plot_text(text)
+    return plot_text(_truncated(str(value)))
 
 
 def axis_labels(values: list[str]) -> list[str]:
@@ -37,7 +38,7 @@ def axis_labels(values: list[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for value in values:
-        label = value if len(value) <= LABEL_CHARS else value[: LABEL_CHARS - 1] + "\u2026"
+        label = _truncated(value)
         candidate, n = label, 2
         while candidate in seen:
             candidate, n = f"{label} ({n})", n + 1

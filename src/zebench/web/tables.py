@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -117,9 +117,7 @@ class Table:
     empty_hint: str | None = None
     """A command that would produce data, shown under the empty message."""
     searchable: bool = True
-    exportable: bool = True
     path: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> dict[str, str]:

@@ -87,7 +87,8 @@ def parse_stats_html(page: str, chute_id: str) -> list[DailyStat]:
         values = _literal_values(body)
         if values.get("chute_id") != chute_id or "date" not in values:
             continue
-        unreadable = [k for k in _STAT_FIELDS if k in _keys(body) and k not in values]
+        keys = _keys(body)
+        unreadable = [k for k in _STAT_FIELDS if k in keys and k not in values]
         if unreadable:
             raise RecordError(f"{unreadable[0]}: unreadable value in {body[:120]!r}")
         day = DailyStat.from_mapping(values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from zebench.jsontext import json_object
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import GroupStats, merge, roll_up, stats_row
 from zebench.service.analytics.run_details import failure_of
@@ -40,7 +40,7 @@ class BatchPage:
 
 
 def _batch_row(b: Any) -> Row:
-    metadata = _json_object(b.metadata)
+    metadata = json_object(b.metadata)
     return {
         "batchId": b.batch_id,
         "createdAt": b.created_at,
@@ -54,16 +54,6 @@ def _batch_row(b: Any) -> Row:
         "durationMs": (b.completed_at - b.created_at) if b.completed_at is not None else None,
         "metadata": metadata,
     }
-
-
-def _json_object(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def list_batches(
@@ -165,7 +155,7 @@ def failure_groups(conn: Connection, flt: RunFilter, *, examples: int = 5) -> li
     )
     kinds: dict[str, dict[str, Any]] = {}
     for run_id, status, metadata in conn.execute(query):
-        failure = failure_of(status, _json_object(metadata))
+        failure = failure_of(status, json_object(metadata))
         if failure is None:
             continue
         group = kinds.setdefault(failure.kind, {"count": 0, "messages": {}, "runs": []})

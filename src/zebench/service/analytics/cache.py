@@ -24,6 +24,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
+from zebench.service.errors import ServiceError
+
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
@@ -46,23 +48,14 @@ class Snapshot(Generic[T]):
 
 
 class AggregateCache:
-    def __init__(self, max_entries: int = _MAX_ENTRIES) -> None:
+    def __init__(self) -> None:
         self._entries: OrderedDict[Hashable, Snapshot[Any]] = OrderedDict()
         self._pending: dict[Hashable, Future[Snapshot[Any]]] = {}
         self._lock = threading.Lock()
-        self._max = max_entries
 
-    def get(
-        self,
-        key: Hashable,
-        version: str,
-        compute: Callable[[], Snapshot[T]],
-        *,
-        allow_stale: bool = True,
-    ) -> Snapshot[T]:
-        """The value for ``key`` at ``version``, or (with ``allow_stale``, when it was
-        slow to compute) the last one computed while a fresh one is computed in the
-        background.
+    def get(self, key: Hashable, version: str, compute: Callable[[], Snapshot[T]]) -> Snapshot[T]:
+        """The value for ``key`` at ``version``, or (when it was slow to compute) the
+        last one computed while a fresh one is computed in the background.
 
         ``compute`` returns the value with the version it actually read, which
         may be newer than ``version`` when a write landed in between.
@@ -82,7 +75,7 @@ class AggregateCache:
                 owner = True
             else:
                 owner = False
-        if hit is not None and allow_stale and hit.seconds >= STALE_AFTER_S:
+        if hit is not None and hit.seconds >= STALE_AFTER_S:
             if owner:
                 threading.Thread(
                     target=self._fill,
@@ -105,7 +98,9 @@ class AggregateCache:
         try:
             snapshot = replace(compute(), seconds=time.perf_counter() - started)
         except BaseException as exc:
-            log.exception("computing dashboard aggregate %r failed", key)
+            # A bad request (an unknown batch id...) is the caller's to answer, not a fault.
+            if not isinstance(exc, ServiceError):
+                log.exception("computing dashboard aggregate %r failed", key)
             with self._lock:
                 self._pending.pop(key, None)
             pending.set_exception(exc)
@@ -113,11 +108,7 @@ class AggregateCache:
         with self._lock:
             self._entries[key] = snapshot
             self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
+            while len(self._entries) > _MAX_ENTRIES:
                 self._entries.popitem(last=False)
             self._pending.pop(key, None)
         pending.set_result(snapshot)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 
 class Dashboard:
-    def __init__(self, db: Database, cache: AggregateCache | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.cache = cache or AggregateCache()
+        self.cache = AggregateCache()
 
     def warm_up(self) -> None:
         """Compute every page's default figures (in the background at server start), so
@@ -65,16 +65,21 @@ class Dashboard:
         with self.db.read() as conn:
             return data_version(conn)
 
-    def _cached(self, key: Hashable, compute: Callable[[Connection], T]) -> Snapshot[T]:
+    def _cached(
+        self, key: Hashable, compute: Callable[[Connection], T], version: str | None
+    ) -> Snapshot[T]:
+        """``version``: the current data version when the caller has just read it (a
+        page asking for several figures reads it once); read here otherwise."""
+
         def fresh() -> Snapshot[T]:
             with self.db.read() as conn, conn.begin():
                 # One read transaction: the version names exactly the data read.
                 return Snapshot(compute(conn), data_version(conn))
 
-        return self.cache.get(key, self.version(), fresh)
+        return self.cache.get(key, self.version() if version is None else version, fresh)
 
-    def overview(self) -> Snapshot[Overview]:
-        return self._cached(("overview",), compute_overview)
+    def overview(self, *, version: str | None = None) -> Snapshot[Overview]:
+        return self._cached(("overview",), compute_overview, version)
 
     def runs(
         self,
@@ -84,12 +89,14 @@ class Dashboard:
         descending: bool = True,
         offset: int = 0,
         limit: int = 50,
+        version: str | None = None,
     ) -> Snapshot[RunPage]:
         return self._cached(
             ("runs", flt, sort, descending, offset, limit),
             lambda c: list_runs(
                 c, flt, sort=sort, descending=descending, offset=offset, limit=limit
             ),
+            version,
         )
 
     def run(self, run_id: str) -> RunDetail | None:
@@ -105,6 +112,7 @@ class Dashboard:
         descending: bool = True,
         offset: int = 0,
         limit: int = 20,
+        version: str | None = None,
     ) -> Snapshot[BatchPage]:
         return self._cached(
             ("batches", status, query, sort, descending, offset, limit),
@@ -117,26 +125,31 @@ class Dashboard:
                 offset=offset,
                 limit=limit,
             ),
+            version,
         )
 
-    def batch(self, batch_id: str) -> Snapshot[BatchAnalytics | None]:
-        return self._cached(("batch", batch_id), lambda c: batch_analytics(c, batch_id))
+    def batch(
+        self, batch_id: str, *, version: str | None = None
+    ) -> Snapshot[BatchAnalytics | None]:
+        return self._cached(("batch", batch_id), lambda c: batch_analytics(c, batch_id), version)
 
-    def compare(self, ids: list[str]) -> Snapshot[Comparison]:
-        return self._cached(("compare", tuple(ids)), lambda c: compare_batches(c, ids))
+    def compare(self, ids: list[str], *, version: str | None = None) -> Snapshot[Comparison]:
+        return self._cached(("compare", tuple(ids)), lambda c: compare_batches(c, ids), version)
 
-    def leaderboard(self, flt: RunFilter) -> Snapshot[Leaderboard]:
-        return self._cached(("leaderboard", flt), lambda c: compute_leaderboard(c, flt))
+    def leaderboard(self, flt: RunFilter, *, version: str | None = None) -> Snapshot[Leaderboard]:
+        return self._cached(("leaderboard", flt), lambda c: compute_leaderboard(c, flt), version)
 
-    def trends(self, flt: RunFilter) -> Snapshot[Trends]:
-        return self._cached(("trends", flt), lambda c: compute_trends(c, flt))
+    def trends(self, flt: RunFilter, *, version: str | None = None) -> Snapshot[Trends]:
+        return self._cached(("trends", flt), lambda c: compute_trends(c, flt), version)
 
-    def costs(self, flt: RunFilter) -> Snapshot[Costs]:
-        return self._cached(("costs", flt), lambda c: compute_costs(c, flt))
+    def costs(self, flt: RunFilter, *, version: str | None = None) -> Snapshot[Costs]:
+        return self._cached(("costs", flt), lambda c: compute_costs(c, flt), version)
 
-    def catalog(self, flt: RunFilter | None = None) -> Snapshot[Catalog]:
+    def catalog(
+        self, flt: RunFilter | None = None, *, version: str | None = None
+    ) -> Snapshot[Catalog]:
         flt = flt or RunFilter()
-        return self._cached(("catalog", flt), lambda c: compute_catalog(c, flt))
+        return self._cached(("catalog", flt), lambda c: compute_catalog(c, flt), version)
 
-    def evaluators(self, flt: RunFilter) -> Snapshot[EvaluatorsView]:
-        return self._cached(("evaluators", flt), lambda c: compute_evaluators(c, flt))
+    def evaluators(self, flt: RunFilter, *, version: str | None = None) -> Snapshot[EvaluatorsView]:
+        return self._cached(("evaluators", flt), lambda c: compute_evaluators(c, flt), version)

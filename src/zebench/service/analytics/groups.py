@@ -59,6 +59,30 @@ class GroupStats:
     first_started: int | None
     last_started: int | None
 
+    @classmethod
+    def from_row(cls, key: tuple[Any, ...], m: Sequence[Any]) -> GroupStats:
+        """A group from its 16 measures, in the order of ``group_stats``' query (sums
+        over no rows are NULL in the pre-aggregates, hence the zeros)."""
+        return cls(
+            key=key,
+            runs=int(m[0] or 0),
+            completed=int(m[1] or 0),
+            successful=int(m[2] or 0),
+            scored=int(m[3] or 0),
+            score_sum=float(m[4] or 0.0),
+            score_sq_sum=float(m[5] or 0.0),
+            score_min=opt_float(m[6]),
+            score_max=opt_float(m[7]),
+            cost_sum=float(m[8] or 0.0),
+            cost_runs=int(m[9] or 0),
+            tokens_in=int(m[10] or 0),
+            tokens_out=int(m[11] or 0),
+            duration_sum=int(m[12] or 0),
+            duration_runs=int(m[13] or 0),
+            first_started=None if m[14] is None else int(m[14]),
+            last_started=None if m[15] is None else int(m[15]),
+        )
+
     @property
     def failed(self) -> int:
         return self.runs - self.completed
@@ -122,36 +146,15 @@ def group_stats(
     )
     if dims:
         query = query.group_by(*dims)
-    out: list[GroupStats] = []
     width = len(dims)
-    for row in conn.execute(query):
-        values = tuple(row)
-        key, rest = values[:width], values[width:]
-        out.append(
-            GroupStats(
-                key=key,
-                runs=int(rest[0]),
-                completed=int(rest[1]),
-                successful=int(rest[2]),
-                scored=int(rest[3]),
-                score_sum=float(rest[4]),
-                score_sq_sum=float(rest[5]),
-                score_min=_opt_float(rest[6]),
-                score_max=_opt_float(rest[7]),
-                cost_sum=float(rest[8]),
-                cost_runs=int(rest[9]),
-                tokens_in=int(rest[10]),
-                tokens_out=int(rest[11]),
-                duration_sum=int(rest[12]),
-                duration_runs=int(rest[13]),
-                first_started=rest[14],
-                last_started=rest[15],
-            )
-        )
-    return out
+    return [GroupStats.from_row(tuple(row[:width]), row[width:]) for row in conn.execute(query)]
 
 
 EMPTY = GroupStats((), 0, 0, 0, 0, 0.0, 0.0, None, None, 0.0, 0, 0, 0, 0, 0, None, None)
+
+
+def opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _min(a: Any, b: Any) -> Any:
@@ -259,10 +262,6 @@ def medians(
     if keys:
         query = query.group_by(*keys)
     return {tuple(row)[:-1]: float(row[-1]) for row in conn.execute(query)}
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def stats_row(g: GroupStats) -> dict[str, Any]:

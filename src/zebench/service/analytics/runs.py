@@ -13,6 +13,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Join
 
+from zebench.jsontext import json_object
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.run_details import (
     Failure,
@@ -98,11 +99,11 @@ class RunPage:
     total: int
 
 
-def _base(flt: RunFilter, extra: tuple[ColumnElement[bool], ...] = ()) -> sa.Select[Any]:
+def _base(flt: RunFilter) -> sa.Select[Any]:
     return (
         sa.select(*_LIST_COLUMNS)
         .select_from(runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id))
-        .where(*flt.clauses(), *extra)
+        .where(*flt.clauses())
     )
 
 
@@ -222,17 +223,19 @@ def iter_runs(
     *,
     sort: str = "startedAt",
     descending: bool = True,
-    extra: tuple[ColumnElement[bool], ...] = (),
 ) -> Iterator[Row]:
     """Every matching run, streamed in the page's order (for exports)."""
-    query = _base(flt, extra).order_by(*_order(sort, descending))
+    query = _base(flt).order_by(*_order(sort, descending))
     result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
     for r in result:
         yield _row(r)
 
 
 def _row(r: Any) -> Row:
-    failure = failure_of(r.status, _json(r.metadata))
+    return _fields(r, failure_of(r.status, json_object(r.metadata)))
+
+
+def _fields(r: Any, failure: Failure | None) -> Row:
     return {
         "runId": r.run_id,
         "batchId": r.batch_id,
@@ -311,10 +314,10 @@ def run_detail(conn: Connection, run_id: str) -> RunDetail | None:
     ).one_or_none()
     if r is None:
         return None
-    row = _row(r)
+    metadata = json_object(r.metadata)
+    failure = failure_of(r.status, metadata)
+    row = _fields(r, failure)
     row["successMetric"] = r.success_metric
-    metadata = _json(r.metadata)
-    metadata = metadata if isinstance(metadata, dict) else {}
     evals = [
         EvaluationView(
             evaluator_name=e.evaluator_name,
@@ -363,7 +366,7 @@ def run_detail(conn: Connection, run_id: str) -> RunDetail | None:
         transcript_raw=raw_transcript,
         validation=validation_commands(metadata),
         files=files_changed(metadata),
-        failure=failure_of(r.status, metadata),
+        failure=failure,
     )
 
 

@@ -20,7 +20,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.groups import CELL_DIMS, GroupStats, group_stats, medians
+from zebench.service.analytics.groups import (
+    CELL_DIMS,
+    GroupStats,
+    group_stats,
+    medians,
+    opt_float,
+)
 from zebench.service.dashboard_rollups import (
     EVALUATION_ROLLUPS,
     RUN_ROLLUPS,
@@ -89,32 +95,12 @@ def stats(
     if keys:
         query = query.group_by(*keys)
     width = len(keys)
-    out = []
-    for row in conn.execute(query):
-        key = tuple(_key_value(n, v) for n, v in zip(names, row[:width], strict=True))
-        m = row[width:]
-        out.append(
-            GroupStats(
-                key=key,
-                runs=int(m[0] or 0),
-                completed=int(m[1] or 0),
-                successful=int(m[2] or 0),
-                scored=int(m[3] or 0),
-                score_sum=float(m[4] or 0.0),
-                score_sq_sum=float(m[5] or 0.0),
-                score_min=None if m[6] is None else float(m[6]),
-                score_max=None if m[7] is None else float(m[7]),
-                cost_sum=float(m[8] or 0.0),
-                cost_runs=int(m[9] or 0),
-                tokens_in=int(m[10] or 0),
-                tokens_out=int(m[11] or 0),
-                duration_sum=int(m[12] or 0),
-                duration_runs=int(m[13] or 0),
-                first_started=None if m[14] is None else int(m[14]),
-                last_started=None if m[15] is None else int(m[15]),
-            )
+    return [
+        GroupStats.from_row(
+            tuple(_key_value(n, v) for n, v in zip(names, row[:width], strict=True)), row[width:]
         )
-    return out
+        for row in conn.execute(query)
+    ]
 
 
 def _raw_stats(
@@ -233,11 +219,11 @@ def _evaluator_row(
     return {
         "evaluator": name,
         "evaluations": int(n),
-        "meanRatio": _opt(mean_ratio),
-        "minRatio": _opt(low),
-        "maxRatio": _opt(high),
+        "meanRatio": opt_float(mean_ratio),
+        "minRatio": opt_float(low),
+        "maxRatio": opt_float(high),
         "perfectShare": int(perfect) / int(n) if n else None,
-        "meanScore": _opt(mean),
+        "meanScore": opt_float(mean),
         "lastAt": None if last is None else int(last),
     }
 
@@ -275,9 +261,5 @@ def evaluator_buckets(
             .where(*flt.rollup_clauses(rollup.table))
             .group_by(t.evaluator_name, bucket)
         )
-    rows = [(name, int(b), _opt(mean), int(n)) for name, b, mean, n in conn.execute(query)]
+    rows = [(name, int(b), opt_float(mean), int(n)) for name, b, mean, n in conn.execute(query)]
     return sorted(rows, key=lambda r: (r[0], r[1]))
-
-
-def _opt(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -24,6 +24,7 @@ from zebench.web.pages.common import (
     batch_link,
     dashboard,
     error_response,
+    export_table,
     not_found,
     params,
     run_link,
@@ -182,7 +183,8 @@ def batch_page(request: Request, batch_id: str) -> Response:
     query = params(request)
     try:
         fmt = export_format(query)
-        snapshot = board.batch(batch_id)
+        version = board.version()
+        snapshot = board.batch(batch_id, version=version)
         data = snapshot.value
         if data is None:
             return not_found(request, "Batch", batch_id)
@@ -237,19 +239,23 @@ def batch_page(request: Request, batch_id: str) -> Response:
         )
         flt = RunFilter(batch=batch_id)
         columns = run_columns(with_batch=False)
-        tables = {
-            "by-scenario": (scenario_table, scenario_rows),
-            "by-pair": (pair_table, pair_rows),
-            "by-tier": (tier_table, tier_rows),
-            "by-evaluator": (evaluator_table, evaluator_rows),
-        }
+        tables = [
+            (scenario_table, scenario_rows),
+            (pair_table, pair_rows),
+            (tier_table, tier_rows),
+            (evaluator_table, evaluator_rows),
+        ]
         if fmt:
-            wanted = query.get("table", "runs")
-            if wanted in tables:
-                table, rows = tables[wanted]
-                return export_response(fmt, f"batch-{wanted}", table.columns, rows)
-            return export_runs(board, flt, run_state, fmt, f"batch-{batch_id}-runs", columns)
-        run_page = run_rows(board, flt, run_state).value
+            return export_table(
+                fmt,
+                query,
+                {f"batch-{table.id}": (table, rows) for table, rows in tables},
+                default="runs",
+                fallback=lambda: export_runs(
+                    board, flt, run_state, fmt, f"batch-{batch_id}-runs", columns
+                ),
+            )
+        run_page = run_rows(board, flt, run_state, version).value
     except ServiceError as exc:
         return error_response(request, exc)
     runs_table = Table(
@@ -273,7 +279,7 @@ def batch_page(request: Request, batch_id: str) -> Response:
             "live_page": True,
             "data_version": snapshot.version,
             "a": data,
-            "tables": [t for t, _ in tables.values()],
+            "tables": [t for t, _ in tables],
             "runs_table": runs_table,
             "run_link": run_link,
         },

@@ -1,8 +1,8 @@
-"""What every page route needs: the read model, filters, errors, column links."""
+"""What every page route needs: the read model, filters, errors, exports, column links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from zebench.service.analytics.dashboard import Dashboard
 from zebench.service.analytics.filters import NO_MODEL, STATUSES, RunFilter
 from zebench.service.errors import ServiceError
+from zebench.web.export import export_response
 from zebench.web.rendering import SECURITY_HEADERS, path_part, query, render
-from zebench.web.tables import Row
+from zebench.web.tables import Row, Table
 
 EMPTY_HINT = "zebench run example fix-slugify L1 reference"
 """What to run when there is nothing to show yet (the example suite ships with zebench)."""
@@ -58,10 +59,36 @@ def not_found(request: Request, what: str, ident: str) -> HTMLResponse:
     )
 
 
-def filter_context(board: Dashboard, flt: RunFilter) -> dict[str, Any]:
-    """Everything the shared filter form needs: current values and the choices."""
-    options = board.catalog().value.options
+def filter_context(board: Dashboard, flt: RunFilter, version: str) -> dict[str, Any]:
+    """Everything the shared filter form needs: current values and the choices.
+
+    ``version``: the data version the page read for its own figures."""
+    options = board.catalog(version=version).value.options
     return {"flt": flt, "options": options, "statuses": STATUSES, "no_model": NO_MODEL}
+
+
+def export_table(
+    fmt: str,
+    query_params: Mapping[str, str],
+    tables: Mapping[str, tuple[Table, list[Row]]],
+    *,
+    default: str,
+    fallback: Callable[[], Response] | None = None,
+) -> Response:
+    """The export of the page's table whose id ``?table=`` names, else of ``default``.
+
+    ``tables`` maps each export's file name to its table and every matching row.
+    ``fallback`` exports the ``default`` table when it is not among ``tables`` (a
+    batch's runs, streamed from the database rather than held in memory).
+    """
+    by_id = {table.id: (name, table, rows) for name, (table, rows) in tables.items()}
+    chosen = by_id.get(query_params.get("table", default)) or by_id.get(default)
+    if chosen is None:
+        if fallback is None:
+            raise ValueError(f"no table {default!r} to export")
+        return fallback()
+    name, table, rows = chosen
+    return export_response(fmt, name, table.columns, rows)
 
 
 # --- links from table cells ------------------------------------------------------

@@ -35,7 +35,8 @@ def costs_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        snapshot = board.costs(flt)
+        version = board.version()
+        snapshot = board.costs(flt, version=version)
         data = snapshot.value
         table, matching = table_from_rows(
             query,
@@ -58,7 +59,7 @@ def costs_page(request: Request) -> Response:
         {
             "title": "Costs",
             "data_version": snapshot.version,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
             "data": data,
             "table": table,
             "scatter": charts.cost_scatter(data.points),

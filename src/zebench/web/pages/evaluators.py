@@ -34,7 +34,8 @@ def evaluators_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        snapshot = board.evaluators(flt)
+        version = board.version()
+        snapshot = board.evaluators(flt, version=version)
         data = snapshot.value
         table, matching = table_from_rows(
             query,
@@ -58,7 +59,7 @@ def evaluators_page(request: Request) -> Response:
         {
             "title": "Evaluators",
             "data_version": snapshot.version,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
             "table": table,
             "trend": charts.series_chart(
                 data.trends,

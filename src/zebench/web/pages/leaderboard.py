@@ -31,7 +31,8 @@ def leaderboard_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        snapshot = board.leaderboard(flt)
+        version = board.version()
+        snapshot = board.leaderboard(flt, version=version)
         rows = [{"rank": i, **row} for i, row in enumerate(snapshot.value.rows, start=1)]
         table, matching = table_from_rows(
             query,
@@ -58,7 +59,7 @@ def leaderboard_page(request: Request) -> Response:
             "title": "Leaderboard",
             "data_version": snapshot.version,
             "table": table,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
             "heat_map": charts.heat_map(heat),
             "uses_charts": bool(heat.scenarios),
         },

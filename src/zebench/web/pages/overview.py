@@ -7,9 +7,16 @@ from fastapi.responses import Response
 
 from zebench.service.errors import ServiceError
 from zebench.web import svg
-from zebench.web.export import export_format, export_response
+from zebench.web.export import export_format
 from zebench.web.pages.columns import pair_columns, run_columns, stats_columns
-from zebench.web.pages.common import EMPTY_HINT, batch_link, dashboard, error_response, params
+from zebench.web.pages.common import (
+    EMPTY_HINT,
+    batch_link,
+    dashboard,
+    error_response,
+    export_table,
+    params,
+)
 from zebench.web.rendering import render
 from zebench.web.tables import Column, table_from_rows
 
@@ -77,12 +84,16 @@ def overview_page(request: Request) -> Response:
             empty_hint="zebench batch --suite example --agent reference,echo",
         )
         if fmt:
-            chosen = {
-                "pairs": (pairs, all_pairs),
-                "recent-runs": (recent, all_recent),
-                "recent-batches": (batches, all_batches),
-            }.get(query.get("table", "recent-runs"), (recent, all_recent))
-            return export_response(fmt, f"overview-{chosen[0].id}", chosen[0].columns, chosen[1])
+            return export_table(
+                fmt,
+                query,
+                {
+                    "overview-pairs": (pairs, all_pairs),
+                    "overview-recent-runs": (recent, all_recent),
+                    "overview-recent-batches": (batches, all_batches),
+                },
+                default="recent-runs",
+            )
     except ServiceError as exc:
         return error_response(request, exc)
     return render(

@@ -28,14 +28,18 @@ from zebench.web.tables import Column, Row, Table, TableState, read_state
 router = APIRouter(include_in_schema=False)
 
 
-def run_rows(board: Dashboard, flt: RunFilter, state: TableState) -> Snapshot[RunPage]:
-    """The page of the filtered runs that ``state`` shows, in its order."""
+def run_rows(
+    board: Dashboard, flt: RunFilter, state: TableState, version: str
+) -> Snapshot[RunPage]:
+    """The page of the filtered runs that ``state`` shows, in its order, at the data
+    ``version`` the page read."""
     return board.runs(
         flt,
         sort=state.sort,
         descending=state.descending,
         offset=state.offset,
         limit=state.per_page,
+        version=version,
     )
 
 
@@ -69,13 +73,14 @@ def runs_page(request: Request) -> Response:
         columns = run_columns()
         if fmt:
             return export_runs(board, flt, state, fmt, "runs", columns)
-        snapshot = run_rows(board, flt, state)
+        version = board.version()
+        snapshot = run_rows(board, flt, state, version)
     except ServiceError as exc:
         return error_response(request, exc)
     table = Table(
         id="runs",
         caption="Runs",
-        columns=[c for c in columns if c.sortable or c.key in ("runId", "error")],
+        columns=columns,
         rows=snapshot.value.rows,
         total=snapshot.value.total,
         state=state,
@@ -93,7 +98,7 @@ def runs_page(request: Request) -> Response:
             "live_page": True,
             "data_version": snapshot.version,
             "table": table,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
         },
     )
 

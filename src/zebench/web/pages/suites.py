@@ -7,12 +7,13 @@ from fastapi.responses import Response
 
 from zebench.service.analytics.filters import RunFilter
 from zebench.service.errors import ServiceError
-from zebench.web.export import export_format, export_response
+from zebench.web.export import export_format
 from zebench.web.pages.columns import scenario_columns, stats_columns
 from zebench.web.pages.common import (
     EMPTY_HINT,
     dashboard,
     error_response,
+    export_table,
     filter_context,
     params,
     runs_link,
@@ -44,7 +45,8 @@ def suites_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        snapshot = board.catalog(flt)
+        version = board.version()
+        snapshot = board.catalog(flt, version=version)
         data = snapshot.value
         suites, all_suites = table_from_rows(
             query,
@@ -71,9 +73,12 @@ def suites_page(request: Request) -> Response:
             empty_hint=EMPTY_HINT,
         )
         if fmt:
-            if query.get("table") == "suites":
-                return export_response(fmt, "suites", SUITE_COLUMNS, all_suites)
-            return export_response(fmt, "scenarios", SCENARIO_COLUMNS, all_scenarios)
+            return export_table(
+                fmt,
+                query,
+                {"suites": (suites, all_suites), "scenarios": (scenarios, all_scenarios)},
+                default="scenarios",
+            )
     except ServiceError as exc:
         return error_response(request, exc)
     return render(
@@ -82,7 +87,7 @@ def suites_page(request: Request) -> Response:
         {
             "title": "Suites and scenarios",
             "data_version": snapshot.version,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
             "tables": [suites, scenarios],
         },
     )

@@ -11,8 +11,15 @@ from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.trends import Series
 from zebench.service.errors import ServiceError
 from zebench.web import charts
-from zebench.web.export import export_format, export_response
-from zebench.web.pages.common import EMPTY_HINT, dashboard, error_response, filter_context, params
+from zebench.web.export import export_format
+from zebench.web.pages.common import (
+    EMPTY_HINT,
+    dashboard,
+    error_response,
+    export_table,
+    filter_context,
+    params,
+)
 from zebench.web.rendering import render
 from zebench.web.tables import Column, table_from_rows
 
@@ -54,7 +61,8 @@ def trends_page(request: Request) -> Response:
     try:
         fmt = export_format(query)
         flt = RunFilter.parse(query)
-        snapshot = board.trends(flt)
+        version = board.version()
+        snapshot = board.trends(flt, version=version)
         data = snapshot.value
         pair_table, pair_rows = table_from_rows(
             query,
@@ -77,11 +85,15 @@ def trends_page(request: Request) -> Response:
             path="/trends",
         )
         if fmt:
-            if query.get("table") == "evaluator-trends":
-                return export_response(
-                    fmt, "evaluator-trends", evaluator_table.columns, evaluator_rows
-                )
-            return export_response(fmt, "trends", pair_table.columns, pair_rows)
+            return export_table(
+                fmt,
+                query,
+                {
+                    "trends": (pair_table, pair_rows),
+                    "evaluator-trends": (evaluator_table, evaluator_rows),
+                },
+                default="pair-trends",
+            )
     except ServiceError as exc:
         return error_response(request, exc)
     period = "day" if data.bucket_days == 1 else "week"
@@ -91,7 +103,7 @@ def trends_page(request: Request) -> Response:
         {
             "title": "Trends",
             "data_version": snapshot.version,
-            "filters": filter_context(board, flt),
+            "filters": filter_context(board, flt, version),
             "period": period,
             "score_chart": charts.series_chart(
                 data.pairs,
@@ -114,7 +126,6 @@ def trends_page(request: Request) -> Response:
                 "score / max",
                 y_range=[0, 1.02],
             ),
-            "has_data": bool(data.pairs),
             "uses_charts": bool(data.pairs),
             "tables": [pair_table, evaluator_table],
         },
