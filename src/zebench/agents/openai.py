@@ -6,49 +6,16 @@
 
 from __future__ import annotations
 
-from zebench.agents.base import AgentRequest, AgentResult
-from zebench.agents.tool_loop import run_tool_loop
+from zebench.agents.tool_loop_agent import ToolLoopAgent, configured
 from zebench.config import Settings
-from zebench.errors import UserError
-from zebench.llm.endpoints import (
-    Endpoint,
-    chat_client,
-    http_client,
-    openai_endpoint,
-    openrouter_endpoint,
-)
-from zebench.llm.pricing import price_table
+from zebench.llm.endpoints import openai_endpoint, openrouter_endpoint
 
 
-class ChatCompletionsAgent:
-    def __init__(self, name: str, settings: Settings, endpoint: Endpoint, model: str) -> None:
-        self.name = name
-        self.settings = settings
-        self.endpoint = endpoint
-        self.default_model = model
-
-    async def run(self, request: AgentRequest) -> AgentResult:
-        async with http_client(self.settings) as http:
-            return await run_tool_loop(
-                chat_client(self.endpoint, http, self.settings),
-                request,
-                model=request.model or self.default_model,
-                settings=self.settings,
-                prices=price_table(self.settings),
-            )
+def create(settings: Settings) -> ToolLoopAgent:
+    endpoint = configured(openai_endpoint(settings))
+    return ToolLoopAgent("openai", settings, endpoint, settings.openai_model)
 
 
-def _checked(endpoint: Endpoint) -> Endpoint:
-    if not endpoint.configured:
-        raise UserError(endpoint.missing_key_message())
-    return endpoint
-
-
-def create(settings: Settings) -> ChatCompletionsAgent:
-    endpoint = _checked(openai_endpoint(settings))
-    return ChatCompletionsAgent("openai", settings, endpoint, settings.openai_model)
-
-
-def create_openrouter(settings: Settings) -> ChatCompletionsAgent:
-    endpoint = _checked(openrouter_endpoint(settings))
-    return ChatCompletionsAgent("openrouter", settings, endpoint, settings.openrouter_model)
+def create_openrouter(settings: Settings) -> ToolLoopAgent:
+    endpoint = configured(openrouter_endpoint(settings))
+    return ToolLoopAgent("openrouter", settings, endpoint, settings.openrouter_model)

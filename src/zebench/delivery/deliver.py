@@ -20,11 +20,6 @@ class DeliveryReport:
     outcome: Outcome
     message: str = ""
 
-    @property
-    def safe(self) -> bool:
-        """Stored by the service, or kept on disk for ``zebench sync``."""
-        return self.outcome != "rejected"
-
 
 class Delivery:
     """Sends results and batches to a sink through a spool.

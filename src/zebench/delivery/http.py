@@ -23,6 +23,7 @@ from zebench.delivery.base import (
     json_object,
     stored_run,
 )
+from zebench.llm.transport import parse_retry_after
 
 MAX_BACKOFF_S = 30.0
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524, 529})
@@ -40,13 +41,9 @@ def _error_text(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_BACKOFF_S)
-    except ValueError:
-        return None
+    """The wait the service asked for (seconds or an HTTP date), within 0..MAX_BACKOFF_S."""
+    seconds = parse_retry_after(response.headers.get("retry-after"))
+    return None if seconds is None else min(max(seconds, 0.0), MAX_BACKOFF_S)
 
 
 class HttpSink:
@@ -90,7 +87,8 @@ class HttpSink:
                     self._presumed_down = False
                     return response
                 problem = f"{method} {path}: HTTP {response.status_code}: {_error_text(response)}"
-                wait = _retry_after(response) or delay
+                asked = _retry_after(response)
+                wait = delay if asked is None else asked
             if attempt < attempts:
                 await asyncio.sleep(wait)
                 delay = min(delay * 2, MAX_BACKOFF_S)

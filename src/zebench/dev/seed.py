@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn, TelemetryIn
+from zebench.harness.scoring import SUCCESS_THRESHOLD
 from zebench.service.timeutil import DAY_MS, now_ms
 
 # Payloads that would run (set window.__xss or open a dialog) if any page
@@ -285,7 +286,7 @@ def _make_run(
         total_score=round(sum(scores.values()) / len(scores), 4),
         weighted_score=round(weighted, 4),
         success_metric=round(success_metric, 4),
-        is_successful=install_ok and success_metric >= 0.7,
+        is_successful=install_ok and success_metric >= SUCCESS_THRESHOLD,
         metadata=metadata,
         evaluations=evaluations,
         transcript=(
@@ -613,7 +614,8 @@ def store(db: Any, data: Generated, *, chunk: int = 500) -> None:
 
         def job(conn: Any) -> None:
             for result, digest in zip(batch_items, digests, strict=True):
-                store_result(conn, result, digest)
+                # upsert_batch below recomputes every batch's totals once.
+                store_result(conn, result, digest, defer_batch_totals=True)
 
         db.write(job)
 

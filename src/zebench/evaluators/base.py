@@ -27,10 +27,6 @@ class Metric:
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
 
-    @property
-    def evaluated(self) -> bool:
-        return self.score is not None
-
 
 @dataclass(frozen=True)
 class RunContext:

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from zebench.evaluators.base import RunContext
-from zebench.evaluators.globs import match_files
-from zebench.harness.commands import CommandResult, command_env, run_command
+from zebench.evaluators.globs import WorkspaceFiles
+from zebench.harness.commands import CommandResult, command_env, find_command, run_command
 from zebench.suites.model import (
     CommandCheck,
     FileCheck,
@@ -36,16 +36,9 @@ class CheckOutcome:
     command: CommandResult | None = None
 
 
-def _reused(ctx: RunContext, command: str) -> CommandResult | None:
-    """A validation step that already ran exactly this command (no need to run it twice)."""
-    for result in ctx.validation.values():
-        if result.command.strip() == command.strip():
-            return result
-    return None
-
-
 async def check_command(ctx: RunContext, check: CommandCheck) -> CheckOutcome:
-    result = _reused(ctx, check.command) or await run_command(
+    # A validation step that already ran exactly this command need not run it twice.
+    result = find_command(ctx.validation.values(), check.command) or await run_command(
         check.command,
         cwd=ctx.workspace,
         timeout_s=ctx.settings.command_timeout_s,
@@ -58,8 +51,8 @@ async def check_command(ctx: RunContext, check: CommandCheck) -> CheckOutcome:
     return CheckOutcome(False, reason, result)
 
 
-def check_file(ctx: RunContext, check: FileCheck) -> CheckOutcome:
-    found = match_files(ctx.workspace, check.path) or (
+def check_file(ctx: RunContext, check: FileCheck, files: WorkspaceFiles) -> CheckOutcome:
+    found = files.match(check.path) or (
         [ctx.workspace / check.path] if (ctx.workspace / check.path).is_dir() else []
     )
     if check.exists:
@@ -67,23 +60,23 @@ def check_file(ctx: RunContext, check: FileCheck) -> CheckOutcome:
     return CheckOutcome(not found, "absent" if not found else f"{check.path} exists")
 
 
-def check_pattern(ctx: RunContext, check: PatternCheck) -> CheckOutcome:
-    files = match_files(ctx.workspace, check.file)
+def check_pattern(ctx: RunContext, check: PatternCheck, files: WorkspaceFiles) -> CheckOutcome:
+    matched = files.match(check.file)
     regex = re.compile(check.pattern, re.MULTILINE)
     hits = [
         path.relative_to(ctx.workspace).as_posix()
-        for path in files
+        for path in matched
         if regex.search(path.read_text(encoding="utf-8", errors="replace"))
     ]
     if check.negated:
         if hits:
             return CheckOutcome(False, f"must not match, but matches in {', '.join(hits[:5])}")
-        return CheckOutcome(True, f"no match in {len(files)} file(s)")
-    if not files:
+        return CheckOutcome(True, f"no match in {len(matched)} file(s)")
+    if not matched:
         return CheckOutcome(False, f"no file matches {check.file}")
     if hits:
         return CheckOutcome(True, f"matches in {', '.join(hits[:5])}")
-    return CheckOutcome(False, f"no match in {len(files)} file(s)")
+    return CheckOutcome(False, f"no match in {len(matched)} file(s)")
 
 
 def json_path(document: Any, path: str) -> Any:

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from zebench.harness.diff import list_files
+from zebench.harness.diff import list_names
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
@@ -65,11 +65,21 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(f"(?:{alternatives})\\Z")
 
 
-def match_files(root: Path, pattern: str) -> list[Path]:
-    """Files under ``root`` matching ``pattern`` (tool-managed directories excluded)."""
-    plain = pattern.removeprefix("./")
-    if not any(ch in plain for ch in "*?[{"):
-        path = root / plain
-        return [path] if path.is_file() else []
-    regex = glob_regex(pattern)
-    return [root / rel for rel in sorted(list_files(root)) if regex.match(rel)]
+class WorkspaceFiles:
+    """Glob matching over one workspace, walked once (on the first glob) for all the
+    checks of a run; build it after anything that may still change the files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._names: list[str] | None = None
+
+    def match(self, pattern: str) -> list[Path]:
+        """Files under the root matching ``pattern`` (tool-managed directories excluded)."""
+        plain = pattern.removeprefix("./")
+        if not any(ch in plain for ch in "*?[{"):
+            path = self.root / plain
+            return [path] if path.is_file() else []
+        if self._names is None:
+            self._names = list_names(self.root)
+        regex = glob_regex(pattern)
+        return [self.root / rel for rel in self._names if regex.match(rel)]

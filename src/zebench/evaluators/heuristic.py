@@ -13,6 +13,7 @@ from zebench.evaluators.checks import (
     check_script,
     check_structured,
 )
+from zebench.evaluators.globs import WorkspaceFiles
 
 
 class HeuristicChecks:
@@ -25,10 +26,12 @@ class HeuristicChecks:
         outcomes: list[tuple[str, str, float, CheckOutcome]] = []
         for c in spec.commands:
             outcomes.append(("command", c.name, c.weight, await check_command(ctx, c)))
+        # After the commands, which may still change the workspace; scripts run last.
+        files = WorkspaceFiles(ctx.workspace)
         for f in spec.files:
-            outcomes.append(("file", f.name, f.weight, check_file(ctx, f)))
+            outcomes.append(("file", f.name, f.weight, check_file(ctx, f, files)))
         for p in spec.patterns:
-            outcomes.append(("pattern", p.name, p.weight, check_pattern(ctx, p)))
+            outcomes.append(("pattern", p.name, p.weight, check_pattern(ctx, p, files)))
         for st in spec.structured:
             outcomes.append(("structured", st.name, st.weight, check_structured(ctx, st)))
         for sc in spec.scripts:

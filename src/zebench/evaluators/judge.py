@@ -27,22 +27,25 @@ class LlmJudge:
             return []
         from zebench.evaluators.llm_judge import judge_endpoint, run_llm_judge
 
+        model = spec.model or ctx.settings.judge_model
+        endpoint = judge_endpoint(ctx.settings, model)
         # Without a key or a local endpoint there is no judge to ask: the metric is
         # left out (no weight), rather than recorded as a failure on every run.
-        if not judge_endpoint(ctx.settings, spec.model or ctx.settings.judge_model).configured:
+        if not endpoint.configured:
             return []
         result = await run_llm_judge(
             settings=ctx.settings,
-            model=spec.model,
+            model=model,
+            endpoint=endpoint,
             categories=spec.categories,
             task=judge_task(ctx),
-            evidence=judge_evidence(ctx, ctx.settings.judge_max_evidence_chars),
+            evidence=judge_evidence(ctx),
             temperature=spec.temperature,
             max_tokens=spec.max_tokens,
         )
         usage = result.usage
         details: dict[str, Any] = {
-            "model": spec.model or ctx.settings.judge_model,
+            "model": model,
             "categories": result.per_category,
             "usage": {
                 "tokensIn": usage.tokens_in,
@@ -65,8 +68,8 @@ def judge_task(ctx: RunContext) -> str:
     return "\n\n".join(parts)
 
 
-def judge_evidence(ctx: RunContext, limit: int) -> str:
-    """What the agent did, most telling first, cut to ``limit`` characters."""
+def judge_evidence(ctx: RunContext) -> str:
+    """What the agent did, most telling first (``run_llm_judge`` cuts it to size)."""
     diff = ctx.diff
     sections = [
         "## Files changed\n"
@@ -92,7 +95,7 @@ def judge_evidence(ctx: RunContext, limit: int) -> str:
     if ctx.agent_result.output.strip():
         sections.append(f"## Agent's final message\n{ctx.agent_result.output.strip()[-4000:]}")
     sections.append("## Changes in detail\n" + _file_diffs(ctx))
-    return "\n\n".join(sections)[:limit]
+    return "\n\n".join(sections)
 
 
 def _listing(label: str, paths: list[str]) -> str:

@@ -368,11 +368,17 @@ async def run_llm_judge(
     evidence: str,
     temperature: float,
     max_tokens: int,
+    endpoint: Endpoint | None = None,
 ) -> JudgeResult:
-    """Ask the judge to grade ``evidence`` against ``task``; never raises for judge failures."""
+    """Ask the judge to grade ``evidence`` against ``task``; never raises for judge failures.
+
+    ``endpoint`` is ``judge_endpoint`` for the chosen model, when the caller already has it.
+    Evidence longer than ``judge_max_evidence_chars`` keeps its head and its tail.
+    """
     chosen = model or settings.judge_model
     specs = parse_categories(categories or DEFAULT_CATEGORIES)
-    endpoint = judge_endpoint(settings, chosen)
+    if endpoint is None:
+        endpoint = judge_endpoint(settings, chosen)
     if not endpoint.configured:
         return JudgeResult(None, [], NOT_CONFIGURED, "", Usage(), chosen)
     prompt = build_prompt(specs, task, truncate(evidence, settings.judge_max_evidence_chars))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from zebench.evaluators.base import Metric, RunContext
-from zebench.harness.commands import CommandResult
+from zebench.harness.commands import CommandResult, find_command
 
 LOCKFILES = {
     "package-lock.json": "npm",
@@ -53,7 +53,7 @@ class ValidationMetrics:
             )
         test = ctx.validation.get("test")
         if test is not None:
-            metrics.append(tests_nonregression(test, _baseline_for(ctx, test.command)))
+            metrics.append(tests_nonregression(test, find_command(ctx.baseline, test.command)))
         allowed = ctx.loaded.scenario.managers_allowed()
         if allowed:
             metrics.append(manager_correctness(ctx, allowed))
@@ -67,14 +67,6 @@ def _command_details(result: CommandResult) -> dict[str, Any]:
         "durationMs": result.duration_ms,
         "error": result.error,
     }
-
-
-def _baseline_for(ctx: RunContext, command: str) -> CommandResult | None:
-    wanted = command.strip()
-    for result in ctx.baseline:
-        if result.command.strip() == wanted:
-            return result
-    return None
 
 
 def failure_count(output: str) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,6 +45,12 @@ class CommandResult:
             "error": self.error,
             "outputTail": self.output_tail,
         }
+
+
+def find_command(results: Iterable[CommandResult], command: str) -> CommandResult | None:
+    """The first of ``results`` that ran ``command`` (surrounding blanks aside)."""
+    wanted = command.strip()
+    return next((result for result in results if result.command.strip() == wanted), None)
 
 
 def command_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

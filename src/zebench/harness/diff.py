@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,19 +88,26 @@ class WorkspaceDiff:
         }
 
 
-def list_files(root: Path) -> dict[str, os.stat_result]:
-    """Relative POSIX path -> stat for every file (and symlink) under ``root``."""
-    files: dict[str, os.stat_result] = {}
+def _walk(root: Path) -> Iterator[tuple[str, Path]]:
+    """(relative POSIX path, path) of every file (and symlink) under ``root``."""
     if root is None or not root.is_dir():
-        return files
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
         base = Path(dirpath)
         for name in filenames:
             path = base / name
-            rel = path.relative_to(root).as_posix()
-            files[rel] = path.lstat()
-    return files
+            yield path.relative_to(root).as_posix(), path
+
+
+def list_files(root: Path) -> dict[str, os.stat_result]:
+    """Relative POSIX path -> stat for every file (and symlink) under ``root``."""
+    return {rel: path.lstat() for rel, path in _walk(root)}
+
+
+def list_names(root: Path) -> list[str]:
+    """``list_files``' paths, sorted, without a stat per file."""
+    return sorted(rel for rel, _ in _walk(root))
 
 
 def _same(a: Path, sa: os.stat_result, b: Path, sb: os.stat_result) -> bool:

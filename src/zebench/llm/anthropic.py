@@ -93,5 +93,4 @@ def parse_message(data: dict[str, Any]) -> ModelTurn:
         usage=usage,
         model=data.get("model"),
         assistant_message={"role": "assistant", "content": blocks},
-        raw=data,
     )

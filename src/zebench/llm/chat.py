@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -58,7 +58,6 @@ class ModelTurn:
     """The reply in the provider's wire format, to append to ``messages`` as is."""
     provider_cost_usd: float | None = None
     """Cost the provider reported for this call (OpenRouter ``usage.cost``)."""
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 class ChatClient(Protocol):

@@ -104,7 +104,6 @@ def parse_completion(data: dict[str, Any]) -> ModelTurn:
         provider_cost_usd=float(cost)
         if isinstance(cost, int | float) and not isinstance(cost, bool)
         else None,
-        raw=data,
     )
 
 

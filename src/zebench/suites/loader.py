@@ -113,10 +113,6 @@ class LoadedScenario:
     def id(self) -> str:
         return self.scenario_dir.name
 
-    @property
-    def file(self) -> Path:
-        return self.scenario_dir / "scenario.yaml"
-
     def prompt(self, tier: str) -> str:
         """The tier's prompt text; an unknown tier lists the tiers that exist."""
         path = self.tiers.get(tier)
@@ -166,11 +162,17 @@ def read_oracle(file: Path) -> tuple[dict[str, str], list[Problem]]:
     return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}, []
 
 
-def oracle_file(scenario: Scenario, scenario_dir: Path) -> Path | None:
-    if scenario.oracle.answers_file:
-        return scenario_dir / scenario.oracle.answers_file
-    default = scenario_dir / DEFAULT_ORACLE_FILE
-    return default if default.is_file() else None
+def load_oracle(
+    file: Path, scenario_dir: Path, answers_file: str | None
+) -> tuple[dict[str, str], list[Problem]]:
+    """The oracle of the scenario in ``file``: ``answers_file`` when it names one (it must
+    exist), else oracle-answers.json when present, else none."""
+    answers = scenario_dir / (answers_file or DEFAULT_ORACLE_FILE)
+    if not answers.is_file():
+        if not answers_file:
+            return {}, []
+        return {}, [Problem(file, "oracle.answers_file", "an existing file", str(answers))]
+    return read_oracle(answers)
 
 
 def fixture_dir(scenario_dir: Path) -> Path | None:
@@ -194,14 +196,8 @@ def load_scenario(suite_dir: Path, scenario_id: str) -> LoadedScenario:
     scenario, raw, problems = parse_scenario(file)
     if scenario is None:
         raise SuiteError(problems)
-    oracle: dict[str, str] = {}
-    answers = oracle_file(scenario, scenario_dir)
-    if answers is not None:
-        if answers.is_file():
-            oracle, oracle_problems = read_oracle(answers)
-            problems += oracle_problems
-        else:
-            problems.append(Problem(file, "oracle.answers_file", "an existing file", str(answers)))
+    oracle, oracle_problems = load_oracle(file, scenario_dir, scenario.oracle.answers_file)
+    problems += oracle_problems
     reference_dir = None
     if scenario.reference_path:
         reference_dir = (scenario_dir / scenario.reference_path).resolve()

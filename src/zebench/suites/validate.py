@@ -11,13 +11,12 @@ from typing import Any
 
 from zebench.suites.errors import Problem
 from zebench.suites.loader import (
-    DEFAULT_ORACLE_FILE,
     TIER_FILE,
     fixture_dir,
     is_suite_dir,
     list_tiers,
+    load_oracle,
     parse_scenario,
-    read_oracle,
 )
 from zebench.suites.model import Scenario
 from zebench.suites.templates import TEMPLATE_VARIABLE, known_variable
@@ -151,18 +150,7 @@ def _file_problems(file: Path, raw: dict[str, Any], scenario_dir: Path) -> list[
             )
         )
     answers_file = _section(raw, "oracle").get("answers_file")
-    answers = (
-        scenario_dir / str(answers_file)
-        if answers_file
-        else scenario_dir / DEFAULT_ORACLE_FILE
-        if (scenario_dir / DEFAULT_ORACLE_FILE).is_file()
-        else None
-    )
-    if answers is not None:
-        if answers.is_file():
-            problems += read_oracle(answers)[1]
-        else:
-            problems.append(Problem(file, "oracle.answers_file", "an existing file", str(answers)))
+    problems += load_oracle(file, scenario_dir, str(answers_file) if answers_file else None)[1]
     reference = raw.get("reference_path")
     if reference and not (scenario_dir / str(reference)).exists():
         problems.append(Problem(file, "reference_path", "an existing path", str(reference)))
