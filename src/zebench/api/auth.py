@@ -109,7 +109,7 @@ class KeyVerifier:
         hit = self._keys.get(digest)
         if hit is not None and hit[0] > now:
             return hit[1]
-        info = await run_in_threadpool(self._lookup, token)
+        info = await run_in_threadpool(self._lookup, digest)
         principal = Principal(info.name, info.scope) if info is not None else None
         if self.ttl > 0:
             if len(self._keys) >= _CACHE_LIMIT:
@@ -120,9 +120,9 @@ class KeyVerifier:
             await self._touch(principal.name)
         return principal
 
-    def _lookup(self, token: str) -> key_service.KeyInfo | None:
+    def _lookup(self, digest: str) -> key_service.KeyInfo | None:
         with self.db.read() as conn:
-            return key_service.find_active_key(conn, token)
+            return key_service.find_active_key(conn, digest)
 
     async def _any_stored_key(self) -> bool:
         now = time.monotonic()

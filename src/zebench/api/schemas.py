@@ -12,8 +12,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-Name = Field(min_length=1, max_length=200)
-
 
 class CamelModel(BaseModel):
     model_config = ConfigDict(

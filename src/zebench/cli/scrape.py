@@ -6,16 +6,15 @@ from typing import Annotated, Any
 
 import typer
 
+from zebench.cli.options import DatabaseUrl
+
 
 def register(app: typer.Typer) -> None:
     app.command()(scrape)
 
 
 def scrape(
-    database_url: Annotated[
-        str | None,
-        typer.Option(envvar="ZEBENCH_DATABASE_URL", help="sqlite:///path or postgresql://…"),
-    ] = None,
+    database_url: DatabaseUrl = None,
     chutes_api_url: Annotated[
         str | None,
         typer.Option(envvar="ZEBENCH_CHUTES_API_URL", help="Daily statistics API base URL."),
@@ -81,15 +80,10 @@ def scrape(
 
     import orjson
 
+    from zebench.cli.options import open_database
     from zebench.leaderboard import Scraper
-    from zebench.store.database import Database
-    from zebench.store.migrate import upgrade
 
-    try:
-        db = Database(settings.resolved_database_url())
-        upgrade(db)
-    except Exception as exc:
-        raise UserError(f"cannot open the database: {exc.__class__.__name__}: {exc}") from None
+    db = open_database(settings.resolved_database_url())
     try:
         summary = asyncio.run(Scraper(db, settings).run_cycle())
     finally:

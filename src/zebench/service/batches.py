@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Row
 from zebench.service.errors import Invalid, NotFound, ServiceError
 from zebench.service.rollups import NO_MODEL, mean
 from zebench.service.runs import Page, parse_json_text, runs_of_batch
+from zebench.service.stats import desc_nulls_last
 from zebench.store.tables import batches, rollup_batch_dims, rollup_batch_evaluators
 
 BatchStatus = Literal["completed", "running"]
@@ -90,10 +91,6 @@ def _model(value: str) -> str | None:
     return None if value == NO_MODEL else value
 
 
-def _desc_nulls_last(key: str) -> Any:
-    return lambda item: (item[key] is None, -(item[key] or 0.0))
-
-
 def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
     """Per suite/scenario, per agent/model and per evaluator figures of one batch.
 
@@ -158,7 +155,7 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
             }
             for agent, model, n, succ, w_sum, w_n, low, high in agent_rows
         ),
-        key=_desc_nulls_last("avgWeightedScore"),
+        key=desc_nulls_last("avgWeightedScore"),
     )
     e = rollup_batch_evaluators.c
     eval_rows = conn.execute(
@@ -176,7 +173,7 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
             }
             for name, n, total, top in eval_rows
         ),
-        key=_desc_nulls_last("avgScore"),
+        key=desc_nulls_last("avgScore"),
     )
     return {
         "suiteBreakdown": suite_breakdown,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from zebench.service.rollups import (
     NO_MODEL,
     EvaluationFacts,
     RunFacts,
+    fold_measures,
     shard_for,
     upsert_adding,
 )
@@ -66,23 +68,33 @@ EVALUATION_MAXIMA = ("ratio_max", "last_at")
 
 @dataclass(frozen=True)
 class Rollup:
-    """One pre-aggregate table and the run attributes it is keyed by."""
+    """One pre-aggregate table; what it is keyed by follows from its primary key."""
 
     table: sa.Table
-    dims: frozenset[str]
-    evaluations: bool = False
+
+    @cached_property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.primary_key.columns)
+
+    @cached_property
+    def dims(self) -> frozenset[str]:
+        """The run attributes a row stands for (the shard only spreads writes)."""
+        return frozenset(self.key_names) - {"shard"}
+
+    @property
+    def evaluations(self) -> bool:
+        """True when rows count evaluations rather than runs."""
+        return "evaluator_name" in self.dims
 
     def covers(self, needed: set[str]) -> bool:
         return needed <= self.dims
 
 
-_CELL = frozenset({"suite", "scenario", "tier", "agent", "model", "status", "successful"})
-_PAIR = frozenset({"agent", "model", "status", "successful"})
-CELLS = Rollup(dash_cells, _CELL)
-PAIR_DAYS = Rollup(dash_pair_days, _PAIR | {"day"})
-CELL_DAYS = Rollup(dash_cell_days, _CELL | {"day"})
-EVALUATOR_PAIR_DAYS = Rollup(dash_evaluator_pair_days, _PAIR | {"day", "evaluator_name"}, True)
-EVALUATOR_CELL_DAYS = Rollup(dash_evaluator_cell_days, _CELL | {"day", "evaluator_name"}, True)
+CELLS = Rollup(dash_cells)
+PAIR_DAYS = Rollup(dash_pair_days)
+CELL_DAYS = Rollup(dash_cell_days)
+EVALUATOR_PAIR_DAYS = Rollup(dash_evaluator_pair_days)
+EVALUATOR_CELL_DAYS = Rollup(dash_evaluator_cell_days)
 RUN_ROLLUPS = (CELLS, PAIR_DAYS, CELL_DAYS)
 """Smallest first: a read takes the first that has every attribute it needs."""
 EVALUATION_ROLLUPS = (EVALUATOR_PAIR_DAYS, EVALUATOR_CELL_DAYS)
@@ -142,24 +154,10 @@ def _evaluation_measures(ev: EvaluationFacts) -> dict[str, Any]:
     }
 
 
-def _folder(
-    sums: Sequence[str], minima: Sequence[str], maxima: Sequence[str]
-) -> Callable[[dict[str, Any], dict[str, Any]], None]:
-    def fold(acc: dict[str, Any], new: dict[str, Any]) -> None:
-        for name in sums:
-            acc[name] += new[name]
-        for name in minima:
-            if new[name] is not None and (acc[name] is None or new[name] < acc[name]):
-                acc[name] = new[name]
-        for name in maxima:
-            if new[name] is not None and (acc[name] is None or new[name] > acc[name]):
-                acc[name] = new[name]
-
-    return fold
-
-
-_FOLD_GROUP = _folder(GROUP_SUMS, GROUP_MINIMA, GROUP_MAXIMA)
-_FOLD_EVALUATION = _folder(EVALUATION_SUMS, EVALUATION_MINIMA, EVALUATION_MAXIMA)
+_FOLD_GROUP = partial(fold_measures, sums=GROUP_SUMS, minima=GROUP_MINIMA, maxima=GROUP_MAXIMA)
+_FOLD_EVALUATION = partial(
+    fold_measures, sums=EVALUATION_SUMS, minima=EVALUATION_MINIMA, maxima=EVALUATION_MAXIMA
+)
 
 
 def apply(conn: Connection, stored: Sequence[tuple[RunFacts, Sequence[EvaluationFacts]]]) -> None:
@@ -197,7 +195,7 @@ def _add(
     measures: dict[str, Any],
     fold: Callable[[dict[str, Any], dict[str, Any]], None],
 ) -> None:
-    names = _KEY_NAMES[rollup]
+    names = rollup.key_names
     k = tuple([key[name] for name in names])
     acc = into.get(k)
     if acc is None:
@@ -206,12 +204,6 @@ def _add(
         into[k] = row
     else:
         fold(acc, measures)
-
-
-_KEY_NAMES = {
-    r: tuple(c.name for c in r.table.primary_key.columns)
-    for r in (*RUN_ROLLUPS, *EVALUATION_ROLLUPS)
-}
 
 
 _STATEMENTS: dict[str, dict[str, Prepared]] = {}
@@ -302,7 +294,7 @@ def rebuild(conn: Connection) -> None:
     keys = _run_columns()
     for rollup in (*RUN_ROLLUPS, *EVALUATION_ROLLUPS):
         conn.execute(rollup.table.delete())
-        names = [c.name for c in rollup.table.primary_key.columns]
+        names = rollup.key_names
         group = [keys[n] for n in names if n != "shard"]  # rebuilt rows use shard 0
         if rollup.evaluations:
             measures = _evaluation_measure_columns()

@@ -37,10 +37,6 @@ class KeyInfo:
     revoked_at: int | None
     last_used_at: int | None
 
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
@@ -128,9 +124,8 @@ def revoke_key(db: Database, name: str) -> KeyInfo:
     return db.write(job)
 
 
-def find_active_key(conn: Connection, key: str) -> KeyInfo | None:
-    """The active key whose secret is ``key``, or ``None``."""
-    digest = hash_key(key)
+def find_active_key(conn: Connection, digest: str) -> KeyInfo | None:
+    """The active key whose secret hashes (``hash_key``) to ``digest``, or ``None``."""
     row = conn.execute(
         sa.select(api_keys).where(api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None))
     ).first()

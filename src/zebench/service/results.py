@@ -169,13 +169,7 @@ def store_results(
     ]
     totals = rollups.apply_runs(conn, stored)
     dashboard_rollups.apply(conn, stored)
-    _UPDATE_BATCH_TOTALS.executemany(
-        conn,
-        [
-            {**batch_totals, "updated_at": received, "key_batch_id": batch_id}
-            for batch_id, batch_totals in totals.items()
-        ],
-    )
+    rollups.write_batch_totals(conn, totals, now=received)
     return answers
 
 
@@ -285,10 +279,8 @@ def _store_new(
     facts = _run_facts(result, started)
     totals = rollups.apply_run(conn, facts, evaluation_facts)
     dashboard_rollups.apply(conn, [(facts, evaluation_facts)])
-    if totals is not None and not defer_batch_totals:
-        _UPDATE_BATCH_TOTALS.execute(
-            conn, {**totals, "updated_at": received, "key_batch_id": result.batch_id}
-        )
+    if totals is not None and result.batch_id is not None and not defer_batch_totals:
+        rollups.write_batch_totals(conn, {result.batch_id: totals}, now=received)
     return SubmitOutcome(result.run_id, "created")
 
 
@@ -308,22 +300,6 @@ _INSERT_EVALUATION = Prepared(
 )
 _INSERT_TELEMETRY = Prepared(telemetry.insert(), [c.name for c in telemetry.c if c.name != "id"])
 _INSERT_TRANSCRIPT = Prepared(transcripts.insert(), ["run_id", "content"])
-_UPDATE_BATCH_TOTALS = Prepared(
-    batches.update()
-    .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
-    .values(
-        {
-            name: sa.bindparam(name)
-            for name in (
-                "total_runs",
-                "successful_runs",
-                "avg_score",
-                "avg_weighted_score",
-                "updated_at",
-            )
-        }
-    )
-)
 _ENSURE_BATCH = {
     name: Prepared(
         dialect.insert(batches).on_conflict_do_nothing(),
@@ -388,13 +364,10 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
     They are read from the batch's pre-aggregate (kept in step with its runs by
     ``store_result``): a few rows, however many runs the batch holds.
     """
-    conn.execute(
-        batches.update()
-        .where(batches.c.batch_id == batch_id)
-        .values(
-            **rollups.batch_totals(conn, batch_id),
-            updated_at=now if now is not None else now_ms(),
-        )
+    rollups.write_batch_totals(
+        conn,
+        {batch_id: rollups.batch_totals(conn, batch_id)},
+        now=now if now is not None else now_ms(),
     )
 
 

@@ -1,10 +1,10 @@
 """Pre-aggregates of the stored runs, kept in step with them.
 
 Runs are immutable once stored, so the statistics of seed 000 section 6 can be
-maintained as counts, sums, minima and maxima: ``apply_run`` adds one run to
-every pre-aggregate inside the transaction that stores it (so a statistic
-never sees half a run), and ``rebuild`` recomputes them all from the raw
-tables (after a bulk load that bypassed ``apply_run``, or to repair).
+maintained as counts, sums, minima and maxima: ``apply_runs`` adds newly
+stored runs to every pre-aggregate inside the transaction that stores them (so
+a statistic never sees half a run), and ``rebuild`` recomputes them all from the
+raw tables (after a bulk load that bypassed ``apply_runs``, or to repair).
 
 The tables and the meaning of their columns are described in
 ``zebench.store.tables`` (section "pre-aggregates").
@@ -13,7 +13,7 @@ The tables and the meaning of their columns are described in
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -130,68 +130,27 @@ def shard_for(conn: Connection, run_id: str) -> int:
 def apply_run(
     conn: Connection, run: RunFacts, evals: Sequence[EvaluationFacts]
 ) -> dict[str, Any] | None:
-    """Add one newly stored run (and its evaluations) to every pre-aggregate.
+    """Add one newly stored run (and its evaluations) to every pre-aggregate
+    (``apply_runs`` of one run).
 
     Returns the run's batch's new totals (the ``batches`` columns), or None for
-    a run without a batch. Rows are touched in a fixed order (tables, then
-    evaluator names sorted), so concurrent PostgreSQL transactions cannot
-    deadlock on them.
+    a run without a batch.
     """
-    shard = shard_for(conn, run.run_id)
-    measures = run_measures(run)
-    model = run.model if run.model is not None else NO_MODEL
-    dims = {"suite": run.suite, "scenario": run.scenario, "agent": run.agent, "model": model}
-    upsert = _statements(conn.dialect.name)
-    upsert[rollup_runs_hourly.name].execute(
-        conn, {"hour": run.started_at // HOUR_MS, "shard": shard, **measures}
-    )
-    upsert[rollup_runs_dims.name].execute(conn, {**dims, "shard": shard, **measures})
-    by_hour: dict[tuple[str, int], list[float]] = {}
-    for ev in evals:
-        acc = by_hour.setdefault((ev.evaluator_name, ev.created_at // HOUR_MS), [0, 0.0])
-        acc[0] += 1
-        acc[1] += ev.score
-    upsert[rollup_evaluators_hourly.name].insert_rows(
-        conn,
-        [
-            {"evaluator_name": name, "hour": hour, "shard": shard, "n": n, "score_sum": total}
-            for (name, hour), (n, total) in sorted(by_hour.items())
-        ],
-    )
-    if run.batch_id is None:
-        return None
-    totals = upsert[rollup_batches.name].first(conn, {"batch_id": run.batch_id, **measures})
-    upsert[rollup_batch_dims.name].execute(conn, {"batch_id": run.batch_id, **dims, **measures})
-    if run.successful and evals:
-        by_name: dict[str, list[Any]] = {}
-        for ev in evals:
-            acc = by_name.setdefault(ev.evaluator_name, [0, 0.0, None])
-            acc[0] += 1
-            acc[1] += ev.score
-            acc[2] = ev.max_score if acc[2] is None else max(acc[2], ev.max_score)
-        upsert[rollup_batch_evaluators.name].insert_rows(
-            conn,
-            [
-                {
-                    "batch_id": run.batch_id,
-                    "evaluator_name": name,
-                    "n": n,
-                    "score_sum": total,
-                    "max_score_max": top,
-                }
-                for name, (n, total, top) in sorted(by_name.items())
-            ],
-        )
-    assert totals is not None
-    return _totals(*totals)
+    totals = apply_runs(conn, [(run, evals)])
+    return totals.get(run.batch_id) if run.batch_id is not None else None
 
 
 def apply_runs(
     conn: Connection, stored: Sequence[tuple[RunFacts, Sequence[EvaluationFacts]]]
 ) -> dict[str, dict[str, Any]]:
-    """``apply_run`` for several newly stored runs at once: each pre-aggregate row's
-    increments are folded in Python first, so a row is upserted once per call
-    rather than once per run. Returns the new totals of every batch touched."""
+    """Add newly stored runs (and their evaluations) to every pre-aggregate.
+
+    Each pre-aggregate row's increments are folded in Python first, so a row is
+    upserted once per call rather than once per run. Rows are touched in a fixed
+    order (tables, then keys sorted), so concurrent PostgreSQL transactions cannot
+    deadlock on them. Returns the new totals (the ``batches`` columns) of every
+    batch touched.
+    """
     runs_hourly: dict[tuple[Any, ...], dict[str, Any]] = {}
     runs_dims: dict[tuple[Any, ...], dict[str, Any]] = {}
     batch_runs: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -271,27 +230,44 @@ def _fold(
     acc = into.get(key)
     if acc is None:
         into[key] = dict(measures)
-        return
-    for name in _COUNTS:
-        acc[name] += measures[name]
-    for name in _SUMS:
-        acc[name] += measures[name]
-    for name in _MINIMA:
-        value = measures[name]
+    else:
+        fold_measures(acc, measures, sums=_COUNTS + _SUMS, minima=_MINIMA, maxima=_MAXIMA)
+
+
+def fold_measures(
+    acc: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    sums: Sequence[str],
+    minima: Sequence[str] = (),
+    maxima: Sequence[str] = (),
+) -> None:
+    """Add ``new``'s measures to ``acc`` as ``upsert_adding`` adds them to a stored row
+    (None, no value, never wins a minimum or maximum)."""
+    for name in sums:
+        acc[name] += new[name]
+    for name in minima:
+        value = new[name]
         if value is not None and (acc[name] is None or value < acc[name]):
             acc[name] = value
-    for name in _MAXIMA:
-        value = measures[name]
+    for name in maxima:
+        value = new[name]
         if value is not None and (acc[name] is None or value > acc[name]):
             acc[name] = value
 
 
 def _totals(
-    runs_n: int, succ: int, s_sum: float | None, s_n: int, w_sum: float | None, w_n: int
+    runs_n: int | None,
+    succ: int | None,
+    s_sum: float | None,
+    s_n: int | None,
+    w_sum: float | None,
+    w_n: int | None,
 ) -> dict[str, Any]:
+    """The ``batches`` totals from a ``rollup_batches`` row (all None: no runs)."""
     return {
-        "total_runs": int(runs_n),
-        "successful_runs": int(succ),
+        "total_runs": int(runs_n or 0),
+        "successful_runs": int(succ or 0),
         "avg_score": mean(s_sum, s_n),
         "avg_weighted_score": mean(w_sum, w_n),
     }
@@ -376,7 +352,8 @@ def upsert_adding(
 # --- full recomputation -------------------------------------------------------
 
 
-def _run_measure_columns() -> list[ColumnElement[Any]]:
+def run_measure_columns() -> list[ColumnElement[Any]]:
+    """Every run measure as an aggregate over ``runs``, labelled by its name."""
     done = runs.c.status == "completed"
     succ = done & runs.c.is_successful
     score, weighted = runs.c.total_score, runs.c.weighted_score
@@ -416,7 +393,7 @@ def rebuild(conn: Connection) -> None:
         rollup_batch_evaluators,
     ):
         conn.execute(table.delete())
-    measures = _run_measure_columns()
+    measures = run_measure_columns()
     model = sa.func.coalesce(runs.c.model, NO_MODEL)
     hour = (runs.c.started_at // HOUR_MS).label("hour")
     _insert_from(conn, rollup_runs_hourly, [hour, sa.literal(0).label("shard"), *measures], [hour])
@@ -484,7 +461,35 @@ def batch_totals(conn: Connection, batch_id: str) -> dict[str, Any]:
     row = conn.execute(
         sa.select(*(r[name] for name in _TOTALS_COLUMNS)).where(r.batch_id == batch_id)
     ).first()
-    return _totals(*row) if row is not None else _totals(0, 0, None, 0, None, 0)
+    return _totals(*row) if row is not None else _totals(None, None, None, None, None, None)
+
+
+def write_batch_totals(
+    conn: Connection, totals: Mapping[str, Mapping[str, Any]], *, now: int
+) -> None:
+    """Set the totals columns of each batch in ``totals`` (by batch id) at time ``now``."""
+    _UPDATE_BATCH_TOTALS.executemany(
+        conn,
+        [{**t, "updated_at": now, "key_batch_id": batch_id} for batch_id, t in totals.items()],
+    )
+
+
+_UPDATE_BATCH_TOTALS = Prepared(
+    batches.update()
+    .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
+    .values(
+        {
+            name: sa.bindparam(name)
+            for name in (
+                "total_runs",
+                "successful_runs",
+                "avg_score",
+                "avg_weighted_score",
+                "updated_at",
+            )
+        }
+    )
+)
 
 
 def rebuild_all(conn: Connection) -> int:
@@ -498,12 +503,11 @@ def rebuild_all(conn: Connection) -> int:
         conn.execute(sa.text("LOCK TABLE runs IN SHARE MODE"))
     rebuild(conn)
     dashboard_rollups.rebuild(conn)
-    ids = conn.execute(sa.select(batches.c.batch_id)).scalars().all()
-    now = now_ms()
-    for batch_id in ids:
-        conn.execute(
-            batches.update()
-            .where(batches.c.batch_id == batch_id)
-            .values(**batch_totals(conn, batch_id), updated_at=now)
+    r = rollup_batches.c
+    rows = conn.execute(
+        sa.select(batches.c.batch_id, *(r[name] for name in _TOTALS_COLUMNS)).select_from(
+            batches.outerjoin(rollup_batches, r.batch_id == batches.c.batch_id)
         )
-    return len(ids)
+    ).all()
+    write_batch_totals(conn, {row[0]: _totals(*row[1:]) for row in rows}, now=now_ms())
+    return len(rows)

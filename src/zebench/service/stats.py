@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.rollups import HOUR_MS, NO_MODEL, mean
+from zebench.service.rollups import HOUR_MS, NO_MODEL, mean, run_measure_columns
 from zebench.service.timeutil import DAY_MS, now_ms
 from zebench.store.tables import (
     evaluations,
@@ -36,7 +36,8 @@ _SUMMARY = (
 )
 
 
-def _desc_nulls_last(key: str) -> Any:
+def desc_nulls_last(key: str) -> Any:
+    """A sort key: ``item[key]`` largest first, None last."""
     return lambda item: (item[key] is None, -(item[key] or 0.0))
 
 
@@ -50,19 +51,17 @@ def _summary(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _raw_summary(conn: Connection, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
-    succ = (runs.c.status == "completed") & runs.c.is_successful
-    score, weighted = runs.c.total_score, runs.c.weighted_score
+    """The ``_SUMMARY`` measures of the runs ``where`` selects, from the raw rows."""
+    columns = [c for c in run_measure_columns() if c.name in _SUMMARY]
+    return dict(conn.execute(sa.select(*columns).where(*where)).one()._mapping)
+
+
+def _summed(conn: Connection, table: sa.Table, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
+    """The ``_SUMMARY`` measures of a pre-aggregate's rows ``where`` selects."""
     row = conn.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count(sa.case((succ, 1))),
-            sa.func.sum(sa.case((succ, score))),
-            sa.func.count(sa.case((succ, score))),
-            sa.func.sum(sa.case((succ, weighted))),
-            sa.func.count(sa.case((succ, weighted))),
-        ).where(*where)
+        sa.select(*(sa.func.sum(table.c[name]).label(name) for name in _SUMMARY)).where(*where)
     ).one()
-    return dict(zip(_SUMMARY, row, strict=True))
+    return dict(row._mapping)
 
 
 def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -77,11 +76,7 @@ def global_stats(conn: Connection, days: int, *, now: int | None = None) -> dict
     """
     cutoff = (now if now is not None else now_ms()) - days * DAY_MS
     first_full_hour = cutoff // HOUR_MS + 1
-    h = rollup_runs_hourly.c
-    row = conn.execute(
-        sa.select(*(sa.func.sum(h[name]) for name in _SUMMARY)).where(h.hour >= first_full_hour)
-    ).one()
-    whole = dict(zip(_SUMMARY, row, strict=True))
+    whole = _summed(conn, rollup_runs_hourly, rollup_runs_hourly.c.hour >= first_full_hour)
     partial = _raw_summary(
         conn, runs.c.started_at >= cutoff, runs.c.started_at < first_full_hour * HOUR_MS
     )
@@ -132,12 +127,6 @@ def model_stats(conn: Connection) -> list[dict[str, Any]]:
     return _performance_rows(conn, "model", query)
 
 
-def _dims_summary(conn: Connection, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
-    d = rollup_runs_dims.c
-    row = conn.execute(sa.select(*(sa.func.sum(d[name]) for name in _SUMMARY)).where(*where)).one()
-    return dict(zip(_SUMMARY, row, strict=True))
-
-
 def _breakdown(
     conn: Connection, group: sa.ColumnElement[Any], key: str, *where: sa.ColumnElement[bool]
 ) -> list[dict[str, Any]]:
@@ -165,7 +154,7 @@ def suite_stats(conn: Connection, suite: str) -> dict[str, Any]:
     """The suite's totals (as ``global_stats``, all time) and, per scenario, its
     completed, successful runs and their mean total score. An unknown suite has zeros."""
     d = rollup_runs_dims.c
-    stats = _summary(_dims_summary(conn, d.suite == suite))
+    stats = _summary(_summed(conn, rollup_runs_dims, d.suite == suite))
     stats["scenarioBreakdown"] = _breakdown(conn, d.scenario, "scenario", d.suite == suite)
     return stats
 
@@ -175,14 +164,14 @@ def scenario_stats(conn: Connection, suite: str, scenario: str) -> dict[str, Any
     runs, and per agent its completed, successful runs and mean total score (best first)."""
     d = rollup_runs_dims.c
     where = (d.suite == suite, d.scenario == scenario)
-    stats = _summary(_dims_summary(conn, *where))
+    stats = _summary(_summed(conn, rollup_runs_dims, *where))
     low, high = conn.execute(
         sa.select(sa.func.min(d.weighted_min), sa.func.max(d.weighted_max)).where(*where)
     ).one()
     stats["minScore"] = low
     stats["maxScore"] = high
     stats["agentComparison"] = sorted(
-        _breakdown(conn, d.agent, "agent", *where), key=_desc_nulls_last("avgScore")
+        _breakdown(conn, d.agent, "agent", *where), key=desc_nulls_last("avgScore")
     )
     return stats
 

@@ -1,12 +1,11 @@
 """Storing imported records through the service layer, in bulk and idempotently.
 
-Runs go through ``store_result`` (the same write as POST /api/results), so a run
-already stored with the same content counts as a duplicate and one with different
-content as a conflict; nothing is ever stored twice. Records are written in chunks,
-one transaction per chunk (a chunk holding a run that cannot be stored is written
-again with a savepoint per run, so one bad run does not undo its neighbours), and
-each touched batch's totals are recomputed once per chunk rather than once per run.
-While one chunk is written the next is validated and hashed.
+Runs go through ``store_results`` (the same write as POST /api/results, for many
+runs at once), so a run already stored with the same content counts as a duplicate
+and one with different content as a conflict; nothing is ever stored twice. Records
+are written in chunks, one transaction per chunk; a chunk the database refuses is
+written again with a savepoint per run (``store_result``), so one bad run does not
+undo its neighbours. While one chunk is written the next is validated and hashed.
 """
 
 from __future__ import annotations
@@ -26,7 +25,13 @@ from sqlalchemy.exc import DBAPIError
 from zebench.api.schemas import BatchIn, ResultIn
 from zebench.errors import UserError
 from zebench.service.errors import Conflict
-from zebench.service.results import content_hash, recompute_batch, store_result, upsert_batch
+from zebench.service.results import (
+    content_hash,
+    recompute_batch,
+    store_result,
+    store_results,
+    upsert_batch,
+)
 from zebench.service.transfer.jsonl import count_lines, read_jsonl
 from zebench.service.transfer.legacy import SQLITE_MAGIC, open_legacy
 from zebench.service.transfer.records import Invalid, Record
@@ -172,16 +177,43 @@ def _tally(report: ImportReport, outcomes: list[_Outcome], on_progress: Progress
 
 
 def _write_chunk(db: Database, items: list[_Item]) -> list[_Outcome]:
-    """Store a chunk in one transaction; if one of its runs cannot be stored, the chunk
-    is undone and stored again with a savepoint per run (a savepoint costs as much as a
-    third of a run's write, so only chunks that need them pay for them)."""
+    """Store a chunk in one transaction; if the database refuses one of its runs, the
+    chunk is undone and stored again with a savepoint per run (a savepoint costs as
+    much as a third of a run's write, so only chunks that need them pay for them)."""
     try:
-        return db.write(lambda conn: _store_chunk(conn, items, careful=False))
-    except (Conflict, DBAPIError):
-        return db.write(lambda conn: _store_chunk(conn, items, careful=True))
+        return db.write(lambda conn: _store_chunk(conn, items))
+    except DBAPIError:
+        return db.write(lambda conn: _store_chunk_carefully(conn, items))
 
 
-def _store_chunk(conn: Connection, items: list[_Item], *, careful: bool) -> list[_Outcome]:
+def _store_chunk(conn: Connection, items: list[_Item]) -> list[_Outcome]:
+    """Batches in order, and each stretch of runs between them in one go."""
+    outcomes: list[_Outcome] = []
+    stretch: list[tuple[ResultIn, str]] = []
+    for item in items:
+        if isinstance(item, BatchIn):
+            outcomes += _store_runs(conn, stretch)
+            stretch = []
+            outcomes.append((_store_batch(conn, item), None))
+        else:
+            stretch.append(item)
+    return outcomes + _store_runs(conn, stretch)
+
+
+def _store_runs(conn: Connection, pairs: list[tuple[ResultIn, str]]) -> list[_Outcome]:
+    outcomes: list[_Outcome] = []
+    for answer in store_results(conn, pairs):
+        if isinstance(answer, Conflict):
+            outcomes.append(("conflict", answer.message))
+        elif isinstance(answer, Exception):
+            raise answer
+        else:
+            outcomes.append((answer.status, None))
+    return outcomes
+
+
+def _store_chunk_carefully(conn: Connection, items: list[_Item]) -> list[_Outcome]:
+    """The chunk with a savepoint per run; a run the database refuses is reported."""
     outcomes: list[_Outcome] = []
     touched: set[str] = set()
     for item in items:
@@ -189,12 +221,6 @@ def _store_chunk(conn: Connection, items: list[_Item], *, careful: bool) -> list
             outcomes.append((_store_batch(conn, item), None))
             continue
         result, digest = item
-        if not careful:
-            outcome = store_result(conn, result, digest, defer_batch_totals=True)
-            outcomes.append((outcome.status, None))
-            if outcome.status == "created" and result.batch_id is not None:
-                touched.add(result.batch_id)
-            continue
         try:
             with conn.begin_nested():
                 outcome = store_result(conn, result, digest, defer_batch_totals=True)
