@@ -10,12 +10,10 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +22,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-PG_ADMIN_URL = os.environ.get(
-    "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-ZEBENCH = str(Path(sys.executable).with_name("zebench"))
+# The tests' helpers, so that a benchmark finds PostgreSQL and the CLI as the tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from harness_support import ZEBENCH
+from loopback import free_port, fresh_pg_database
+
 API_KEY = os.environ.get("ZE_BENCHMARKS_API_KEY", "dev-local-key")
 
 SUITES = {
@@ -125,13 +125,6 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores (nproc), load average {load}"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 # --- databases -------------------------------------------------------------------
 
 
@@ -153,18 +146,17 @@ def bench_database(*, pg: bool, keep: Path | None = None) -> Iterator[BenchDatab
             path = Path(tmp) / "bench.db"
             yield BenchDatabase(f"sqlite:///{path}", "SQLite (WAL, synchronous=FULL)")
         return
-    name = f"zebench_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        version = conn.execute(sa.text("SHOW server_version")).scalar()
+    with fresh_pg_database("zebench_bench") as url:
+        yield BenchDatabase(url, f"PostgreSQL {_server_version(url)} on 127.0.0.1")
+
+
+def _server_version(url: str) -> str:
+    engine = sa.create_engine(url)
     try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        yield BenchDatabase(url, f"PostgreSQL {version} on 127.0.0.1")
+        with engine.connect() as conn:
+            return str(conn.execute(sa.text("SHOW server_version")).scalar())
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        engine.dispose()
 
 
 # --- the server ----------------------------------------------------------------

@@ -1,33 +1,40 @@
-"""Shared fixtures: real databases (a SQLite file, a fresh PostgreSQL database) and a
-real HTTP server on a loopback port."""
+"""Shared fixtures: real databases (a SQLite file, a fresh PostgreSQL database), a real
+HTTP server on a loopback port, and Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
-from loopback import free_port, fresh_pg_database, pg_unreachable, serving
-from zebench.api.app import create_app
+from browser_support import CHROMIUM, CHROMIUM_ARGS
+from loopback import (
+    AppServer,
+    app_settings,
+    fresh_pg_database,
+    migrated,
+    pg_unreachable,
+    serving_app,
+)
 from zebench.config import Settings
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
-
-_PG_SKIP = pg_unreachable()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: object) -> str:
-    return f"sqlite:///{tmp_path}/zebench.db"  # type: ignore[str-bytes-safe]
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/zebench.db"
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
+    if reason := pg_unreachable():
+        pytest.skip(reason)
     with fresh_pg_database() as url:
         yield url
 
@@ -42,30 +49,28 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    upgrade(database)
-    yield database
-    database.close()
+    with migrated(db_url) as database:
+        yield database
 
 
-@dataclass
-class LiveServer:
-    url: str
-    db: Database
-    settings: Settings
+@pytest.fixture
+def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+    """A migrated SQLite database, for what only the SQLite engine does."""
+    with migrated(sqlite_url) as database:
+        yield database
 
 
 @pytest.fixture
 def server_settings(db_url: str) -> Settings:
     """Settings for a live server; tests may adjust them before requesting ``live_server``."""
-    return Settings(database_url=db_url, host="127.0.0.1", port=free_port(), api_secret_key=None)
+    return app_settings(db_url)
 
 
 @pytest.fixture
-def live_server(server_settings: Settings, db: Database) -> Iterator[LiveServer]:
+def live_server(server_settings: Settings, db: Database) -> Iterator[AppServer]:
     """The real app served by uvicorn on a loopback port, on the parametrised database."""
-    with serving(create_app(server_settings, db=db), server_settings.port) as url:
-        yield LiveServer(url, db=db, settings=server_settings)
+    with serving_app(server_settings, db) as server:
+        yield server
 
 
 @dataclass
@@ -84,7 +89,7 @@ class ServerSwitch:
     def start(self) -> None:
         if self._running is None:
             stack = ExitStack()
-            stack.enter_context(serving(create_app(self.settings, db=self.db), self.settings.port))
+            stack.enter_context(serving_app(self.settings, self.db))
             self._running = stack
 
     def stop(self) -> None:
@@ -100,3 +105,14 @@ def server_switch(server_settings: Settings, db: Database) -> Iterator[ServerSwi
         yield switch
     finally:
         switch.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per module; skipped where it is absent."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

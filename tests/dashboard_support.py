@@ -7,25 +7,13 @@ import math
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from loopback import free_port, fresh_pg_database, serving
-from zebench.api.app import create_app
+from loopback import AppServer, app_settings, fresh_pg_database, serving_app
 from zebench.api.schemas import ResultIn
-from zebench.config import Settings
 from zebench.dev.seed import Generated, generate, store
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEED = 11
 NOW_MS = 1_790_000_000_000  # a fixed "now" (2026-09-21) so dates in pages are stable
 
@@ -52,20 +40,11 @@ def seeded(url: str, data: Generated | None) -> Iterator[Database]:
         db.close()
 
 
-@dataclass
-class Served:
-    url: str
-    db: Database
-
-
 @contextmanager
-def serve(db: Database) -> Iterator[Served]:
+def serve(db: Database) -> Iterator[AppServer]:
     """The whole app (API + dashboard) on a loopback port, over ``db``."""
-    port = free_port()
-    settings = Settings(database_url=db.url, host="127.0.0.1", port=port, api_secret_key=None)
-    app = create_app(settings, db=db)
-    with serving(app, port) as url:
-        yield Served(url, db)
+    with serving_app(app_settings(db.url), db) as server:
+        yield server
 
 
 # --- the figures, computed from the generated results without the dashboard's code -------

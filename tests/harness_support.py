@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,26 @@ def zebench(args: list[str], env: Mapping[str, str], cwd: Path | None = None) ->
     return subprocess.run(
         [ZEBENCH, *args], env=dict(env), cwd=cwd, capture_output=True, text=True, check=False
     )
+
+
+def pid_running(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):  # gone, even between open and read
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_gone(*pids: int, within_s: float = 5.0) -> bool:
+    """True once none of ``pids`` runs; False if one still does after ``within_s``
+    (a killed process takes a moment to end)."""
+    deadline = time.monotonic() + within_s
+    while any(pid_running(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 class WritingAgent:

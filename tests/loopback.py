@@ -1,25 +1,35 @@
 """What every test that needs a real server or a real PostgreSQL database shares:
-a fresh database per use, a free loopback port, and the app served by uvicorn in a thread."""
+a fresh database per use, a migrated one, a free loopback port, and the app served by
+uvicorn in a thread."""
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
+
+from zebench.api.app import create_app
+from zebench.config import Settings
+from zebench.store.database import Database
+from zebench.store.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get(
     "ZEBENCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
 
+@functools.cache  # asked once per test session, not once per conftest that needs it
 def pg_unreachable() -> str | None:
     """Why PostgreSQL tests must be skipped, or None when the server answers."""
     try:
@@ -45,6 +55,17 @@ def fresh_pg_database(prefix: str = "zebench_t") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated(url: str) -> Iterator[Database]:
+    """The database at ``url`` with the schema applied, closed on exit."""
+    db = Database(url)
+    try:
+        upgrade(db)
+        yield db
+    finally:
+        db.close()
 
 
 def free_port() -> int:
@@ -75,3 +96,36 @@ def serving(app: FastAPI, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def app_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for the app on a free loopback port, with no API key configured."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "api_secret_key": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class AppServer:
+    url: str
+    db: Database
+    settings: Settings
+    app: FastAPI
+
+
+@contextmanager
+def serving_app(
+    settings: Settings, db: Database, *, customise: Callable[[FastAPI], None] | None = None
+) -> Iterator[AppServer]:
+    """The real app (API and dashboard) over ``db`` on ``settings.port`` until the block
+    ends; ``customise`` may add to the app before it starts."""
+    app = create_app(settings, db=db)
+    if customise is not None:
+        customise(app)
+    with serving(app, settings.port) as url:
+        yield AppServer(url, db, settings, app)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fakes.support import FAKE_CLAUDE_SCRIPT
+from harness_support import wait_gone
 from zebench.agents.base import AgentRequest
 from zebench.agents.claude_code import ARGV_PROMPT_LIMIT
 from zebench.agents.registry import get_agent
@@ -122,11 +123,6 @@ async def test_cli_failures_are_reported(
         assert result.usage.cost_usd == pytest.approx(0.0734)
 
 
-def _gone(pid: int) -> bool:
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"
-
-
 async def test_timeout_kills_the_cli_and_its_children(
     fake_claude: Path, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,10 +136,7 @@ async def test_timeout_kills_the_cli_and_its_children(
     assert result.error is not None and "timed out" in result.error
     pids = [int(p) for p in pids_file.read_text().split()]
     assert len(pids) == 2
-    deadline = time.monotonic() + 5
-    while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert all(_gone(p) for p in pids)
+    assert wait_gone(*pids)
 
 
 async def test_command_agent_with_prompt_placeholder(

@@ -19,6 +19,7 @@ from fakes.llm_server import (
     openai_error,
 )
 from fakes.support import settings_for
+from harness_support import wait_gone
 from zebench.agents.base import AgentRequest
 from zebench.agents.registry import get_agent
 from zebench.config import ModelPrice, Settings
@@ -353,14 +354,7 @@ async def test_agent_timeout_returns_what_was_done_and_kills_the_command(
     assert result.usage.tokens_in == 123 and result.usage.tool_calls == 1
     assert result.transcript[-1] == {"role": "event", "content": "timed out after 1 s"}
     child = int((workspace / "bg.pid").read_text())
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
-        stat = Path(f"/proc/{child}/stat").read_text()
-        if stat.split(") ")[1][0] == "Z":
-            break
-        time.sleep(0.05)
-    stat_file = Path(f"/proc/{child}/stat")
-    assert not stat_file.exists() or stat_file.read_text().split(") ")[1][0] == "Z"
+    assert wait_gone(child)
 
 
 async def test_tool_calls_without_ids_get_ids_both_ways(

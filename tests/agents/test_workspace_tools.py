@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
 import pytest
 
+from harness_support import wait_gone
 from zebench.agents.confine import PathOutsideWorkspace, resolve_in_workspace
 from zebench.agents.oracle import DEFAULT_ANSWER, answer_question
 from zebench.agents.workspace_tools import WorkspaceTools, tool_env
@@ -147,16 +147,6 @@ async def test_run_command_output_is_truncated(layout: tuple[Path, Path]) -> Non
     assert "omitted" in outcome.content
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A killed child of ours that nobody reaped yet is a zombie, not alive.
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(") ")[1][0] != "Z"
-
-
 async def test_run_command_timeout_kills_the_whole_process_group(
     layout: tuple[Path, Path],
 ) -> None:
@@ -169,10 +159,7 @@ async def test_run_command_timeout_kills_the_whole_process_group(
     assert outcome.is_error and "timed out after 1 s" in outcome.content
     assert "started" in outcome.content
     child = int((workspace / "child.pid").read_text())
-    deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child)
+    assert wait_gone(child)
 
 
 async def test_background_processes_do_not_outlive_the_command(
@@ -185,10 +172,7 @@ async def test_background_processes_do_not_outlive_the_command(
     )
     assert outcome.content.startswith("exit code: 0")
     background = int((workspace / "bg.pid").read_text())
-    deadline = time.monotonic() + 5
-    while _alive(background) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(background)
+    assert wait_gone(background)
 
 
 def test_commands_do_not_see_credentials() -> None:
@@ -252,7 +236,9 @@ def test_cancelled_command_kills_its_group(layout: tuple[Path, Path]) -> None:
     async def scenario() -> None:
         command = "sleep 300 & echo $! > child.pid; wait"
         task = asyncio.create_task(tools.call("runCommand", {"command": command}))
+        deadline = time.monotonic() + 10
         while not (workspace / "child.pid").exists() or not (workspace / "child.pid").read_text():
+            assert time.monotonic() < deadline, "the command never started"
             await asyncio.sleep(0.02)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -260,7 +246,4 @@ def test_cancelled_command_kills_its_group(layout: tuple[Path, Path]) -> None:
 
     asyncio.run(scenario())
     child = int((workspace / "child.pid").read_text())
-    deadline = time.monotonic() + 5
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child)
+    assert wait_gone(child)

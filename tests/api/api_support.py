@@ -1,20 +1,16 @@
-"""Helpers for the results API tests: servers on loopback, databases, payloads."""
+"""Helpers for the results API tests: servers on loopback and payloads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 
-from loopback import free_port, serving
-from zebench.api.app import create_app
-from zebench.config import Settings
+from loopback import AppServer, app_settings, serving_app
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
 
 # The body of seed 000 section 13's curl example, byte for byte in meaning.
 SEED_CURL_BODY: dict[str, Any] = {
@@ -34,47 +30,18 @@ SEED_CURL_BODY: dict[str, Any] = {
 }
 
 
-@dataclass
-class Server:
-    url: str
-    db: Database
-    settings: Settings
-    app: FastAPI
-
-
 @contextmanager
 def serve(
     db: Database,
     *,
     customise: Callable[[FastAPI], None] | None = None,
     **settings: Any,
-) -> Iterator[Server]:
-    """The real app on a loopback port of its own, over ``db`` (already migrated)."""
-    port = free_port()
-    values: dict[str, Any] = {
-        "database_url": db.url,
-        "host": "127.0.0.1",
-        "port": port,
-        "api_secret_key": None,
-        "rate_limit_per_minute": 0,
-    }
-    values.update(settings)
-    config_settings = Settings(**values)
-    app = create_app(config_settings, db=db)
-    if customise is not None:
-        customise(app)
-    with serving(app, port) as url:
-        yield Server(url, db, config_settings, app)
-
-
-@contextmanager
-def migrated(url: str) -> Iterator[Database]:
-    db = Database(url)
-    upgrade(db)
-    try:
-        yield db
-    finally:
-        db.close()
+) -> Iterator[AppServer]:
+    """The real app on a loopback port of its own, over ``db`` (already migrated), with
+    no rate limit unless a test sets one."""
+    settings.setdefault("rate_limit_per_minute", 0)
+    with serving_app(app_settings(db.url, **settings), db, customise=customise) as server:
+        yield server
 
 
 def unique(prefix: str) -> str:

@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import Server, migrated, serve
+from api_support import serve
 
-from loopback import fresh_pg_database, pg_unreachable
+from loopback import AppServer, fresh_pg_database, migrated, pg_unreachable
 from zebench.store.database import Database
-
-_PG_SKIP = pg_unreachable()
 
 
 @pytest.fixture(
@@ -26,14 +24,14 @@ def module_db(
         with migrated(f"sqlite:///{path}") as db:
             yield db
         return
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
+    if reason := pg_unreachable():
+        pytest.skip(reason)
     with fresh_pg_database() as url, migrated(url) as db:
         yield db
 
 
 @pytest.fixture(scope="module")
-def api(module_db: Database) -> Iterator[Server]:
+def api(module_db: Database) -> Iterator[AppServer]:
     """The app on loopback over the module's database; no key configured (dev-local-key)."""
     with serve(module_db) as server:
         yield server

@@ -4,7 +4,6 @@ the loopback-only dev key and the per-key rate limit; real HTTP, both engines.""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -12,11 +11,10 @@ import sqlalchemy as sa
 from api_support import result, serve
 from fastapi import Depends, FastAPI
 
+from harness_support import ZEBENCH
 from zebench.api.auth import Principal, require_admin_key
 from zebench.service.keys import create_key, revoke_key
 from zebench.store.database import Database
-
-ZEBENCH = str(Path(sys.executable).with_name("zebench"))
 
 
 def _post(url: str, key: str | None, scheme: str = "Bearer") -> httpx.Response:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from harness_support import ZEBENCH
 from zebench.service.keys import hash_key
 from zebench.store.database import Database
 from zebench.store.migrate import MIGRATIONS_DIR
-
-ZEBENCH = str(Path(sys.executable).with_name("zebench"))
 
 
 def zebench(*args: str, home: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:

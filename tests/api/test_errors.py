@@ -9,16 +9,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_support import Server, result, serve
+from api_support import result, serve
 from fastapi import FastAPI
 
+from loopback import AppServer
 from zebench.store.database import Database
 
 AUTH = {"Authorization": "Bearer dev-local-key", "Content-Type": "application/json"}
 
 
 @pytest.fixture
-def client(api: Server) -> Iterator[httpx.Client]:
+def client(api: AppServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api.url, timeout=30) as c:
         yield c
 

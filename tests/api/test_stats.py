@@ -3,7 +3,6 @@ randomised comparison with that SQL run on the raw rows, on both engines."""
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from api_support import result
 
+from tolerance import nearly_equal
 from zebench.api.schemas import ResultIn
 from zebench.service import batches as batch_service
 from zebench.service import rollups
@@ -345,15 +345,4 @@ def test_rebuild_reproduces_what_was_maintained(db: Database) -> None:
     before = snapshot()
     assert db.write(rollups.rebuild_all) == 2
     after = snapshot()
-    assert _close(after, before)
-
-
-def _close(a: Any, b: Any) -> bool:
-    """Equal, floats to 1e-9 relative (sums may be added up in another order)."""
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+    assert nearly_equal(after, before)  # sums may be added up in another order

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import statistics
 import time
 from collections.abc import Iterator
@@ -13,12 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from dashboard_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Served,
     generated,
     money,
     pct,
@@ -28,16 +24,14 @@ from dashboard_support import (
     successful,
     total_cost,
 )
+from loopback import AppServer
 from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
 from zebench.dev.seed import Generated
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.web.rendering import path_part
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = pytest.mark.browser  # the ``browser`` fixture skips where Chromium is absent
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 
@@ -48,18 +42,10 @@ def data() -> Generated:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, data: Generated) -> Iterator[Served]:
+def site(tmp_path_factory: pytest.TempPathFactory, data: Generated) -> Iterator[AppServer]:
     url = f"sqlite:///{tmp_path_factory.mktemp('browser')}/zebench.db"
     with seeded(url, data) as db, serve(db) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:
@@ -119,7 +105,7 @@ def pages_to_visit(data: Generated) -> list[tuple[str, str]]:
     ]
 
 
-def test_every_page_loads_cleanly(tab: Watched, site: Served, data: Generated) -> None:
+def test_every_page_loads_cleanly(tab: Watched, site: AppServer, data: Generated) -> None:
     for name, path in pages_to_visit(data):
         response = tab.page.goto(site.url + path)
         assert response is not None and response.status == 200, path
@@ -129,7 +115,7 @@ def test_every_page_loads_cleanly(tab: Watched, site: Served, data: Generated) -
     assert tab.problems == []
 
 
-def test_small_screen_and_dark_theme(browser: Browser, site: Served) -> None:
+def test_small_screen_and_dark_theme(browser: Browser, site: AppServer) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
     watched = Watched(context.new_page())
     page = watched.page
@@ -146,7 +132,7 @@ def test_small_screen_and_dark_theme(browser: Browser, site: Served) -> None:
     context.close()
 
 
-def test_overview_shows_the_seeded_figures(tab: Watched, site: Served, data: Generated) -> None:
+def test_overview_shows_the_seeded_figures(tab: Watched, site: AppServer, data: Generated) -> None:
     results = data.results
     tab.page.goto(site.url + "/")
     stats = dict(
@@ -166,7 +152,9 @@ def test_overview_shows_the_seeded_figures(tab: Watched, site: Served, data: Gen
     assert tab.problems == []
 
 
-def test_filters_and_sorting_change_the_rows(tab: Watched, site: Served, data: Generated) -> None:
+def test_filters_and_sorting_change_the_rows(
+    tab: Watched, site: AppServer, data: Generated
+) -> None:
     page = tab.page
     page.goto(site.url + "/runs")
     page.select_option("select[name=agent]", "echo")
@@ -189,7 +177,7 @@ def test_filters_and_sorting_change_the_rows(tab: Watched, site: Served, data: G
     assert tab.problems == []
 
 
-def test_batches_are_compared_from_the_list(tab: Watched, site: Served, data: Generated) -> None:
+def test_batches_are_compared_from_the_list(tab: Watched, site: AppServer, data: Generated) -> None:
     page = tab.page
     page.goto(site.url + "/batches?sort=createdAt&dir=asc")
     first, second = data.batches[0].batch_id, data.batches[1].batch_id
@@ -204,7 +192,7 @@ def test_batches_are_compared_from_the_list(tab: Watched, site: Served, data: Ge
     assert tab.problems == []
 
 
-def test_export_download_holds_the_rows(tab: Watched, site: Served, data: Generated) -> None:
+def test_export_download_holds_the_rows(tab: Watched, site: AppServer, data: Generated) -> None:
     page = tab.page
     page.goto(site.url + "/runs?agent=anthropic")
     with page.expect_download() as download_info:
@@ -216,7 +204,7 @@ def test_export_download_holds_the_rows(tab: Watched, site: Served, data: Genera
     assert tab.problems == []
 
 
-def test_xss_payloads_stay_inert(tab: Watched, site: Served, data: Generated) -> None:
+def test_xss_payloads_stay_inert(tab: Watched, site: AppServer, data: Generated) -> None:
     page = tab.page
     xss_runs = [r for r in data.results if r.agent.startswith("xss")]
     xss_batch = next(b for b in data.batches if b.batch_id.startswith("xss"))
@@ -280,7 +268,7 @@ def _live_result(batch_id: str, suffix: str) -> ResultIn:
     "where", ["overview", "runs", "batch"], ids=["overview", "runs", "batch-detail"]
 )
 def test_a_new_result_appears_without_reload(
-    tab: Watched, site: Served, data: Generated, where: str
+    tab: Watched, site: AppServer, data: Generated, where: str
 ) -> None:
     batch_id = data.batches[1].batch_id
     path = {"overview": "/", "runs": "/runs", "batch": f"/batches/{path_part(batch_id)}"}[where]
@@ -292,14 +280,12 @@ def test_a_new_result_appears_without_reload(
     # Another writer (as another server process or the harness would be) stores it.
     writer = Database(site.db.url)
     try:
-        started = time.monotonic()
         submit_result(writer, result)
         link = page.locator(f'a[href="/runs/{path_part(result.run_id)}"]')
+        # How fast it appears is measured by benchmarks/dashboard.py, not asserted here.
         expect(link.first).to_be_visible(timeout=5_000)
-        elapsed = time.monotonic() - started
     finally:
         writer.close()
     assert page.evaluate("window.__notReloaded") is True
-    assert elapsed < 2.0, f"took {elapsed:.2f} s"
     shot(page, f"live-{where}")
     assert tab.problems == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -106,15 +107,18 @@ def test_a_batch_in_the_embedded_store_with_repeats_and_a_summary(tmp_path: Path
     assert "sqlite:///" in proc.stdout
 
 
-def _suite(root: Path, seconds: float = 0) -> Path:
-    """A suites directory with suite ``s``, scenario ``x``, tier L1; runs that take about
-    ``seconds`` in their own commands."""
+def _suite(root: Path, hold_after: int | None = None) -> Path:
+    """A suites directory with suite ``s``, scenario ``x``, tier L1. With ``hold_after``,
+    the runs after the first ``hold_after`` wait in their validation command until the
+    file ``root / "release"`` exists."""
     commands: dict[str, object] = {}
-    if seconds:
-        commands = {
-            "baseline": {"run": [{"cmd": f"sleep {seconds / 2}"}]},
-            "validation": {"commands": {"test": f"sleep {seconds / 2}"}},
-        }
+    if hold_after is not None:
+        started, release = shlex.quote(str(root / "started")), shlex.quote(str(root / "release"))
+        wait = (
+            f"n=$(cat {started} 2>/dev/null || echo 0); echo $((n + 1)) > {started}; "
+            f"while [ $n -ge {hold_after} ] && [ ! -e {release} ]; do sleep 0.05; done"
+        )
+        commands = {"validation": {"commands": {"test": wait}}}
     scenario = {**commands, "heuristic_checks": {"files": [{"name": "a", "path": "a.txt"}]}}
     return make_scenario(root, scenario, {"a.txt": "a"}).parent
 
@@ -125,7 +129,7 @@ def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
 ) -> None:
     home = tmp_path / "home"
     env = cli_env(home, ZE_BENCHMARKS_WORKER_URL=live_server.url)
-    suites = _suite(tmp_path, seconds=0.6)  # so that the batch can be stopped half-way
+    suites = _suite(tmp_path, hold_after=2)  # so that the batch is stopped half-way
     command = [ZEBENCH, "batch", "--suites-dir", str(suites), "--suite", "s", "--iterations", "6"]
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -155,6 +159,7 @@ def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
     assert list((home / "workspaces").iterdir()) == []  # the run in flight cleaned up
 
     # No --suites-dir: the batch recorded where its suite is.
+    (tmp_path / "release").touch()
     resumed = zebench(["batch", "--resume", batch_id], env)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert len(_run_ids(resumed.stdout)) == 6 - len(finished)

@@ -10,25 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from harness_support import wait_gone
 from zebench.harness.commands import command_clock, command_env, run_command
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _wait_gone(pid: int, within_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.02)
-    return False
 
 
 async def test_exit_code_duration_and_output_tail(tmp_path: Path) -> None:
@@ -60,7 +43,7 @@ async def test_timeout_kills_the_whole_group_including_children(tmp_path: Path) 
     assert result.timed_out and result.exit_code is None
     assert result.error is not None and "timed out after 0.5 s" in result.error
     assert time.monotonic() - started < 10
-    assert _wait_gone(int((tmp_path / "child.pid").read_text()))
+    assert wait_gone(int((tmp_path / "child.pid").read_text()))
 
 
 async def test_children_left_behind_by_a_finished_command_are_killed(tmp_path: Path) -> None:
@@ -68,7 +51,7 @@ async def test_children_left_behind_by_a_finished_command_are_killed(tmp_path: P
         "nohup sleep 300 >/dev/null 2>&1 & echo $! > child.pid", cwd=tmp_path, timeout_s=10
     )
     assert result.ok
-    assert _wait_gone(int((tmp_path / "child.pid").read_text()))
+    assert wait_gone(int((tmp_path / "child.pid").read_text()))
 
 
 async def test_cancellation_kills_the_group(tmp_path: Path) -> None:
@@ -83,7 +66,7 @@ async def test_cancellation_kills_the_group(tmp_path: Path) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert _wait_gone(int(pid_file.read_text()))
+    assert wait_gone(int(pid_file.read_text()))
 
 
 async def test_commands_use_this_interpreter_first_on_path(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 ``make_dataset`` builds a deterministic, realistic catalogue (real model names,
 sizes that set plausible speeds, popular and niche models, gaps, models added
 recently, a partial today). ``FakeChutes`` serves it over real HTTP on a
-loopback port, and can be told to fail: a status, a delay, or another body
-for any path.
+loopback port, and can be told to fail: a status, a delay, a response held
+until the test releases it, or another body for any path.
 """
 
 from __future__ import annotations
@@ -253,6 +253,10 @@ def stats_html(ds: Dataset, chute_id: str) -> bytes:
 # --- the server --------------------------------------------------------------------
 
 
+HOLD_LIMIT_S = 30.0
+"""The longest a held response waits for its release, so a failing test cannot hang."""
+
+
 @dataclass
 class Fault:
     status: int | None = None
@@ -260,6 +264,10 @@ class Fault:
     body: bytes | None = None
     times: int | None = None
     """How many requests it applies to; None = until reset."""
+    reached: threading.Event | None = None
+    """Set when a request for the path arrives."""
+    hold: threading.Event | None = None
+    """The response waits until this is set (at most ``HOLD_LIMIT_S``)."""
 
 
 class FakeChutes:
@@ -343,6 +351,10 @@ class FakeChutes:
                             fault = None
                     body = fake._body(path)
                 try:
+                    if fault is not None and fault.reached is not None:
+                        fault.reached.set()
+                    if fault is not None and fault.hold is not None:
+                        fault.hold.wait(timeout=HOLD_LIMIT_S)
                     if fault is not None and fault.delay_s:
                         time.sleep(fault.delay_s)
                     status = 200 if body is not None else 404

@@ -8,8 +8,7 @@ from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from typing import Any
 
-from loopback import serving
-from zebench.api.app import create_app
+from loopback import serving_app
 from zebench.config import Settings
 from zebench.store.database import Database
 
@@ -57,9 +56,9 @@ class RunningServer:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.app = create_app(settings, db=db)
         self._stack = ExitStack()
-        self.url = self._stack.enter_context(serving(self.app, settings.port))
+        served = self._stack.enter_context(serving_app(settings, db))
+        self.app, self.url = served.app, served.url
 
     def stop(self) -> None:
         self._stack.close()

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from fake_chutes import FakeChutes
 
+from harness_support import ZEBENCH
 from zebench.leaderboard.lease import SCRAPE_LEASE
 from zebench.service.timeutil import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 from zebench.store.tables import scrape_leases
-
-ZEBENCH = str(Path(sys.executable).parent / "zebench")
 
 
 def zebench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

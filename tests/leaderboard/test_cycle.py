@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from zebench.leaderboard.records import DailyStat
 from zebench.leaderboard.store import META_HTML_OFFSET, META_SCRAPED_AT
 from zebench.leaderboard.summaries import summarise
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
 from zebench.store.tables import meta, model_daily, models
 
 STATS = "/invocations/stats/llm"
@@ -25,11 +23,9 @@ CATALOGUE = "/v1/models"
 
 
 @pytest.fixture
-def db(sqlite_url: str) -> Iterator[Database]:
-    database = Database(sqlite_url)
-    upgrade(database)
-    yield database
-    database.close()
+def db_url(sqlite_url: str) -> str:
+    """Cycles here run on SQLite only (test_lease.py runs them on PostgreSQL)."""
+    return sqlite_url
 
 
 def scraper(db: Database, chutes: FakeChutes, clock: DayClock | None = None, **s: Any) -> Scraper:

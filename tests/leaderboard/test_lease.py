@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from fake_chutes import FakeChutes
+from fake_chutes import HOLD_LIMIT_S, FakeChutes
 from leaderboard_support import TODAY, DayClock, scrape_settings
 
 from zebench.leaderboard import CycleSummary, Scraper
@@ -17,6 +18,9 @@ from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
 STATS = "/invocations/stats/llm"
+JOB_LIMIT_S = 60.0
+# Above the fake's HOLD_LIMIT_S: a held request is never timed out and retried by the client.
+SCRAPE_TIMEOUT_S = 2 * HOLD_LIMIT_S
 
 
 def acquire(db: Database, holder: str, now: int, tick: int, ttl: int = 500) -> bool:
@@ -50,17 +54,19 @@ def run_in_threads(jobs: list[Callable[[], CycleSummary]]) -> list[CycleSummary]
     errors: list[BaseException] = []
 
     def runner(job: Callable[[], CycleSummary]) -> None:
-        barrier.wait()
         try:
+            barrier.wait(timeout=JOB_LIMIT_S)
             results.append(job())
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
+    # Daemon threads: a job stuck by a failure must not keep pytest from exiting.
+    threads = [threading.Thread(target=runner, args=(job,), daemon=True) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=JOB_LIMIT_S)
+    assert not any(thread.is_alive() for thread in threads), "a job did not finish"
     assert not errors, errors
     return results
 
@@ -74,14 +80,26 @@ def test_concurrent_scrapers_on_postgresql_run_one_cycle_per_tick(
     databases = [first, *(Database(pg_url) for _ in range(3))]  # four "processes"
     try:
         clock = DayClock(TODAY)
-        settings = scrape_settings(pg_url, chutes.url)
+        settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
         scrapers = [Scraper(db, settings, clock=clock) for db in databases]
         assert len({s.holder for s in scrapers}) == 4
-        chutes.fail(STATS, delay_s=0.4)  # the winner holds the lease while the others try
+        # The winner's read is held, and so its lease, until the three others have given up.
+        hold = threading.Event()
+        chutes.fail(STATS, hold=hold)
         tick = clock()
-        summaries = run_in_threads(
-            [lambda s=s: asyncio.run(s.run_cycle(tick_ms=tick)) for s in scrapers]
-        )
+        lock = threading.Lock()
+        gave_up: list[CycleSummary] = []
+
+        def cycle(scraper: Scraper) -> CycleSummary:
+            summary = asyncio.run(scraper.run_cycle(tick_ms=tick))
+            if summary.status == "skipped":
+                with lock:
+                    gave_up.append(summary)
+                    if len(gave_up) == len(scrapers) - 1:
+                        hold.set()
+            return summary
+
+        summaries = run_in_threads([functools.partial(cycle, s) for s in scrapers])
         assert sorted(s.status for s in summaries) == ["ok", "skipped", "skipped", "skipped"]
         assert chutes.paths().count(STATS) == 1
         skipped = [s for s in summaries if s.status == "skipped"]
@@ -109,24 +127,22 @@ def test_a_cycle_in_progress_blocks_other_ticks_until_it_ends(
     upgrade(db_a)
     try:
         clock = DayClock(TODAY)
-        settings = scrape_settings(pg_url, chutes.url)
+        settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
         a, b = Scraper(db_a, settings, clock=clock), Scraper(db_b, settings, clock=clock)
-        chutes.fail(STATS, delay_s=0.6)
-        started = threading.Event()
+        reached, hold = threading.Event(), threading.Event()
+        chutes.fail(STATS, reached=reached, hold=hold)
 
         def slow() -> CycleSummary:
-            started.set()
             return asyncio.run(a.run_cycle())
 
         def eager() -> CycleSummary:
-            started.wait()
-            # Poll until a's lease is visible, then try: a different tick, still refused.
-            while True:
-                with db_b.read() as conn:
-                    current = state(conn, SCRAPE_LEASE)
-                if current is not None and current.holder == a.holder:
-                    break
-            return asyncio.run(b.run_cycle())
+            # a's read has reached the source, so a holds the lease: try a different tick,
+            # still refused, then let a finish.
+            try:
+                assert reached.wait(timeout=HOLD_LIMIT_S), "a never read the source"
+                return asyncio.run(b.run_cycle())
+            finally:
+                hold.set()
 
         by_holder = run_in_threads([slow, eager])
         statuses = sorted(s.status for s in by_holder)

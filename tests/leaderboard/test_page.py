@@ -11,24 +11,15 @@ import httpx
 import pytest
 from fake_chutes import FakeChutes, make_dataset
 from leaderboard_support import TODAY, DayClock, RunningServer, scrape_settings
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect
 
 from loopback import free_port
 from zebench.leaderboard import Scraper
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # the ``browser`` fixture skips where Chromium is absent
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EVIL = '<img src=x onerror="window.__pwned=1">Evil/"Model" & co'
 KEY = {"Authorization": "Bearer dev-local-key"}
@@ -70,14 +61,6 @@ def site(
     yield server
     server.stop()
     db.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+from loopback import fresh_pg_database, migrated
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
 
 D1_SAMPLE = Path(__file__).parents[1] / "fixtures" / "d1-export-sample.sql"
 """A real `wrangler d1 export` of the original Worker's database (24 runs, 3 batches)."""
@@ -112,28 +111,11 @@ def old_benchmarks_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def empty_twin(db: Database, tmp_path: Path) -> Iterator[Database]:
-    """A second, empty, migrated database on the same engine as ``db``.
-
-    On SQLite another file; on PostgreSQL (one database per test) a fresh schema
-    in a second database created beside the first.
-    """
+    """A second, empty, migrated database on the same engine as ``db``: on SQLite another
+    file, on PostgreSQL another fresh database on the same server."""
     if db.is_sqlite:
-        twin = Database(f"sqlite:///{tmp_path}/twin.db")
-        upgrade(twin)
-        yield twin
-        twin.close()
+        with migrated(f"sqlite:///{tmp_path}/twin.db") as twin:
+            yield twin
         return
-    base, name = db.url.rsplit("/", 1)
-    twin_name = f"{name}_twin"
-    admin = sa.create_engine(db.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{twin_name}"'))
-    twin = Database(f"{base}/{twin_name}")
-    try:
-        upgrade(twin)
+    with fresh_pg_database() as url, migrated(url) as twin:
         yield twin
-    finally:
-        twin.close()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{twin_name}" WITH (FORCE)'))
-        admin.dispose()

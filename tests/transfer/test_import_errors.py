@@ -13,14 +13,6 @@ import pytest
 from zebench.errors import UserError
 from zebench.service.transfer import import_file
 from zebench.store.database import Database
-from zebench.store.migrate import upgrade
-
-
-@pytest.fixture
-def sqlite_db(sqlite_url: str) -> Database:
-    database = Database(sqlite_url)
-    upgrade(database)
-    return database
 
 
 def error_of(db: Database, path: Path) -> str:

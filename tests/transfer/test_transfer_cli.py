@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from harness_support import ZEBENCH
 
 
 def zebench(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ZEBENCH_HOME": str(home)}
     env.pop("ZEBENCH_DATABASE_URL", None)
     return subprocess.run(
-        [str(Path(sys.executable).with_name("zebench")), *args],
+        [ZEBENCH, *args],
         capture_output=True,
         text=True,
         env=env,

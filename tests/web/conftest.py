@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_support import Served, fresh_pg_url, generated, seeded, serve
-from loopback import pg_unreachable
+from dashboard_support import fresh_pg_url, generated, seeded, serve
+from loopback import AppServer, pg_unreachable
 from zebench.dev.seed import Generated
 from zebench.store.database import Database
-
-_PG_SKIP = pg_unreachable()
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +30,13 @@ def seeded_db(
         with seeded(f"sqlite:///{path}", data) as db:
             yield db
         return
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
+    if reason := pg_unreachable():
+        pytest.skip(reason)
     with fresh_pg_url() as url, seeded(url, data) as db:
         yield db
 
 
 @pytest.fixture(scope="module")
-def site(seeded_db: Database) -> Iterator[Served]:
+def site(seeded_db: Database) -> Iterator[AppServer]:
     with serve(seeded_db) as served:
         yield served

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from dashboard_support import Served, serve
+from dashboard_support import serve
+from loopback import AppServer
 from zebench.store.database import Database
 from zebench.web.rendering import path_part
 
@@ -18,7 +19,7 @@ KEY = {"Authorization": "Bearer dev-local-key"}
 
 
 @pytest.fixture(scope="module")
-def other_site(seeded_db: Database) -> Iterator[Served]:
+def other_site(seeded_db: Database) -> Iterator[AppServer]:
     """A second server over the same database, as a second process would be."""
     second = Database(seeded_db.url)
     try:
@@ -29,7 +30,7 @@ def other_site(seeded_db: Database) -> Iterator[Served]:
 
 
 def test_a_posted_result_reaches_the_other_server(
-    site: Served, other_site: Served, seeded_db: Database
+    site: AppServer, other_site: AppServer, seeded_db: Database
 ) -> None:
     with httpx.Client(base_url=site.url) as a, httpx.Client(base_url=other_site.url) as b:
         before = b.get("/live/version")

@@ -11,7 +11,8 @@ import statistics
 import httpx
 import pytest
 
-from dashboard_support import Served, by_pair, ci95, money, pct, scored, successful, total_cost
+from dashboard_support import by_pair, ci95, money, pct, scored, successful, total_cost
+from loopback import AppServer
 from zebench.dev.seed import XSS_PAYLOADS, Generated
 from zebench.web.rendering import path_part
 
@@ -19,7 +20,7 @@ PAGES = ["/", "/runs", "/batches", "/leaderboard", "/trends", "/costs", "/suites
 
 
 @pytest.fixture(scope="module")
-def client(site: Served) -> httpx.Client:
+def client(site: AppServer) -> httpx.Client:
     with httpx.Client(base_url=site.url, timeout=30) as c:
         yield c
 
