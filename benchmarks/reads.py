@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/reads.py --pg --runs 100000
 
 The runs are loaded in this process through the bulk path the importer uses
-(``zebench.service.transfer.store_records``: the service's own ``store_result``
-per run, so pre-aggregates and batch totals are kept as the API keeps them),
+(``zebench.service.transfer.store_records``: the service's own ``store_results``,
+so pre-aggregates and batch totals are kept as the API keeps them),
 then `zebench serve` starts as its own process and each endpoint is requested
 sequentially over one keep-alive connection (so the figure is the server's
 latency, not queueing). ``--keep FILE`` keeps the SQLite file and reuses it when
