@@ -13,6 +13,7 @@ import httpx
 import orjson
 
 from zebench import __version__
+from zebench.llm.transport import parse_retry_after
 
 log = logging.getLogger("zebench.leaderboard")
 
@@ -107,10 +108,5 @@ class SourceClient:
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: fall back to our own backoff
+    seconds = parse_retry_after(response.headers.get("Retry-After"))
+    return None if seconds is None else max(0.0, seconds)
