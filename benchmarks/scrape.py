@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/scrape.py --pg       # a fresh PostgreSQL database
     .venv/bin/python benchmarks/scrape.py --models 1000 --days 90 --html-batch 25
 
-The source (tests/leaderboard/fake_chutes.py) runs as its own process on
+The source (tests/throughput/fake_chutes.py) runs as its own process on
 loopback and serves the real shapes: one statistics document of every chute
 and day (~models x days rows), the /v1/models catalogue and the HTML pages.
 Each figure is the wall time of ``Scraper.run_cycle`` (fetch, parse,
@@ -36,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import bench_database, machine
 
 from zebench.config import Settings
-from zebench.leaderboard import CycleSummary, Scraper
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
+from zebench.throughput import CycleSummary, Scraper
 
-FAKE = Path(__file__).resolve().parent.parent / "tests" / "leaderboard" / "fake_chutes.py"
+FAKE = Path(__file__).resolve().parent.parent / "tests" / "throughput" / "fake_chutes.py"
 TARGET_S = 5.0
 
 

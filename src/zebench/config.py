@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     chutes_api_url: str = "https://api.chutes.ai"
     chutes_llm_url: str = "https://llm.chutes.ai"
     chutes_web_url: str = "https://chutes.ai"
-    # Scraping (issue 5: zebench.leaderboard). Rates stay polite to a public source.
+    # Scraping (issue 5: zebench.throughput). Rates stay polite to a public source.
     chutes_source: Literal["auto", "json", "html"] = "auto"
     """json: stats + catalogue JSON; html: the pages, batched; auto: json, else html."""
     scrape_cron: str | None = None

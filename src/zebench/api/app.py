@@ -23,8 +23,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
             upgrade(database)
-        # Scraping on settings.scrape_cron (None when unset); see zebench.leaderboard.
-        from zebench.leaderboard import start_schedule
+        # Scraping on settings.scrape_cron (None when unset); see zebench.throughput.
+        from zebench.throughput import start_schedule
 
         scrape_schedule = start_schedule(app.state, settings)
         try:

@@ -81,7 +81,7 @@ def scrape(
     import orjson
 
     from zebench.cli.options import open_database
-    from zebench.leaderboard import Scraper
+    from zebench.throughput import Scraper
 
     db = open_database(settings.resolved_database_url())
     try:

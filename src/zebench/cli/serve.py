@@ -48,7 +48,7 @@ def serve(
     if database_url:
         overrides["database_url"] = database_url
     if scrape:
-        from zebench.leaderboard.scheduler import check_cron
+        from zebench.throughput.scheduler import check_cron
 
         try:
             overrides["scrape_cron"] = check_cron(scrape)

@@ -159,7 +159,7 @@ api_keys = Table(
 )
 
 # --- model throughput leaderboard (issue 5) --------------------------------
-# Owned by zebench.leaderboard; keep its tables in this section.
+# Owned by zebench.throughput; keep its tables in this section.
 # Days are the source's UTC calendar dates as 'YYYY-MM-DD' text: they sort and
 # compare the same way on both engines and match the source byte for byte.
 

@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from zebench.api.deps import get_app_settings, get_db
 from zebench.config import Settings
-from zebench.leaderboard import get_model
 from zebench.service.errors import NotFound
 from zebench.store.database import Database
+from zebench.throughput import get_model
 from zebench.web.pages.common import not_found
 from zebench.web.pages.models_charts import Point, line_chart
 from zebench.web.rendering import path_part, query, render

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fake_chutes import FakeChutes, make_dataset
-from leaderboard_support import TODAY
+from throughput_support import TODAY
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from zebench.leaderboard.records import DailyStat
+from zebench.throughput.records import DailyStat
 
 TREND_DAYS = 30
 """Calendar days in the sparkline, ending today."""

@@ -14,11 +14,11 @@ from fake_chutes import (
     stats_html,
     stats_json,
 )
-from leaderboard_support import TODAY
+from throughput_support import TODAY
 
-from zebench.leaderboard.records import RecordError
-from zebench.leaderboard.sources.chutes_html import parse_catalogue_html, parse_stats_html
-from zebench.leaderboard.sources.chutes_json import parse_catalogue, parse_daily_stats
+from zebench.throughput.records import RecordError
+from zebench.throughput.sources.chutes_html import parse_catalogue_html, parse_stats_html
+from zebench.throughput.sources.chutes_json import parse_catalogue, parse_daily_stats
 
 DS = make_dataset(40, 75, today=TODAY)
 

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from zebench.leaderboard.records import (
+from zebench.throughput.records import (
     CHUTE_ID,
     CatalogueEntry,
     DailyStat,

@@ -16,10 +16,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.leaderboard.snapshot import ScrapedModel, Snapshot
-from zebench.leaderboard.summaries import is_partial
-from zebench.leaderboard.upsert import upsert
 from zebench.store.tables import meta, model_daily, models
+from zebench.throughput.snapshot import ScrapedModel, Snapshot
+from zebench.throughput.summaries import is_partial
+from zebench.throughput.upsert import upsert
 
 META_HTML_OFFSET = "chutes.html_offset"
 META_SCRAPED_AT = "chutes.scraped_at"

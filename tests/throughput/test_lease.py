@@ -10,12 +10,12 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 from fake_chutes import HOLD_LIMIT_S, FakeChutes
-from leaderboard_support import TODAY, DayClock, scrape_settings
+from throughput_support import TODAY, DayClock, scrape_settings
 
-from zebench.leaderboard import CycleSummary, Scraper
-from zebench.leaderboard.lease import SCRAPE_LEASE, LeaseLost, release, state, try_acquire
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
+from zebench.throughput import CycleSummary, Scraper
+from zebench.throughput.lease import SCRAPE_LEASE, LeaseLost, release, state, try_acquire
 
 STATS = "/invocations/stats/llm"
 JOB_LIMIT_S = 60.0

@@ -15,7 +15,7 @@ import orjson
 from zebench import __version__
 from zebench.llm.transport import parse_retry_after
 
-log = logging.getLogger("zebench.leaderboard")
+log = logging.getLogger("zebench.throughput")
 
 USER_AGENT = f"zebench/{__version__} (ze-benchmarks model throughput leaderboard)"
 MAX_BACKOFF_S = 30.0

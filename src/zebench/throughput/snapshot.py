@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from zebench.leaderboard.records import CatalogueEntry, DailyStat
-from zebench.leaderboard.summaries import ModelFigures
+from zebench.throughput.records import CatalogueEntry, DailyStat
+from zebench.throughput.summaries import ModelFigures
 
 SourceKind = Literal["json", "html"]
 

@@ -7,14 +7,14 @@ import typing
 
 import pytest
 from fake_chutes import FakeChutes, stats_json
-from leaderboard_support import TODAY, DayClock, scrape_settings
+from throughput_support import TODAY, DayClock, scrape_settings
 
-from zebench.leaderboard import Scraper, get_model, list_models
-from zebench.leaderboard.schemas import SortKey
 from zebench.service.errors import NotFound
 from zebench.service.timeutil import now_ms
 from zebench.store.database import Database
 from zebench.store.tables import runs
+from zebench.throughput import Scraper, get_model, list_models
+from zebench.throughput.schemas import SortKey
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zebench.leaderboard.records import CatalogueEntry, DailyStat, RecordError, chute_id_field
+from zebench.throughput.records import CatalogueEntry, DailyStat, RecordError, chute_id_field
 
 
 @dataclass

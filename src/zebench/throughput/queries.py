@@ -8,8 +8,12 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from zebench.leaderboard.cycle import CycleSummary
-from zebench.leaderboard.schemas import (
+from zebench.service.errors import NotFound
+from zebench.service.timeutil import to_iso
+from zebench.store.database import Database
+from zebench.store.tables import model_daily, models, runs
+from zebench.throughput.cycle import CycleSummary
+from zebench.throughput.schemas import (
     BenchmarkScore,
     CycleOut,
     DailyOut,
@@ -18,11 +22,7 @@ from zebench.leaderboard.schemas import (
     ModelOut,
     SortKey,
 )
-from zebench.leaderboard.store import META_SCRAPED_AT, chunks, get_meta
-from zebench.service.errors import NotFound
-from zebench.service.timeutil import to_iso
-from zebench.store.database import Database
-from zebench.store.tables import model_daily, models, runs
+from zebench.throughput.store import META_SCRAPED_AT, chunks, get_meta
 
 Order = Literal["asc", "desc"]
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_chutes import FakeChutes, make_dataset
-from leaderboard_support import TODAY, DayClock, RunningServer, scrape_settings
 from playwright.sync_api import Browser, Page, Route, expect
+from throughput_support import TODAY, DayClock, RunningServer, scrape_settings
 
 from loopback import free_port
-from zebench.leaderboard import Scraper
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
+from zebench.throughput import Scraper
 
 pytestmark = pytest.mark.browser  # the ``browser`` fixture skips where Chromium is absent
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from zebench.leaderboard.records import DailyStat
-from zebench.leaderboard.summaries import summarise
+from zebench.throughput.records import DailyStat
+from zebench.throughput.summaries import summarise
 
 TODAY = date(2025, 3, 10)
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fake_chutes import FakeChutes, catalogue_html, make_dataset, stats_json
-from leaderboard_support import TODAY, DayClock, scrape_settings
+from throughput_support import TODAY, DayClock, scrape_settings
 
-from zebench.leaderboard import Scraper
-from zebench.leaderboard.records import DailyStat
-from zebench.leaderboard.store import META_HTML_OFFSET, META_SCRAPED_AT
-from zebench.leaderboard.summaries import summarise
 from zebench.store.database import Database
 from zebench.store.tables import meta, model_daily, models
+from zebench.throughput import Scraper
+from zebench.throughput.records import DailyStat
+from zebench.throughput.store import META_HTML_OFFSET, META_SCRAPED_AT
+from zebench.throughput.summaries import summarise
 
 STATS = "/invocations/stats/llm"
 CATALOGUE = "/v1/models"

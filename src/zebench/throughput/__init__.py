@@ -6,9 +6,9 @@ and the in-server schedule all call it); ``list_models`` and ``get_model`` are
 what the API and the pages show.
 """
 
-from zebench.leaderboard.cycle import CycleSummary, Scraper
-from zebench.leaderboard.queries import cycle_out, get_model, list_models
-from zebench.leaderboard.scheduler import ScrapeSchedule, check_cron, scraper_for, start_schedule
+from zebench.throughput.cycle import CycleSummary, Scraper
+from zebench.throughput.queries import cycle_out, get_model, list_models
+from zebench.throughput.scheduler import ScrapeSchedule, check_cron, scraper_for, start_schedule
 
 __all__ = [
     "CycleSummary",

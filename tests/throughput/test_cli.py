@@ -10,11 +10,11 @@ import pytest
 from fake_chutes import FakeChutes
 
 from harness_support import ZEBENCH
-from zebench.leaderboard.lease import SCRAPE_LEASE
 from zebench.service.timeutil import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 from zebench.store.tables import scrape_leases
+from zebench.throughput.lease import SCRAPE_LEASE
 
 
 def zebench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -16,10 +16,10 @@ from typing import Any
 from croniter import croniter  # type: ignore[import-untyped]
 
 from zebench.config import Settings
-from zebench.leaderboard.cycle import Scraper
 from zebench.store.database import Database
+from zebench.throughput.cycle import Scraper
 
-log = logging.getLogger("zebench.leaderboard")
+log = logging.getLogger("zebench.throughput")
 
 
 def check_cron(expression: str) -> str:

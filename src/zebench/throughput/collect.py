@@ -14,14 +14,14 @@ from datetime import date
 from typing import Any, TypeVar
 
 from zebench.config import Settings
-from zebench.leaderboard.records import CatalogueEntry, DailyStat, RecordError
-from zebench.leaderboard.snapshot import ScrapedModel, Snapshot
-from zebench.leaderboard.sources.chutes_html import parse_catalogue_html, parse_stats_html
-from zebench.leaderboard.sources.chutes_json import parse_catalogue, parse_daily_stats
-from zebench.leaderboard.sources.client import SourceClient, SourceError
-from zebench.leaderboard.summaries import summarise
+from zebench.throughput.records import CatalogueEntry, DailyStat, RecordError
+from zebench.throughput.snapshot import ScrapedModel, Snapshot
+from zebench.throughput.sources.chutes_html import parse_catalogue_html, parse_stats_html
+from zebench.throughput.sources.chutes_json import parse_catalogue, parse_daily_stats
+from zebench.throughput.sources.client import SourceClient, SourceError
+from zebench.throughput.summaries import summarise
 
-log = logging.getLogger("zebench.leaderboard")
+log = logging.getLogger("zebench.throughput")
 
 T = TypeVar("T")
 

@@ -22,12 +22,12 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from zebench.config import Settings
-from zebench.leaderboard import lease, store
-from zebench.leaderboard.collect import collect
-from zebench.leaderboard.snapshot import Snapshot, SourceKind
-from zebench.leaderboard.sources.client import SourceClient, SourceError
 from zebench.service.timeutil import now_ms, to_iso
 from zebench.store.database import Database
+from zebench.throughput import lease, store
+from zebench.throughput.collect import collect
+from zebench.throughput.snapshot import Snapshot, SourceKind
+from zebench.throughput.sources.client import SourceClient, SourceError
 
 CycleStatus = Literal["ok", "failed", "skipped"]
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 from fake_chutes import FakeChutes
-from leaderboard_support import scrape_settings
+from throughput_support import scrape_settings
 
-from zebench.leaderboard import Scraper, ScrapeSchedule, check_cron
 from zebench.store.database import Database
+from zebench.throughput import Scraper, ScrapeSchedule, check_cron
 
 
 def test_check_cron_names_what_is_expected() -> None:

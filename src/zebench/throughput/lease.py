@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.leaderboard.upsert import insert_ignoring_conflicts
 from zebench.store.tables import scrape_leases
+from zebench.throughput.upsert import insert_ignoring_conflicts
 
 SCRAPE_LEASE = "chutes-scrape"
 

@@ -11,15 +11,15 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fake_chutes import FakeChutes, make_dataset
-from leaderboard_support import TODAY, DayClock, RunningServer, scrape_settings
+from throughput_support import TODAY, DayClock, RunningServer, scrape_settings
 
 from loopback import free_port
-from zebench.leaderboard import Scraper
-from zebench.leaderboard.lease import SCRAPE_LEASE
 from zebench.service.timeutil import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 from zebench.store.tables import meta, model_daily, models, runs, scrape_leases
+from zebench.throughput import Scraper
+from zebench.throughput.lease import SCRAPE_LEASE
 
 KEY = {"Authorization": "Bearer dev-local-key"}
 STATS = "/invocations/stats/llm"
