@@ -1,10 +1,13 @@
 # Two commands: `make demo` (install, run the example suite, open the dashboard)
-# and `make test` (install, pass the tests).
+# and `make test` (install, pass the tests). `make demo-data` serves the dashboard
+# over a few thousand generated runs instead.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint
+DEMO_DB := sqlite:///.zebench/demo.db
+
+.PHONY: install demo demo-data test lint
 
 $(BIN)/zebench: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +21,12 @@ demo: install
 	$(BIN)/zebench batch --suite example --agent reference,echo --iterations 2
 	@echo "Dashboard: http://127.0.0.1:8787/"
 	$(BIN)/zebench serve
+
+demo-data: install
+	mkdir -p .zebench
+	$(BIN)/python benchmarks/demo_data.py --database-url $(DEMO_DB) --runs 2000 --batches 12
+	@echo "Dashboard: http://127.0.0.1:8787/"
+	$(BIN)/zebench serve --database-url $(DEMO_DB)
 
 test: install
 	$(BIN)/pytest

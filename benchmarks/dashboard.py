@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/dashboard.py --pg --runs 100000
     .venv/bin/python benchmarks/dashboard.py --database-url postgresql://…/zb_dash  # kept
 
-Runs come from ``zebench.dev.seed`` (suites, tiers, agents, models, batches,
+Runs come from ``demo_data`` (next to this script) (suites, tiers, agents, models, batches,
 failures, evaluations, telemetry, transcripts), stored through the service's
 ``store_result``. Then `zebench serve` starts as its own process and every page
 is requested over one keep-alive loopback connection, so a figure is the
@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _common import API_KEY, BenchDatabase, bench_database, machine, percentile, serve
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 
@@ -50,7 +49,7 @@ def load(url: str, runs: int) -> tuple[int, float]:
     """Fill the database unless it already holds ``runs`` runs; returns (runs, seconds)."""
     import sqlalchemy as sa
 
-    from zebench.dev.seed import generate, store
+    from demo_data import generate, store
     from zebench.store.database import Database
     from zebench.store.migrate import upgrade
     from zebench.store.tables import runs as runs_table
@@ -64,7 +63,7 @@ def load(url: str, runs: int) -> tuple[int, float]:
             stored, seconds = int(present), 0.0
         else:
             started = time.perf_counter()
-            data = generate(runs=runs, batches=max(4, runs // 250), days=180, seed=7, xss=False)
+            data = generate(runs=runs, batches=max(4, runs // 250), days=180, seed=7)
             store(db, data, chunk=1000)
             stored, seconds = len(data.results), time.perf_counter() - started
         if db.engine.dialect.name == "postgresql":

@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import ZEBENCH, machine
 from rich.console import Console
 
+from _common import ZEBENCH, machine
 from zebench.config import Settings
 from zebench.delivery import open_delivery
 from zebench.harness.batch import plan_batch, run_batch

@@ -34,7 +34,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import bench_database, machine
-
 from zebench.config import Settings
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade

@@ -8,9 +8,10 @@ import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from demo_data import Generated, generate, store
 from loopback import AppServer, app_settings, fresh_pg_database, serving_app
+from xss_fixtures import with_xss_runs
 from zebench.api.schemas import ResultIn
-from zebench.dev.seed import Generated, generate, store
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
@@ -25,7 +26,9 @@ def fresh_pg_url() -> Iterator[str]:
 
 
 def generated(runs: int = 160, batches: int = 4) -> Generated:
-    return generate(runs=runs, batches=batches, days=20, seed=SEED, xss=True, now=NOW_MS)
+    """Generated results plus the hostile batch the escaping tests look for (the newest)."""
+    data = generate(runs=runs, batches=batches, days=20, seed=SEED, now=NOW_MS)
+    return with_xss_runs(data, NOW_MS - 2 * 3_600_000)
 
 
 @contextmanager

@@ -24,9 +24,9 @@ from dashboard_support import (
     successful,
     total_cost,
 )
+from demo_data import Generated
 from loopback import AppServer
 from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
-from zebench.dev.seed import Generated
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.web.rendering import path_part

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dashboard_support import fresh_pg_url, generated, seeded, serve
+from demo_data import Generated
 from loopback import AppServer, pg_unreachable
-from zebench.dev.seed import Generated
 from zebench.store.database import Database
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
+from demo_data import Generated
 from zebench.api.schemas import ResultIn, TelemetryIn
-from zebench.dev.seed import Generated
 from zebench.service.analytics import runs as runs_analytics
 from zebench.service.analytics.batches import batch_analytics, list_batches
 from zebench.service.analytics.catalog import compute_catalog

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from dashboard_support import by_pair, ci95, money, pct, scored, successful, total_cost
+from demo_data import Generated
 from loopback import AppServer
-from zebench.dev.seed import XSS_PAYLOADS, Generated
+from xss_fixtures import XSS_PAYLOADS
 from zebench.web.rendering import path_part
 
 PAGES = ["/", "/runs", "/batches", "/leaderboard", "/trends", "/costs", "/suites", "/evaluators"]

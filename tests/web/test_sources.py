@@ -23,9 +23,9 @@ from dashboard_support import (
     successful,
     total_cost,
 )
+from demo_data import Generated
 from tolerance import nearly_equal
 from zebench.api.schemas import ResultIn
-from zebench.dev.seed import Generated
 from zebench.service import dashboard_rollups
 from zebench.service.analytics.filters import NO_MODEL, RunFilter
 from zebench.service.analytics.leaderboard import compute_leaderboard

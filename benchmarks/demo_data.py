@@ -1,13 +1,16 @@
-"""Realistic generated benchmark results, for demos, tests and benchmarks.
+"""Realistic generated benchmark results, for the demo, the tests and the benchmarks.
 
 ``generate()`` is deterministic for a given seed: several suites, scenarios,
 tiers, agents and models; batches; failed runs with their error; evaluations
 with details; telemetry with tokens and cost; transcripts with tool calls;
-validation command output and changed files in the run metadata. With
-``xss=True`` it adds runs whose every text field carries a script-injection
-payload, so pages can be checked to keep them inert.
+validation command output and changed files in the run metadata. Every value
+is one a real run could produce: hostile inputs for the escaping tests live
+with those tests (``tests/xss_fixtures.py``), never here.
 
-    python -m zebench.dev.seed --database-url sqlite:///demo.db --runs 2000
+    python benchmarks/demo_data.py --database-url sqlite:///demo.db --runs 2000
+
+(``make demo-data`` does that and serves the dashboard over it.) Not part of the
+installed package: it is found from a clone, by the tests and the benchmark scripts.
 """
 
 from __future__ import annotations
@@ -24,17 +27,6 @@ from typing import Any
 from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn, TelemetryIn
 from zebench.harness.scoring import SUCCESS_THRESHOLD
 from zebench.service.timeutil import DAY_MS, now_ms
-
-# Payloads that would run (set window.__xss or open a dialog) if any page
-# rendered them unescaped, in an attribute, in a script block or as a URL.
-XSS_PAYLOADS = (
-    "<script>window.__xss=1;alert(1)</script>",
-    '"><img src=x onerror="window.__xss=2;alert(2)">',
-    "'><svg onload=window.__xss=3>",
-    "</script><script>window.__xss=4</script>",
-    "javascript:window.__xss=5",
-    "{{7*7}}<iframe srcdoc='<script>parent.__xss=6</script>'></iframe>",
-)
 
 
 @dataclass(frozen=True)
@@ -157,11 +149,10 @@ def generate(
     batches: int = 6,
     days: int = 30,
     seed: int = 7,
-    xss: bool = True,
     transcripts: bool = True,
     now: int | None = None,
 ) -> Generated:
-    """Make ``runs`` results (plus the XSS ones) spread over ``days`` up to ``now``.
+    """Make ``runs`` results spread over ``days`` up to ``now``.
 
     About one run in eight is outside any batch, as a lone ``zebench run`` would be.
     """
@@ -204,10 +195,6 @@ def generate(
                 },
             )
         )
-    if xss:
-        batch, results = _xss_runs(end - 2 * 3_600_000)
-        out.batches.append(batch)
-        out.results.extend(results)
     out.results.sort(key=lambda r: r.started_at)
     return out
 
@@ -512,98 +499,6 @@ def _transcript(
     return {"messages": messages}
 
 
-def _xss_runs(started: int) -> tuple[BatchIn, list[ResultIn]]:
-    """Runs whose every free-text field (names included) carries a payload."""
-    p = XSS_PAYLOADS
-    batch_id = f"xss-batch {p[1]}"
-    batch = BatchIn(
-        batch_id=batch_id,
-        created_at=started,
-        completed_at=started + 120_000,
-        metadata={"note": p[0], p[2]: p[3]},
-    )
-    results = []
-    for i, payload in enumerate(p):
-        failed = i % 2 == 1
-        evaluations = (
-            []
-            if failed
-            else [
-                EvaluationIn(
-                    evaluator_name=f"xss-eval {payload}",
-                    created_at=_dt(started + i * 1000 + 5000),
-                    score=0.5,
-                    max_score=1.0,
-                    details=payload,
-                ),
-                EvaluationIn(
-                    evaluator_name="heuristic_checks",
-                    created_at=_dt(started + i * 1000 + 5000),
-                    score=0.5,
-                    max_score=1.0,
-                    details=json.dumps({"passed": 1, "total": 2, "note": payload}),
-                ),
-            ]
-        )
-        results.append(
-            ResultIn(
-                run_id=f"xss-{i}-{payload}"[:200],
-                batch_id=batch_id,
-                suite=f"xss-suite {payload}"[:200],
-                scenario=f"xss-scenario {payload}"[:200],
-                tier=f"L1{payload}"[:50],
-                agent=f"xss-agent {payload}"[:200],
-                model=f"xss-model {payload}",
-                status="failed" if failed else "completed",
-                started_at=_dt(started + i * 1000),
-                completed_at=_dt(started + i * 1000 + 5000),
-                total_score=None if failed else 0.5,
-                weighted_score=None if failed else 5.0,
-                success_metric=None if failed else 0.5,
-                is_successful=False,
-                specialist_enabled=True,
-                specialist_name=payload,
-                specialist_version=payload[:100],
-                metadata={
-                    "error": payload if failed else None,
-                    "errorType": payload if failed else None,
-                    payload: payload,
-                    "validation": [
-                        {"name": payload, "command": payload, "exitCode": 1, "output": payload}
-                    ],
-                    "diffSummary": [{"file": payload, "changeType": payload}],
-                },
-                evaluations=evaluations,
-                telemetry=TelemetryIn(
-                    tool_calls=1,
-                    tokens_in=10,
-                    tokens_out=10,
-                    cost_usd=0.001,
-                    duration_ms=5000,
-                    workspace_dir=payload,
-                    prompt_sent=payload,
-                ),
-                transcript={
-                    "messages": [
-                        {"role": "user", "content": payload},
-                        {
-                            "role": payload,
-                            "content": payload,
-                            "tool_calls": [
-                                {"id": "x1", "name": payload, "arguments": {payload: payload}}
-                            ],
-                        },
-                        {
-                            "role": "tool",
-                            "tool_result": {"id": "x1", "content": payload, "isError": True},
-                        },
-                    ]
-                },
-            )
-        )
-    return batch, results
-
-
 def store(db: Any, data: Generated, *, chunk: int = 500) -> None:
     """Write generated batches and results through the service layer, ``chunk`` runs a job."""
     from zebench.service.results import content_hash, store_result, upsert_batch
@@ -627,8 +522,13 @@ def store(db: Any, data: Generated, *, chunk: int = 500) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """Fill an empty database with generated results; one that holds runs is left alone,
+    so running it again (``make demo-data`` twice) adds nothing."""
+    import sqlalchemy as sa
+
     from zebench.store.database import Database
     from zebench.store.migrate import upgrade
+    from zebench.store.tables import runs as runs_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -636,18 +536,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-xss", action="store_true", help="leave out the XSS payload runs")
     args = parser.parse_args(argv)
     db = Database(args.database_url)
     try:
         upgrade(db)
-        data = generate(
-            runs=args.runs,
-            batches=args.batches,
-            days=args.days,
-            seed=args.seed,
-            xss=not args.no_xss,
-        )
+        with db.read() as conn:
+            present = conn.execute(sa.select(sa.func.count()).select_from(runs_table)).scalar()
+        if present:
+            print(f"{args.database_url} already holds {present} runs; nothing added")
+            return
+        data = generate(runs=args.runs, batches=args.batches, days=args.days, seed=args.seed)
         store(db, data)
         print(f"stored {len(data.results)} runs in {len(data.batches)} batches")
     finally:

@@ -1,1 +1,0 @@
-"""Developer tools: generated data for demos, tests and benchmarks."""
