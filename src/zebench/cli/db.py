@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from zebench.cli.help import HelpGroup
 from zebench.cli.options import DatabaseUrl
 
 db_app = typer.Typer(
-    help="The results database: migrations and pre-aggregates.", no_args_is_help=True
+    cls=HelpGroup, help="The results database: migrations and pre-aggregates.", no_args_is_help=True
 )
 
 

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from zebench.cli.help import HelpGroup
 from zebench.cli.options import DatabaseUrl
+from zebench.cli.output import FormatOption, OutputFormat
 
-keys_app = typer.Typer(help="Write keys for the results API.", no_args_is_help=True)
+keys_app = typer.Typer(cls=HelpGroup, help="Write keys for the results API.", no_args_is_help=True)
 
 
 class KeyScope(StrEnum):
@@ -52,12 +54,14 @@ def create_command(
 
 
 @keys_app.command("list")
-def list_command(database_url: DatabaseUrl = None) -> None:
+def list_command(
+    database_url: DatabaseUrl = None, output: FormatOption = OutputFormat.table
+) -> None:
     """Every key: name, scope, the first characters, and when it was made, used, revoked."""
-    from rich.console import Console
     from rich.table import Table
 
     from zebench.cli.options import open_database
+    from zebench.cli.output import make_console, print_json
     from zebench.service.keys import list_keys
 
     db = open_database(database_url)
@@ -65,6 +69,9 @@ def list_command(database_url: DatabaseUrl = None) -> None:
         found = list_keys(db)
     finally:
         db.close()
+    if output is OutputFormat.json:
+        print_json([key.as_dict() for key in found])
+        return
     if not found:
         typer.echo("no keys (writes accept API_SECRET_KEY, or dev-local-key on loopback)")
         return
@@ -79,7 +86,7 @@ def list_command(database_url: DatabaseUrl = None) -> None:
             str(row["lastUsedAt"] or "-"),
             str(row["revokedAt"] or "-"),
         )
-    Console().print(table)
+    make_console().print(table)
 
 
 @keys_app.command("revoke")

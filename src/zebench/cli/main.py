@@ -7,24 +7,38 @@ import sys
 
 import typer
 
+from zebench.cli.help import HelpGroup
+
 app = typer.Typer(
+    cls=HelpGroup,
     name="zebench",
     help="Benchmark AI coding agents and LLMs, and publish what the results say.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from zebench import __version__
+
+        typer.echo(f"zebench {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,  # before Click looks for a command, so none is needed
+        help="Print the version and exit.",
+    ),
 ) -> None:
-    if version:
-        from zebench import __version__
-
-        typer.echo(__version__)
-        raise typer.Exit()
+    pass
 
 
 def _register() -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zebench.cli.output import FormatOption, OutputFormat
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -85,11 +87,13 @@ def _pick(positional: str | None, option: str | None, name: str, default: str) -
 
 
 def run(
-    suite: Annotated[str, typer.Argument(help="Suite name, e.g. update-deps.")],
-    scenario: Annotated[str, typer.Argument(help="Scenario id, e.g. nx-pnpm-monorepo.")],
-    tier_arg: Annotated[str | None, typer.Argument(metavar="[TIER]", help="L0 .. L3, Lx.")] = None,
+    suite: Annotated[str, typer.Argument(metavar="SUITE", help="Suite name, e.g. update-deps.")],
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="Scenario id, e.g. nx-pnpm-monorepo.")
+    ],
+    tier_arg: Annotated[str | None, typer.Argument(metavar="TIER", help="L0 .. L3, Lx.")] = None,
     agent_arg: Annotated[
-        str | None, typer.Argument(metavar="[AGENT]", help="echo, reference, anthropic, ...")
+        str | None, typer.Argument(metavar="AGENT", help="echo, reference, anthropic, ...")
     ] = None,
     tier: Annotated[str | None, typer.Option("--tier", help="Same as [TIER].")] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Same as [AGENT].")] = None,
@@ -178,10 +182,11 @@ def _execute(
     import asyncio
     import signal
 
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    from zebench.cli.output import make_console
+
+    console = make_console()
     state: dict[str, Any] = {}
 
     async def main() -> BatchReport:
@@ -197,7 +202,7 @@ def _execute(
     except asyncio.CancelledError:
         batch_id = state.get("batch_id")
         hint = f"; finish it with: zebench batch --resume {batch_id}" if batch_id else ""
-        console.print(f"interrupted: finished runs were delivered or spooled{hint}")
+        console.print(f"interrupted: finished runs were delivered or spooled{hint}", soft_wrap=True)
         raise typer.Exit(128 + int(state.get("signal", signal.SIGINT))) from None
     kept = sum(1 for r in report.records if r.delivery == "spooled")
     if kept:
@@ -239,12 +244,19 @@ async def _batch(
         state["batch_id"] = plan.batch_id
         for note in plan.notes:
             console.print(f"[yellow]note[/] {escape(note)}")
-        done = f", {plan.already_done} already done" if plan.already_done else ""
-        console.print(
-            f"batch {plan.batch_id}: {len(plan.specs)} run(s) to do{done}; "
-            f"results to {delivery.target}",
-            soft_wrap=True,
-        )
+        if plan.specs:
+            done = f", {plan.already_done} already done" if plan.already_done else ""
+            console.print(
+                f"batch {plan.batch_id}: {len(plan.specs)} run(s) to do{done}; "
+                f"results to {delivery.target}",
+                soft_wrap=True,
+            )
+        else:
+            console.print(
+                f"batch {plan.batch_id}: nothing left to run, all {plan.already_done} "
+                f"run(s) completed; results at {delivery.target}",
+                soft_wrap=True,
+            )
         return await run_batch(
             plan, settings, delivery, concurrency=concurrency, options=options, console=console
         )
@@ -267,55 +279,80 @@ def _print_sync(console: Console, reports: list[Any]) -> None:
             )
 
 
-def suites(suites_dir: SuitesDir = None) -> None:
+def suites(suites_dir: SuitesDir = None, output: FormatOption = OutputFormat.table) -> None:
     """List the suites that can be run, and where they are."""
-    from rich.console import Console
     from rich.table import Table
 
+    from zebench.cli.output import make_console, print_json
     from zebench.suites import list_scenarios, list_suites, suite_search_path
 
     settings = _settings(suites_dir)
+    found: list[dict[str, Any]] = [
+        {"suite": name, "scenarios": len(list_scenarios(path)), "path": str(path)}
+        for name, path in list_suites(suite_search_path(settings.suites_dir)).items()
+    ]
+    if output is OutputFormat.json:
+        print_json(found)
+        return
     table = Table()
     for column in ("suite", "scenarios", "path"):
         table.add_column(column)
-    for name, path in list_suites(suite_search_path(settings.suites_dir)).items():
-        table.add_row(name, str(len(list_scenarios(path))), str(path))
-    Console().print(table)
+    for row in found:
+        table.add_row(row["suite"], str(row["scenarios"]), row["path"])
+    make_console().print(table)
 
 
 def scenarios(
-    suite: Annotated[str, typer.Argument(help="Suite name.")],
+    suite: Annotated[str, typer.Argument(metavar="SUITE", help="Suite name.")],
     suites_dir: SuitesDir = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """List a suite's scenarios with their tiers."""
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from zebench.cli.output import make_console, print_json
     from zebench.suites import find_suite, list_scenarios, list_tiers, suite_search_path
     from zebench.suites.loader import parse_scenario
 
     settings = _settings(suites_dir)
     suite_dir = find_suite(suite, suite_search_path(settings.suites_dir))
+    found: list[dict[str, Any]] = []
+    for name in list_scenarios(suite_dir):
+        parsed, _, problems = parse_scenario(suite_dir / "scenarios" / name / "scenario.yaml")
+        found.append(
+            {
+                "suite": suite,
+                "scenario": name,
+                "tiers": list(list_tiers(suite_dir, name)),
+                "title": parsed.title if parsed else None,
+                "invalid": None if parsed else str(problems[0]),
+            }
+        )
+    if output is OutputFormat.json:
+        print_json(found)
+        return
     table = Table(title=f"{suite} ({suite_dir})")
     for column in ("scenario", "tiers", "title"):
         table.add_column(column)
-    for name in list_scenarios(suite_dir):
-        parsed, _, problems = parse_scenario(suite_dir / "scenarios" / name / "scenario.yaml")
-        title = parsed.title or "" if parsed else f"[red]invalid: {problems[0]}[/]"
-        table.add_row(name, ", ".join(list_tiers(suite_dir, name)) or "-", title)
-    Console().print(table)
+    for row in found:
+        title = escape(row["title"] or "")
+        if row["invalid"]:
+            title = f"[red]invalid: {escape(row['invalid'])}[/]"
+        table.add_row(escape(row["scenario"]), ", ".join(row["tiers"]) or "-", title)
+    make_console().print(table)
 
 
 def validate(
     path: Annotated[Path, typer.Argument(help="A suites directory, a suite or a scenario.")],
 ) -> None:
     """Check suites and report every problem at once (exit 1 when there are errors)."""
-    from rich.console import Console
     from rich.markup import escape
 
+    from zebench.cli.output import make_console
     from zebench.suites import validate_path
 
-    console = Console(highlight=False)
+    console = make_console()
     problems = validate_path(path)
     errors = [p for p in problems if not p.warning]
     warnings = [p for p in problems if p.warning]
@@ -332,12 +369,11 @@ def sync() -> None:
     """Deliver the results kept on disk because they could not be delivered before."""
     import asyncio
 
-    from rich.console import Console
-
+    from zebench.cli.output import make_console
     from zebench.config import Settings
     from zebench.delivery import open_delivery
 
-    console = Console(highlight=False)
+    console = make_console()
     delivery = open_delivery(Settings())
 
     async def main() -> tuple[list[Any], int]:

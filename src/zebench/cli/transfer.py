@@ -43,6 +43,7 @@ def import_results(
 
     from rich.console import Console
 
+    from zebench.cli.output import make_console
     from zebench.service.transfer import import_file
 
     console = Console(stderr=True)
@@ -62,7 +63,7 @@ def import_results(
     finally:
         db.close()
 
-    out = Console()
+    out = make_console()
     out.print(
         f"runs: {report.runs_created} created, {report.runs_duplicate} already stored, "
         f"{report.runs_conflict} conflicting, {report.runs_invalid} invalid"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 # Re-exported: metadata as the API (an object) or the store (JSON text) gives it.
@@ -40,6 +41,10 @@ class StoredRun:
     model: str | None
     status: str
     iteration: int | None
+    weighted_score: float | None = None
+    is_successful: bool = False
+    duration_ms: int | None = None
+    """From its start to its end, as stored (the summary of a resumed batch uses it)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class BatchInfo:
 def stored_run(row: dict[str, Any]) -> StoredRun:
     """A run as the API or the store gives it."""
     iteration = json_object(row.get("metadata")).get("iteration")
+    score = row.get("weightedScore")
     return StoredRun(
         run_id=str(row.get("runId") or row.get("run_id")),
         suite=str(row.get("suite")),
@@ -62,7 +68,21 @@ def stored_run(row: dict[str, Any]) -> StoredRun:
         model=row.get("model"),
         status=str(row.get("status")),
         iteration=iteration if isinstance(iteration, int) else None,
+        weighted_score=float(score) if isinstance(score, int | float) else None,
+        is_successful=row.get("isSuccessful") is True,
+        duration_ms=_span_ms(row.get("startedAt"), row.get("completedAt")),
     )
+
+
+def _span_ms(started: Any, completed: Any) -> int | None:
+    """Milliseconds between two of the API's ISO timestamps; None if either is missing."""
+    if not (isinstance(started, str) and isinstance(completed, str)):
+        return None
+    try:
+        span = datetime.fromisoformat(completed) - datetime.fromisoformat(started)
+    except ValueError:
+        return None
+    return max(int(span.total_seconds() * 1000), 0)
 
 
 class Sink(Protocol):

@@ -38,7 +38,7 @@ from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.runner import Phase, RunOptions, execute_run
-from zebench.harness.summary import RunRecord, summarise, summary_table
+from zebench.harness.summary import RunRecord, earlier_record, summarise, summary_table
 from zebench.service.timeutil import now_ms
 from zebench.suites import LoadedScenario, find_suite, load_scenario, suite_search_path
 
@@ -64,6 +64,8 @@ class BatchPlan:
     specs: list[RunSpec]
     already_done: int = 0
     notes: list[str] = field(default_factory=list)
+    earlier: list[StoredRun] = field(default_factory=list)
+    """Runs earlier sessions of a resumed batch stored (the summary covers them too)."""
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -124,6 +126,7 @@ async def plan_batch(
     """What to run. Resuming takes the matrix the batch recorded unless one is given,
     and leaves out every run that completed (stored, or spooled awaiting sync)."""
     batch_id, created_at, done = new_batch_id(), now_ms(), set[RunKey]()
+    earlier: list[StoredRun] = []
     search = suite_search_path(settings.suites_dir)
     if resume is not None:
         info = await delivery.batch_info(resume)
@@ -133,6 +136,7 @@ async def plan_batch(
         if matrix is None:
             matrix = Matrix.from_json(info.metadata.get("matrix"), f"batch {resume!r}")
         done = _finished_keys(info.runs, resume, delivery)
+        earlier = info.runs
         recorded = info.metadata.get("suitePath")
         if isinstance(recorded, str):
             search.append(Path(recorded).parent)  # where the batch found its suite
@@ -141,7 +145,9 @@ async def plan_batch(
     suite_dir = find_suite(matrix.suite, search)
     specs, notes = expand(matrix, suite_dir)
     todo = [s for s in specs if s.key not in done]
-    return BatchPlan(batch_id, created_at, matrix, suite_dir, todo, len(specs) - len(todo), notes)
+    return BatchPlan(
+        batch_id, created_at, matrix, suite_dir, todo, len(specs) - len(todo), notes, earlier
+    )
 
 
 def _status_line(record: RunRecord, spec: RunSpec, report: DeliveryReport) -> str:
@@ -249,11 +255,12 @@ async def run_batch(
                 line += f"\n    workspace kept at {escape(str(outcome.kept_workspace))}"
             progress.console.print(line, highlight=False, soft_wrap=True)
 
-    with progress:
-        overall = progress.add_task(f"batch {plan.batch_id}", total=len(plan.specs), phase="")
-        async with asyncio.TaskGroup() as group:
-            for spec in plan.specs:
-                group.create_task(one(spec, overall))
+    if plan.specs:  # an empty progress display would still print a blank line
+        with progress:
+            overall = progress.add_task(f"batch {plan.batch_id}", total=len(plan.specs), phase="")
+            async with asyncio.TaskGroup() as group:
+                for spec in plan.specs:
+                    group.create_task(one(spec, overall))
 
     done = BatchIn(
         batch_id=plan.batch_id,
@@ -262,9 +269,18 @@ async def run_batch(
         metadata=plan.metadata(),
     )
     report.batch_deliveries.append(await delivery.submit_batch(done))
-    if report.records:
-        title = f"batch {plan.batch_id}"
-        if plan.already_done:
-            title += f" (this session; {plan.already_done} run(s) were already done)"
-        console.print(summary_table(summarise(report.records), title))
+    _print_summary(console, plan, report.records)
     return report
+
+
+def _print_summary(console: Console, plan: BatchPlan, records: list[RunRecord]) -> None:
+    """The whole batch: this session's runs and, after a resume, every run stored before."""
+    mine = {r.run_id for r in records}
+    earlier = [earlier_record(r) for r in plan.earlier if r.run_id not in mine]
+    if not records and not earlier:
+        return
+    title = f"batch {plan.batch_id}"
+    if earlier:
+        title += f" (whole batch: {len(earlier)} earlier run(s), {len(records)} now)"
+    table = summary_table(summarise(earlier + records), title, earlier=len(earlier))
+    console.print(table)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from rich.table import Table
 
+from zebench.delivery.base import StoredRun
+from zebench.display import NO_VALUE, model_name, money
 from zebench.service.analytics.stats import ci95_half_width, mean, median
 
 
@@ -21,9 +23,10 @@ class RunRecord:
     is_successful: bool
     weighted_score: float | None
     cost_usd: float | None
-    wall_ms: int
+    wall_ms: int | None
+    """None for a run of an earlier session stored without its end time."""
     delivery: str
-    """delivered, duplicate, spooled or rejected."""
+    """delivered, duplicate, spooled or rejected; "stored" for an earlier session's run."""
     command_ms: int = 0
     """Of ``wall_ms``, the time spent in the scenario's own commands."""
 
@@ -50,7 +53,7 @@ def summarise(records: Sequence[RunRecord]) -> list[SummaryRow]:
     for (agent, model), group in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1] or "")):
         scores = [r.weighted_score for r in group if r.weighted_score is not None]
         costs = [r.cost_usd for r in group if r.cost_usd is not None]
-        durations = [r.wall_ms / 1000 for r in group]
+        durations = [r.wall_ms / 1000 for r in group if r.wall_ms is not None]
         rows.append(
             SummaryRow(
                 agent=agent,
@@ -67,8 +70,28 @@ def summarise(records: Sequence[RunRecord]) -> list[SummaryRow]:
     return rows
 
 
-def summary_table(rows: Sequence[SummaryRow], title: str) -> Table:
-    table = Table(title=title, caption="score: mean weighted score (0-10) of scored runs")
+def earlier_record(run: StoredRun) -> RunRecord:
+    """A run an earlier session of the batch stored, as the summary counts it (its cost
+    is not part of what a batch answer carries)."""
+    return RunRecord(
+        agent=run.agent,
+        model=run.model,
+        run_id=run.run_id,
+        status=run.status,
+        is_successful=run.is_successful,
+        weighted_score=run.weighted_score,
+        cost_usd=None,
+        wall_ms=run.duration_ms,
+        delivery="stored",
+    )
+
+
+def summary_table(rows: Sequence[SummaryRow], title: str, *, earlier: int = 0) -> Table:
+    """The summary; ``earlier`` runs came from earlier sessions (their cost is unknown here)."""
+    caption = "score: mean weighted score (0-10) of scored runs"
+    if earlier:
+        caption += f"; cost: this session's runs only ({earlier} earlier run(s) not counted)"
+    table = Table(title=title, caption=caption)
     table.add_column("agent")
     table.add_column("model")
     table.add_column("runs", justify="right")
@@ -79,19 +102,19 @@ def summary_table(rows: Sequence[SummaryRow], title: str) -> Table:
     table.add_column("median", justify="right")
     for row in rows:
         if row.mean_weighted is None:
-            score = "-"
+            score = NO_VALUE
         elif row.ci95 is None:
             score = f"{row.mean_weighted:.2f}"
         else:
             score = f"{row.mean_weighted:.2f} ± {row.ci95:.2f}"
         table.add_row(
             row.agent,
-            row.model or "default",
+            model_name(row.model),
             str(row.runs),
             str(row.failed),
             f"{row.success_rate:.0%}",
             score,
-            f"${row.cost_usd:.4f}" if row.cost_usd is not None else "-",
-            f"{row.median_duration_s:.1f} s" if row.median_duration_s is not None else "-",
+            money(row.cost_usd),
+            f"{row.median_duration_s:.1f} s" if row.median_duration_s is not None else NO_VALUE,
         )
     return table

@@ -6,6 +6,8 @@ differs from its directory) are reported but do not fail validation.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,20 @@ from zebench.suites.templates import TEMPLATE_VARIABLE, known_variable
 
 
 def validate_path(path: Path) -> list[Problem]:
-    """Problems in a suites directory, one suite, one scenario directory or one scenario.yaml."""
+    """Problems in a suites directory, one suite, one scenario directory or one scenario.yaml.
+
+    ``.``, ``..`` and other relative paths are read as the directories they name (a
+    suite's name is its directory's); problems then name their files relative to the
+    working directory, as the path was given.
+    """
+    absolute = Path(os.path.abspath(path))
+    problems = _validate(absolute)
+    if path.is_absolute():
+        return problems
+    return [replace(p, file=Path(os.path.relpath(p.file))) for p in problems]
+
+
+def _validate(path: Path) -> list[Problem]:
     if not path.exists():
         return [Problem(path, "", "an existing suites directory, suite or scenario")]
     if path.is_file():

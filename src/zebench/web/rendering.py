@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from zebench import __version__
+from zebench.display import NO_VALUE, money
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,7 +50,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-DASH = "—"
+DASH = NO_VALUE
 
 
 def fmt_int(value: Any) -> str:
@@ -70,11 +71,7 @@ def fmt_pct(value: Any) -> str:
 
 
 def fmt_money(value: Any) -> str:
-    if value is None:
-        return DASH
-    if value != 0 and abs(value) < 0.01:
-        return f"${value:.4f}"
-    return f"${value:,.2f}"
+    return money(None if value is None else float(value))
 
 
 def fmt_tokens(value: Any) -> str:
