@@ -21,7 +21,7 @@ def _counts(db: Database) -> dict[str, int]:
             name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             for name, table in metadata.tables.items()
             if name in {"runs", "evaluations", "telemetry", "transcripts", "batches"}
-            or name.startswith("rollup_")
+            or name.startswith("agg_")
         }
 
 

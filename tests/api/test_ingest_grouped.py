@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tolerance import nearly_equal
 from zebench.api.schemas import EvaluationIn, ResultIn
-from zebench.service import rollups
+from zebench.service import aggregates
 from zebench.service.errors import Conflict
 from zebench.service.results import SubmitOutcome, asubmit_result, submit_result
 from zebench.store.database import Database
@@ -43,12 +43,12 @@ async def _submit_as_one_group(db: Database, items: list[ResultIn]) -> list[Any]
     return outcomes
 
 
-def _rollup_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+def _aggregate_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     with db.read() as conn:
         return {
             name: sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
             for name, table in metadata.tables.items()
-            if name.startswith("rollup_")
+            if name.startswith("agg_")
         }
 
 
@@ -94,11 +94,11 @@ async def test_a_group_answers_and_stores_as_one_by_one(sqlite_db: Database) -> 
         assert conn.execute(sa.text("SELECT count(*) FROM runs")).scalar_one() == 5
         assert conn.execute(sa.text("SELECT count(*) FROM evaluations")).scalar_one() == 20
 
-    grouped, totals = _rollup_rows(sqlite_db), _batch_totals(sqlite_db)
+    grouped, totals = _aggregate_rows(sqlite_db), _batch_totals(sqlite_db)
     assert totals["B1"][:2] == (2, 2) and totals["B2"][:2] == (2, 1)
-    sqlite_db.write(rollups.rebuild_all)
+    sqlite_db.write(aggregates.rebuild_all)
     # Sums folded before they are added may differ from one-by-one sums in the last bit.
-    assert nearly_equal(_rollup_rows(sqlite_db), grouped)
+    assert nearly_equal(_aggregate_rows(sqlite_db), grouped)
     assert nearly_equal(_batch_totals(sqlite_db), totals)
 
 
@@ -124,6 +124,6 @@ async def test_a_bad_item_in_a_group_fails_alone(sqlite_db: Database) -> None:
         ]
         assert conn.execute(sa.text("SELECT count(*) FROM evaluations")).scalar_one() == 10
     assert _batch_totals(sqlite_db)["B"][:2] == (2, 2)
-    grouped = _rollup_rows(sqlite_db)
-    sqlite_db.write(rollups.rebuild_all)
-    assert nearly_equal(_rollup_rows(sqlite_db), grouped)
+    grouped = _aggregate_rows(sqlite_db)
+    sqlite_db.write(aggregates.rebuild_all)
+    assert nearly_equal(_aggregate_rows(sqlite_db), grouped)

@@ -13,8 +13,8 @@ from api_support import result
 
 from tolerance import nearly_equal
 from zebench.api.schemas import ResultIn
+from zebench.service import aggregates
 from zebench.service import batches as batch_service
-from zebench.service import rollups
 from zebench.service import stats as stats_service
 from zebench.service.results import submit_result
 from zebench.service.timeutil import to_ms
@@ -343,6 +343,6 @@ def test_rebuild_reproduces_what_was_maintained(db: Database) -> None:
             )
 
     before = snapshot()
-    assert db.write(rollups.rebuild_all) == 2
+    assert db.write(aggregates.rebuild_all) == 2
     after = snapshot()
     assert nearly_equal(after, before)  # sums may be added up in another order

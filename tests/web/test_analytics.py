@@ -16,7 +16,6 @@ from zebench.service.analytics.batches import batch_analytics, list_batches
 from zebench.service.analytics.catalog import compute_catalog
 from zebench.service.analytics.comparison import compare_batches, parse_batch_ids
 from zebench.service.analytics.costs import compute_costs
-from zebench.service.analytics.filters import NO_MODEL, RunFilter
 from zebench.service.analytics.groups import score_histogram
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.overview import compute_overview
@@ -25,6 +24,7 @@ from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.analytics.version import data_version
 from zebench.service.errors import Invalid, NotFound
+from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.store.tables import runs as runs_table

@@ -26,16 +26,16 @@ from dashboard_support import (
 from demo_data import Generated
 from tolerance import nearly_equal
 from zebench.api.schemas import ResultIn
-from zebench.service import dashboard_rollups
-from zebench.service.analytics.filters import NO_MODEL, RunFilter
+from zebench.service import aggregates
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
+from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import content_hash, store_results, upsert_batch
 from zebench.service.timeutil import DAY_MS
 from zebench.store.database import Database
 from zebench.store.migrate import alembic_config, upgrade
-from zebench.store.tables import dash_durations
+from zebench.store.tables import agg_durations
 
 
 def _day(r: ResultIn) -> date:
@@ -168,21 +168,21 @@ def test_trends_under_every_filter(seeded_db: Database, data: Generated) -> None
 
 def _dashboard_tables(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every pre-aggregate row, shards (PostgreSQL's spread of hot keys) added together."""
-    r = dashboard_rollups
+    r = aggregates
     kinds = {
-        **{n: sa.func.sum for n in (*r.GROUP_SUMS, *r.EVALUATION_SUMS)},
-        **{n: sa.func.min for n in (*r.GROUP_MINIMA, *r.EVALUATION_MINIMA)},
-        **{n: sa.func.max for n in (*r.GROUP_MAXIMA, *r.EVALUATION_MAXIMA)},
+        **{n: sa.func.sum for n in (*r.RUN_SUMS, *r.EVALUATION_SUMS)},
+        **{n: sa.func.min for n in (*r.RUN_MINIMA, *r.EVALUATION_MINIMA)},
+        **{n: sa.func.max for n in (*r.RUN_MAXIMA, *r.EVALUATION_MAXIMA)},
     }
     out = {}
     with db.read() as conn:
-        for rollup in (*r.RUN_ROLLUPS, *r.EVALUATION_ROLLUPS):
-            t = rollup.table
+        for agg in r.ALL:
+            t = agg.table
             keys = [c for c in t.primary_key.columns if c.name != "shard"]
             measures = [kinds[c.name](c) for c in t.c if c.name in kinds]
             rows = conn.execute(sa.select(*keys, *measures).group_by(*keys)).all()
             out[t.name] = sorted(tuple(row) for row in rows)
-        out["durations"] = sorted(tuple(row) for row in conn.execute(sa.select(dash_durations)))
+        out["durations"] = sorted(tuple(row) for row in conn.execute(sa.select(agg_durations)))
     return out
 
 
@@ -191,7 +191,7 @@ def test_rebuild_and_migration_reproduce_what_ingest_kept(db_url: str) -> None:
     with seeded(db_url, data) as db:  # one result per statement group (store_result)
         kept = _dashboard_tables(db)
         assert all(kept.values())
-        db.write(dashboard_rollups.rebuild)
+        db.write(aggregates.rebuild)
         assert nearly_equal(_dashboard_tables(db), kept)
         # A database from before these tables existed gets them filled on upgrade.
         cfg = alembic_config(db)

@@ -52,11 +52,11 @@ def current_command(database_url: DatabaseUrl = None) -> None:
 
 @db_app.command("rebuild-aggregates")
 def rebuild_command(database_url: DatabaseUrl = None) -> None:
-    """Recompute the statistics' and the dashboard's pre-aggregates and every batch's
+    """Recompute the pre-aggregates and every batch's
     totals from the stored runs (after loading rows by other means than the API or
-    `zebench import`, or once after a rolling upgrade to migration 0002)."""
+    `zebench import`, or once after a rolling upgrade to migration 0003)."""
     from zebench.cli.options import open_database
-    from zebench.service.rollups import rebuild_all
+    from zebench.service.aggregates import rebuild_all
 
     db = open_database(database_url)
     try:

@@ -13,11 +13,11 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from zebench.service.aggregates import mean, succeeded
 from zebench.service.errors import Invalid, NotFound, ServiceError
-from zebench.service.rollups import NO_MODEL, mean
 from zebench.service.runs import Page, parse_json_text, runs_of_batch
 from zebench.service.stats import desc_nulls_last
-from zebench.store.tables import batches, rollup_batch_dims, rollup_batch_evaluators
+from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, batches
 
 BatchStatus = Literal["completed", "running"]
 BatchSort = Literal["date", "score"]
@@ -88,29 +88,34 @@ def get_batch(conn: Connection, batch_id: str) -> dict[str, Any]:
 
 
 def _model(value: str) -> str | None:
-    return None if value == NO_MODEL else value
+    return None if value == NO_MODEL_KEY else value
 
 
 def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
     """Per suite/scenario, per agent/model and per evaluator figures of one batch.
 
-    Meanings follow seed 000 ``getBatchAnalytics``: ``runs`` counts every run,
+    Meanings follow the original Worker's ``getBatchAnalytics``: ``runs`` counts every run,
     scores average the completed, successful runs; the evaluator breakdown
     covers the evaluations of those runs.
     """
     _batch_row(conn, batch_id)
-    r = rollup_batch_dims.c
+    r = agg_batch_cells.c
+    succ = succeeded(agg_batch_cells)
+
+    def when_succ(column: sa.ColumnElement[Any]) -> Any:
+        return sa.case((succ, column), else_=0)
+
     mine = r.batch_id == batch_id
     suite_rows = conn.execute(
         sa.select(
             r.suite,
             r.scenario,
             sa.func.sum(r.runs),
-            sa.func.sum(r.succ_runs),
-            sa.func.sum(r.succ_score_sum),
-            sa.func.sum(r.succ_score_n),
-            sa.func.sum(r.succ_weighted_sum),
-            sa.func.sum(r.succ_weighted_n),
+            sa.func.sum(when_succ(r.runs)),
+            sa.func.sum(when_succ(r.total_sum)),
+            sa.func.sum(when_succ(r.total_n)),
+            sa.func.sum(when_succ(r.score_sum)),
+            sa.func.sum(when_succ(r.scored)),
         )
         .where(mine)
         .group_by(r.suite, r.scenario)
@@ -121,22 +126,22 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
             "suite": suite,
             "scenario": scenario,
             "runs": int(n),
-            "successfulRuns": int(succ),
+            "successfulRuns": int(succ_n),
             "avgScore": mean(s_sum, s_n),
             "avgWeightedScore": mean(w_sum, w_n),
         }
-        for suite, scenario, n, succ, s_sum, s_n, w_sum, w_n in suite_rows
+        for suite, scenario, n, succ_n, s_sum, s_n, w_sum, w_n in suite_rows
     ]
     agent_rows = conn.execute(
         sa.select(
             r.agent,
             r.model,
             sa.func.sum(r.runs),
-            sa.func.sum(r.succ_runs),
-            sa.func.sum(r.succ_weighted_sum),
-            sa.func.sum(r.succ_weighted_n),
-            sa.func.min(r.succ_weighted_min),
-            sa.func.max(r.succ_weighted_max),
+            sa.func.sum(when_succ(r.runs)),
+            sa.func.sum(when_succ(r.score_sum)),
+            sa.func.sum(when_succ(r.scored)),
+            sa.func.min(sa.case((succ, r.score_min))),
+            sa.func.max(sa.case((succ, r.score_max))),
         )
         .where(mine)
         .group_by(r.agent, r.model)
@@ -148,19 +153,25 @@ def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
                 "agent": agent,
                 "model": _model(model),
                 "runs": int(n),
-                "successfulRuns": int(succ),
+                "successfulRuns": int(succ_n),
                 "avgWeightedScore": mean(w_sum, w_n),
                 "minScore": low,
                 "maxScore": high,
             }
-            for agent, model, n, succ, w_sum, w_n, low, high in agent_rows
+            for agent, model, n, succ_n, w_sum, w_n, low, high in agent_rows
         ),
         key=desc_nulls_last("avgWeightedScore"),
     )
-    e = rollup_batch_evaluators.c
+    e = agg_batch_evaluators.c
     eval_rows = conn.execute(
-        sa.select(e.evaluator_name, e.n, e.score_sum, e.max_score_max)
-        .where(e.batch_id == batch_id)
+        sa.select(
+            e.evaluator_name,
+            sa.func.sum(e.n),
+            sa.func.sum(e.score_sum),
+            sa.func.max(e.max_score_max),
+        )
+        .where(e.batch_id == batch_id, succeeded(agg_batch_evaluators))
+        .group_by(e.evaluator_name)
         .order_by(e.evaluator_name)
     ).all()
     evaluator_breakdown = sorted(

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn
-from zebench.service import dashboard_rollups, rollups
+from zebench.service import aggregates
 from zebench.service.errors import Conflict
 from zebench.service.prepared import Prepared, pipelined
 from zebench.service.timeutil import now_ms, to_ms
@@ -167,9 +167,8 @@ def store_results(
         (_run_facts(result, start), evaluation_facts)
         for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
     ]
-    totals = rollups.apply_runs(conn, stored)
-    dashboard_rollups.apply(conn, stored)
-    rollups.write_batch_totals(conn, totals, now=received)
+    touched = aggregates.apply(conn, stored)
+    aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
     return answers
 
 
@@ -226,7 +225,7 @@ def _run_row(result: ResultIn, digest: str, started: int, received: int) -> dict
 
 
 def _evaluation_row(
-    result: ResultIn, ev: EvaluationIn, facts: rollups.EvaluationFacts
+    result: ResultIn, ev: EvaluationIn, facts: aggregates.EvaluationFacts
 ) -> dict[str, Any]:
     return {
         "run_id": result.run_id,
@@ -277,10 +276,9 @@ def _store_new(
             conn, {"run_id": result.run_id, "content": json.dumps(result.transcript)}
         )
     facts = _run_facts(result, started)
-    totals = rollups.apply_run(conn, facts, evaluation_facts)
-    dashboard_rollups.apply(conn, [(facts, evaluation_facts)])
-    if totals is not None and result.batch_id is not None and not defer_batch_totals:
-        rollups.write_batch_totals(conn, {result.batch_id: totals}, now=received)
+    touched = aggregates.apply(conn, [(facts, evaluation_facts)])
+    if touched and not defer_batch_totals:
+        aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
     return SubmitOutcome(result.run_id, "created")
 
 
@@ -314,8 +312,8 @@ _LOCK_BATCH = Prepared(
 )
 
 
-def _run_facts(result: ResultIn, started: int) -> rollups.RunFacts:
-    return rollups.RunFacts(
+def _run_facts(result: ResultIn, started: int) -> aggregates.RunFacts:
+    return aggregates.RunFacts(
         run_id=result.run_id,
         batch_id=result.batch_id,
         suite=result.suite,
@@ -335,9 +333,9 @@ def _run_facts(result: ResultIn, started: int) -> rollups.RunFacts:
     )
 
 
-def _evaluation_facts(result: ResultIn, received: int) -> list[rollups.EvaluationFacts]:
+def _evaluation_facts(result: ResultIn, received: int) -> list[aggregates.EvaluationFacts]:
     return [
-        rollups.EvaluationFacts(
+        aggregates.EvaluationFacts(
             evaluator_name=ev.evaluator_name,
             score=ev.score,
             max_score=ev.max_score,
@@ -364,9 +362,9 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
     They are read from the batch's pre-aggregate (kept in step with its runs by
     ``store_result``): a few rows, however many runs the batch holds.
     """
-    rollups.write_batch_totals(
+    aggregates.write_batch_totals(
         conn,
-        {batch_id: rollups.batch_totals(conn, batch_id)},
+        aggregates.batch_totals(conn, [batch_id]),
         now=now if now is not None else now_ms(),
     )
 

@@ -1,8 +1,8 @@
 """Reading runs: filtered, paginated lists and one run with its evaluations and telemetry.
 
-Every function returns plain dicts already in the API's camelCase shape
-(FORMATS.md section 3), so the API and the pages serialise them without a
-second pass.
+Every function returns plain dicts already in the API's camelCase shape (the
+original Worker's Run, Evaluation and Telemetry), so the API and the pages
+serialise them without a second pass.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from zebench.service.errors import Invalid, NotFound
+from zebench.service.filters import RunFilter
 from zebench.service.timeutil import to_iso
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
@@ -101,48 +102,6 @@ def telemetry_dict(row: Row[Any]) -> dict[str, Any]:
 
 
 # --- lists ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunFields:
-    """The run columns both the API's and the dashboard's filters match on."""
-
-    suite: str | None = None
-    scenario: str | None = None
-    tier: str | None = None
-    agent: str | None = None
-    model: str | None = None
-    status: str | None = None
-
-
-@dataclass(frozen=True)
-class RunFilter(RunFields):
-    """Filters combine with AND; ``since`` is inclusive, ``until`` exclusive (epoch ms).
-
-    The one place that maps filter values to run columns: the dashboard's filter
-    (``service.analytics.filters``) builds its clauses through this one.
-    """
-
-    batch_id: str | None = None
-    since: int | None = None
-    until: int | None = None
-
-    def clauses(self) -> list[sa.ColumnElement[bool]]:
-        equal = {
-            runs.c.suite: self.suite,
-            runs.c.scenario: self.scenario,
-            runs.c.tier: self.tier,
-            runs.c.agent: self.agent,
-            runs.c.model: self.model,
-            runs.c.status: self.status,
-            runs.c.batch_id: self.batch_id,
-        }
-        out = [col == value for col, value in equal.items() if value is not None]
-        if self.since is not None:
-            out.append(runs.c.started_at >= self.since)
-        if self.until is not None:
-            out.append(runs.c.started_at < self.until)
-        return out
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The statistics of the original Worker, read from the pre-aggregates.
 
-Each function means exactly what its SQL in seed 000 section 6 says (the
-docstrings repeat it in words); the figures come from ``zebench.service.rollups``
-so they cost a few rows whatever the number of runs. Time windows (``days``)
-cut at an exact instant like the original's ``datetime('now', '-N days')``:
-whole hours come from the hourly pre-aggregates, the one partial hour at the
-start of the window from the raw rows.
+Each function means what the original Worker's SQL meant (the docstrings say it
+in words); the figures come from ``zebench.service.aggregates`` so they cost a
+few rows whatever the number of runs. "Successful" runs are the completed runs
+whose outcome is successful. Time windows (``days``) cut at an exact instant like
+the original's ``datetime('now', '-N days')``: whole hours come from the hourly
+pre-aggregates, the one partial hour at the start of the window from the raw rows.
 """
 
 from __future__ import annotations
@@ -16,24 +16,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.rollups import HOUR_MS, NO_MODEL, mean, run_measure_columns
+from zebench.service.aggregates import HOUR_MS, mean, succeeded
 from zebench.service.timeutil import DAY_MS, now_ms
 from zebench.store.tables import (
+    NO_MODEL_KEY,
+    agg_cells,
+    agg_evaluator_hours,
+    agg_hours,
     evaluations,
-    rollup_evaluators_hourly,
-    rollup_runs_dims,
-    rollup_runs_hourly,
     runs,
 )
 
-_SUMMARY = (
-    "runs",
-    "succ_runs",
-    "succ_score_sum",
-    "succ_score_n",
-    "succ_weighted_sum",
-    "succ_weighted_n",
-)
+_SUMMARY = ("runs", "succ_runs", "succ_total_sum", "succ_total_n", "succ_score_sum", "succ_scored")
 
 
 def desc_nulls_last(key: str) -> Any:
@@ -45,23 +39,47 @@ def _summary(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "totalRuns": int(values["runs"] or 0),
         "successfulRuns": int(values["succ_runs"] or 0),
-        "avgScore": mean(values["succ_score_sum"], values["succ_score_n"]),
-        "avgWeightedScore": mean(values["succ_weighted_sum"], values["succ_weighted_n"]),
+        "avgScore": mean(values["succ_total_sum"], values["succ_total_n"]),
+        "avgWeightedScore": mean(values["succ_score_sum"], values["succ_scored"]),
     }
+
+
+def _when(cond: sa.ColumnElement[bool], column: sa.ColumnElement[Any]) -> Any:
+    return sa.func.sum(sa.case((cond, column), else_=0))
 
 
 def _raw_summary(conn: Connection, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
     """The ``_SUMMARY`` measures of the runs ``where`` selects, from the raw rows."""
-    columns = [c for c in run_measure_columns() if c.name in _SUMMARY]
+    succ = (runs.c.status == "completed") & runs.c.is_successful
+    total = sa.case((succ, runs.c.total_score))
+    weighted = sa.case((succ, runs.c.weighted_score))
+    columns = [
+        sa.func.count().label("runs"),
+        sa.func.count(sa.case((succ, 1))).label("succ_runs"),
+        sa.func.sum(total).label("succ_total_sum"),
+        sa.func.count(total).label("succ_total_n"),
+        sa.func.sum(weighted).label("succ_score_sum"),
+        sa.func.count(weighted).label("succ_scored"),
+    ]
     return dict(conn.execute(sa.select(*columns).where(*where)).one()._mapping)
+
+
+def _summary_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    """The ``_SUMMARY`` measures as sums over a pre-aggregate's rows."""
+    t, succ = table.c, succeeded(table)
+    return [
+        sa.func.sum(t.runs).label("runs"),
+        _when(succ, t.runs).label("succ_runs"),
+        _when(succ, t.total_sum).label("succ_total_sum"),
+        _when(succ, t.total_n).label("succ_total_n"),
+        _when(succ, t.score_sum).label("succ_score_sum"),
+        _when(succ, t.scored).label("succ_scored"),
+    ]
 
 
 def _summed(conn: Connection, table: sa.Table, *where: sa.ColumnElement[bool]) -> dict[str, Any]:
     """The ``_SUMMARY`` measures of a pre-aggregate's rows ``where`` selects."""
-    row = conn.execute(
-        sa.select(*(sa.func.sum(table.c[name]).label(name) for name in _SUMMARY)).where(*where)
-    ).one()
-    return dict(row._mapping)
+    return dict(conn.execute(sa.select(*_summary_columns(table)).where(*where)).one()._mapping)
 
 
 def _add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -76,7 +94,7 @@ def global_stats(conn: Connection, days: int, *, now: int | None = None) -> dict
     """
     cutoff = (now if now is not None else now_ms()) - days * DAY_MS
     first_full_hour = cutoff // HOUR_MS + 1
-    whole = _summed(conn, rollup_runs_hourly, rollup_runs_hourly.c.hour >= first_full_hour)
+    whole = _summed(conn, agg_hours, agg_hours.c.hour >= first_full_hour)
     partial = _raw_summary(
         conn, runs.c.started_at >= cutoff, runs.c.started_at < first_full_hour * HOUR_MS
     )
@@ -84,18 +102,18 @@ def global_stats(conn: Connection, days: int, *, now: int | None = None) -> dict
 
 
 def _performance(group: sa.ColumnElement[Any], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    d = rollup_runs_dims.c
+    d = agg_cells.c
     return (
         sa.select(
             group,
-            sa.func.sum(d.succ_weighted_n),
-            sa.func.sum(d.succ_weighted_sum),
-            sa.func.min(d.succ_weighted_min),
-            sa.func.max(d.succ_weighted_max),
+            sa.func.sum(d.scored),
+            sa.func.sum(d.score_sum),
+            sa.func.min(d.score_min),
+            sa.func.max(d.score_max),
         )
-        .where(*where)
+        .where(succeeded(agg_cells), *where)
         .group_by(group)
-        .having(sa.func.sum(d.succ_weighted_n) > 0)
+        .having(sa.func.sum(d.scored) > 0)
     )
 
 
@@ -116,14 +134,13 @@ def _performance_rows(conn: Connection, key: str, query: sa.Select[Any]) -> list
 def agent_stats(conn: Connection) -> list[dict[str, Any]]:
     """Per agent, over completed, successful runs that have a weighted score:
     how many, and the mean, minimum and maximum weighted score; best mean first."""
-    d = rollup_runs_dims.c
-    return _performance_rows(conn, "agent", _performance(d.agent))
+    return _performance_rows(conn, "agent", _performance(agg_cells.c.agent))
 
 
 def model_stats(conn: Connection) -> list[dict[str, Any]]:
     """``agent_stats`` per model, leaving out runs without a model and model 'default'."""
-    d = rollup_runs_dims.c
-    query = _performance(d.model, d.model.not_in([NO_MODEL, "default"]))
+    d = agg_cells.c
+    query = _performance(d.model, d.model.not_in([NO_MODEL_KEY, "default"]))
     return _performance_rows(conn, "model", query)
 
 
@@ -131,17 +148,12 @@ def _breakdown(
     conn: Connection, group: sa.ColumnElement[Any], key: str, *where: sa.ColumnElement[bool]
 ) -> list[dict[str, Any]]:
     """Per ``group``: completed, successful runs and their mean total score."""
-    d = rollup_runs_dims.c
+    d = agg_cells.c
     rows = conn.execute(
-        sa.select(
-            group,
-            sa.func.sum(d.succ_runs),
-            sa.func.sum(d.succ_score_sum),
-            sa.func.sum(d.succ_score_n),
-        )
-        .where(*where)
+        sa.select(group, sa.func.sum(d.runs), sa.func.sum(d.total_sum), sa.func.sum(d.total_n))
+        .where(succeeded(agg_cells), *where)
         .group_by(group)
-        .having(sa.func.sum(d.succ_runs) > 0)
+        .having(sa.func.sum(d.runs) > 0)
         .order_by(group)
     ).all()
     return [
@@ -153,8 +165,8 @@ def _breakdown(
 def suite_stats(conn: Connection, suite: str) -> dict[str, Any]:
     """The suite's totals (as ``global_stats``, all time) and, per scenario, its
     completed, successful runs and their mean total score. An unknown suite has zeros."""
-    d = rollup_runs_dims.c
-    stats = _summary(_summed(conn, rollup_runs_dims, d.suite == suite))
+    d = agg_cells.c
+    stats = _summary(_summed(conn, agg_cells, d.suite == suite))
     stats["scenarioBreakdown"] = _breakdown(conn, d.scenario, "scenario", d.suite == suite)
     return stats
 
@@ -162,9 +174,9 @@ def suite_stats(conn: Connection, suite: str) -> dict[str, Any]:
 def scenario_stats(conn: Connection, suite: str, scenario: str) -> dict[str, Any]:
     """The scenario's totals, the minimum and maximum weighted score over all its
     runs, and per agent its completed, successful runs and mean total score (best first)."""
-    d = rollup_runs_dims.c
+    d = agg_cells.c
     where = (d.suite == suite, d.scenario == scenario)
-    stats = _summary(_summed(conn, rollup_runs_dims, *where))
+    stats = _summary(_summed(conn, agg_cells, *where))
     low, high = conn.execute(
         sa.select(sa.func.min(d.weighted_min), sa.func.max(d.weighted_max)).where(*where)
     ).one()
@@ -183,7 +195,7 @@ def evaluator_trends(
     in the last ``days`` days (to the millisecond); oldest day first."""
     cutoff = (now if now is not None else now_ms()) - days * DAY_MS
     first_full_hour = cutoff // HOUR_MS + 1
-    e = rollup_evaluators_hourly.c
+    e = agg_evaluator_hours.c
     day = e.hour // 24
     totals: dict[int, list[float]] = {}
     rows = conn.execute(

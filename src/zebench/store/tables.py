@@ -158,7 +158,7 @@ api_keys = Table(
     UniqueConstraint("name", name="uq_api_keys_name"),
 )
 
-# --- model throughput leaderboard (issue 5) --------------------------------
+# --- model throughput leaderboard -------------------------------------------
 # Owned by zebench.throughput; keep its tables in this section.
 # Days are the source's UTC calendar dates as 'YYYY-MM-DD' text: they sort and
 # compare the same way on both engines and match the source byte for byte.
@@ -239,124 +239,29 @@ scrape_leases = Table(
     Column("cycle_at", BigInteger, nullable=False),
 )
 
-# --- pre-aggregates (issue 2, statistics at scale) --------------------------
-# Owned by zebench.service; keep its tables in this section.
-# Runs are immutable once stored, so every statistic of seed 000 section 6 can be
-# kept as counts, sums, minima and maxima, updated in the transaction that
-# stores the run (zebench.service.rollups) and read in a few rows instead of a
-# scan of every run. "succ_*" measures cover completed, successful runs (the
-# original's ``status = 'completed' AND is_successful = 1``); "done_*" cover
-# every completed run (batch totals); weighted_min/max cover every run. A
-# missing model is stored as '' because key columns cannot be NULL. ``shard``
-# spreads PostgreSQL writers over several rows of a hot key (SQLite uses 0).
-# On SQLite the tables are WITHOUT ROWID: one b-tree each instead of two, so
-# fewer pages are written per stored run.
+# --- pre-aggregates ------------------------------------------------------------
+# Owned by zebench.service.aggregates, the one place that writes them (in the
+# transaction that stores the runs) and rebuilds them. Runs are immutable once
+# stored, so every statistic the API and the pages show is a sum, count, minimum or
+# maximum over groups of runs, read from these tables in a few rows instead of a
+# scan of every run. Every run table holds the same measures (``_run_measures``),
+# every evaluation table the same evaluation measures; tables differ only in their
+# key. Keys are run attributes: suite, scenario, tier, agent, model
+# (``NO_MODEL_KEY`` for none: key columns cannot be NULL), status, the outcome
+# ``successful`` (is_successful as stored), the batch, the UTC ``day`` or ``hour``
+# the run started (evaluation tables keyed by ``hour`` use the evaluation's own
+# created_at). Keys start with the columns filters pin, so a filtered read is a
+# range of the primary key. ``shard`` spreads PostgreSQL writers over several rows
+# of a key many concurrent runs share (SQLite, with one writer, always uses 0).
+# On SQLite the tables are WITHOUT ROWID: one b-tree each instead of two.
+
+NO_MODEL_KEY = ""
+"""How a run without a model is keyed in the pre-aggregates."""
 
 
 def _run_measures() -> list[Column[Any]]:
-    return [
-        Column("runs", BigInteger, nullable=False),
-        Column("succ_runs", BigInteger, nullable=False),
-        Column("succ_score_sum", Float, nullable=False),
-        Column("succ_score_n", BigInteger, nullable=False),
-        Column("succ_weighted_sum", Float, nullable=False),
-        Column("succ_weighted_n", BigInteger, nullable=False),
-        Column("succ_weighted_min", Float),
-        Column("succ_weighted_max", Float),
-        Column("weighted_min", Float),
-        Column("weighted_max", Float),
-        Column("done_score_sum", Float, nullable=False),
-        Column("done_score_n", BigInteger, nullable=False),
-        Column("done_weighted_sum", Float, nullable=False),
-        Column("done_weighted_n", BigInteger, nullable=False),
-    ]
-
-
-rollup_runs_hourly = Table(
-    "rollup_runs_hourly",
-    metadata,
-    # started_at // 3_600_000: hours let /api/stats?days=N cut at an exact time
-    # by adding only the runs of the one partial hour.
-    Column("hour", BigInteger, primary_key=True),
-    Column("shard", Integer, primary_key=True),
-    *_run_measures(),
-    sqlite_with_rowid=False,
-)
-
-rollup_runs_dims = Table(
-    "rollup_runs_dims",
-    metadata,
-    Column("suite", String(200), primary_key=True),
-    Column("scenario", String(200), primary_key=True),
-    Column("agent", String(200), primary_key=True),
-    Column("model", String(300), primary_key=True),
-    Column("shard", Integer, primary_key=True),
-    *_run_measures(),
-    sqlite_with_rowid=False,
-)
-
-rollup_batches = Table(
-    "rollup_batches",
-    metadata,
-    # One row per batch: its totals in O(1) on every write, however big the batch.
-    Column("batch_id", String(200), primary_key=True),
-    *_run_measures(),
-    sqlite_with_rowid=False,
-)
-
-rollup_batch_dims = Table(
-    "rollup_batch_dims",
-    metadata,
-    Column("batch_id", String(200), primary_key=True),
-    Column("suite", String(200), primary_key=True),
-    Column("scenario", String(200), primary_key=True),
-    Column("agent", String(200), primary_key=True),
-    Column("model", String(300), primary_key=True),
-    *_run_measures(),
-    sqlite_with_rowid=False,
-)
-
-rollup_evaluators_hourly = Table(
-    "rollup_evaluators_hourly",
-    metadata,
-    # Evaluations of every run, bucketed by the evaluation's created_at hour.
-    Column("evaluator_name", String(200), primary_key=True),
-    Column("hour", BigInteger, primary_key=True),
-    Column("shard", Integer, primary_key=True),
-    Column("n", BigInteger, nullable=False),
-    Column("score_sum", Float, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-rollup_batch_evaluators = Table(
-    "rollup_batch_evaluators",
-    metadata,
-    # Evaluations of a batch's completed, successful runs only (batch analytics).
-    Column("batch_id", String(200), primary_key=True),
-    Column("evaluator_name", String(200), primary_key=True),
-    Column("n", BigInteger, nullable=False),
-    Column("score_sum", Float, nullable=False),
-    Column("max_score_max", Float),
-    sqlite_with_rowid=False,
-)
-
-# --- dashboard pre-aggregates (issue 4) --------------------------------------
-# Owned by zebench.service.dashboard_rollups. The dashboard's statistics of any
-# filter but a batch are read from these instead of the runs: a few hundred rows
-# for all time, or a range of a table keyed by day. Each is a group of runs with
-# the same key: suite, scenario, tier, agent, model ('' for none), status, the
-# outcome ``successful`` (is_successful as stored) and, in the *_days tables,
-# the UTC day the run started (started_at // 86_400_000). Keys start with the
-# columns filters pin, so a filtered read is a range of the primary key.
-# ``shard`` as in the statistics pre-aggregates above, on the tables whose rows many
-# concurrent runs share (every run of a pair in a day). The per-cell, per-day
-# tables have none: only runs of one cell on one day share a row there, and on
-# PostgreSQL shards would multiply the rows every filtered read adds up.
-
-
-def _group_measures() -> list[Column[Any]]:
-    """Everything ``analytics.groups.GroupStats`` holds; scores are the weighted
-    scores of completed runs, telemetry sums skip runs without the value."""
+    """Scores are the weighted scores of completed runs, totals their total scores;
+    telemetry sums skip runs without the value; weighted_min/max cover every run."""
     return [
         Column("runs", BigInteger, nullable=False),
         Column("scored", BigInteger, nullable=False),
@@ -364,6 +269,10 @@ def _group_measures() -> list[Column[Any]]:
         Column("score_sq_sum", Float, nullable=False),
         Column("score_min", Float),
         Column("score_max", Float),
+        Column("total_n", BigInteger, nullable=False),
+        Column("total_sum", Float, nullable=False),
+        Column("weighted_min", Float),
+        Column("weighted_max", Float),
         Column("cost_sum", Float, nullable=False),
         Column("cost_runs", BigInteger, nullable=False),
         Column("tokens_in", BigInteger, nullable=False),
@@ -385,12 +294,14 @@ def _evaluation_measures() -> list[Column[Any]]:
         Column("ratio_max", Float),
         Column("perfect_n", BigInteger, nullable=False),
         Column("score_sum", Float, nullable=False),
+        Column("max_score_max", Float, nullable=False),
         Column("last_at", BigInteger, nullable=False),
     ]
 
 
 def _key(*names: str) -> list[Column[Any]]:
     types: dict[str, Any] = {
+        "batch_id": String(200),
         "suite": String(200),
         "scenario": String(200),
         "tier": String(50),
@@ -399,6 +310,7 @@ def _key(*names: str) -> list[Column[Any]]:
         "status": String(20),
         "successful": Boolean,
         "day": BigInteger,
+        "hour": BigInteger,
         "evaluator_name": String(200),
         "shard": Integer,
     }
@@ -407,45 +319,42 @@ def _key(*names: str) -> list[Column[Any]]:
 
 _CELL = ("suite", "scenario", "tier", "agent", "model", "status", "successful")
 _PAIR = ("agent", "model", "status", "successful")
+_OUTCOME = ("status", "successful")
 
-dash_cells = Table(
-    "dash_cells",
-    metadata,
-    *_key(*_CELL, "shard"),
-    *_group_measures(),
-    sqlite_with_rowid=False,
+
+def _run_table(name: str, *key: str) -> Table:
+    return Table(name, metadata, *_key(*key), *_run_measures(), sqlite_with_rowid=False)
+
+
+def _evaluation_table(name: str, *key: str) -> Table:
+    return Table(name, metadata, *_key(*key), *_evaluation_measures(), sqlite_with_rowid=False)
+
+
+# The per-cell, per-day tables have no shard: only runs of one cell on one day
+# share a row there, and on PostgreSQL shards would multiply the rows every
+# filtered read adds up.
+agg_cells = _run_table("agg_cells", *_CELL, "shard")
+agg_pair_days = _run_table("agg_pair_days", *_PAIR, "day", "shard")
+agg_cell_days = _run_table("agg_cell_days", *_CELL, "day")
+# Hours let /api/stats?days=N cut at an exact instant by adding only the runs of
+# the one partial hour at the start of the window.
+agg_hours = _run_table("agg_hours", "hour", *_OUTCOME, "shard")
+# A batch's totals (the ``batches`` columns) from a handful of rows on every write.
+agg_batches = _run_table("agg_batches", "batch_id", *_OUTCOME)
+agg_batch_cells = _run_table("agg_batch_cells", "batch_id", *_CELL)
+agg_evaluator_pair_days = _evaluation_table(
+    "agg_evaluator_pair_days", "evaluator_name", *_PAIR, "day", "shard"
 )
-dash_pair_days = Table(
-    "dash_pair_days",
-    metadata,
-    *_key(*_PAIR, "day", "shard"),
-    *_group_measures(),
-    sqlite_with_rowid=False,
+agg_evaluator_cell_days = _evaluation_table(
+    "agg_evaluator_cell_days", *_CELL, "day", "evaluator_name"
 )
-dash_cell_days = Table(
-    "dash_cell_days",
-    metadata,
-    *_key(*_CELL, "day"),
-    *_group_measures(),
-    sqlite_with_rowid=False,
-)
-dash_evaluator_pair_days = Table(
-    "dash_evaluator_pair_days",
-    metadata,
-    *_key("evaluator_name", *_PAIR, "day", "shard"),
-    *_evaluation_measures(),
-    sqlite_with_rowid=False,
-)
-dash_evaluator_cell_days = Table(
-    "dash_evaluator_cell_days",
-    metadata,
-    *_key(*_CELL, "day", "evaluator_name"),
-    *_evaluation_measures(),
-    sqlite_with_rowid=False,
+agg_evaluator_hours = _evaluation_table("agg_evaluator_hours", "evaluator_name", "hour", "shard")
+agg_batch_evaluators = _evaluation_table(
+    "agg_batch_evaluators", "batch_id", "evaluator_name", *_OUTCOME
 )
 _FILTERED = ("suite", "scenario", "tier", "status", "successful", "day")
-dash_durations = Table(
-    "dash_durations",
+agg_durations = Table(
+    "agg_durations",
     metadata,
     # Every run's telemetry duration in order within its agent/model, with the
     # columns filters need: a median is read by walking to the middle of a
@@ -468,7 +377,7 @@ dash_durations = Table(
     sqlite_with_rowid=False,
 )
 
-# --- dashboard indexes (issue 4) --------------------------------------------
+# --- covering indexes ----------------------------------------------------------
 
 # Owned by zebench.service.analytics. Covering indexes for what is still read from
 # the runs (score histogram, a batch's figures, run lists): those queries read

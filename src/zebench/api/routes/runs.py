@@ -13,6 +13,7 @@ from zebench.api.pagination import page_response
 from zebench.api.responses import json_response
 from zebench.api.schemas import Evaluation, Run, RunDetail, Telemetry
 from zebench.service import runs as run_service
+from zebench.service.filters import RunFilter
 from zebench.service.timeutil import to_ms
 from zebench.store.database import Database
 
@@ -47,16 +48,16 @@ def list_runs(
 ) -> Response:
     """Runs newest first. Filters combine. The body is the array of the original
     Worker; the next page's cursor is in the `X-Next-Cursor` and `Link` headers."""
-    filters = run_service.RunFilter(
+    filters = RunFilter(
         suite=_blank_is_none(suite),
         scenario=_blank_is_none(scenario),
         tier=_blank_is_none(tier),
         agent=_blank_is_none(agent),
         model=_blank_is_none(model),
         status=_blank_is_none(status),
-        batch_id=_blank_is_none(batch_id),
-        since=to_ms(since) if since else None,
-        until=to_ms(until) if until else None,
+        batch=_blank_is_none(batch_id),
+        started_from=to_ms(since) if since else None,
+        started_before=to_ms(until) if until else None,
     )
     with db.read() as conn:
         page = run_service.list_runs(

@@ -5,6 +5,6 @@ page's queries each, ``stats`` the pure statistics they share.
 """
 
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.analytics.filters import RunFilter
+from zebench.service.filters import RunFilter
 
 __all__ = ["Dashboard", "RunFilter"]

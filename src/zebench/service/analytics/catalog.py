@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.filters import NO_MODEL, RunFilter
 from zebench.service.analytics.groups import roll_up, stats_row
 from zebench.service.analytics.sources import cells
+from zebench.service.filters import NO_MODEL, RunFilter
 
 
 @dataclass(frozen=True)

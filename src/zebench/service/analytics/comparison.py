@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zebench.service.analytics.batches import get_batch
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import group_stats, roll_up, stats_row
 from zebench.service.analytics.stats import (
     BootstrapResult,
@@ -30,6 +29,7 @@ from zebench.service.analytics.stats import (
     sign_test,
 )
 from zebench.service.errors import Invalid, NotFound
+from zebench.service.filters import RunFilter
 from zebench.store.tables import runs
 
 MIN_BATCHES, MAX_BATCHES = 2, 5

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import merge, pair_label, roll_up, stats_row
 from zebench.service.analytics.sources import cells
+from zebench.service.filters import RunFilter
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ cached per data version (see ``cache``); lookups of one run are direct.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -23,15 +23,17 @@ from zebench.service.analytics.catalog import Catalog, compute_catalog
 from zebench.service.analytics.comparison import Comparison, compare_batches
 from zebench.service.analytics.costs import Costs, compute_costs
 from zebench.service.analytics.evaluators import EvaluatorsView, compute_evaluators
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.leaderboard import Leaderboard, compute_leaderboard
 from zebench.service.analytics.overview import Overview, compute_overview
-from zebench.service.analytics.runs import RunDetail, RunPage, list_runs, run_detail
+from zebench.service.analytics.runs import RunDetail, RunPage, iter_runs, list_runs, run_detail
 from zebench.service.analytics.trends import Trends, compute_trends
 from zebench.service.analytics.version import data_version
+from zebench.service.filters import RunFilter
 from zebench.store.database import Database
 
 T = TypeVar("T")
+
+EXPORT_LIMIT = 1_000_000
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,32 @@ class Dashboard:
             ),
             version,
         )
+
+    def export_runs(
+        self, flt: RunFilter, *, sort: str = "startedAt", descending: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching run, streamed from one read in ``runs``' order (not cached)."""
+        with self.db.read() as conn:
+            yield from iter_runs(conn, flt, sort=sort, descending=descending)
+
+    def export_batches(
+        self,
+        *,
+        status: str | None = None,
+        query: str | None = None,
+        sort: str = "createdAt",
+        descending: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Every matching batch in ``batches``' order (not cached)."""
+        with self.db.read() as conn:
+            return list_batches(
+                conn,
+                status=status,
+                query=query,
+                sort=sort,
+                descending=descending,
+                limit=EXPORT_LIMIT,
+            ).rows
 
     def run(self, run_id: str) -> RunDetail | None:
         with self.db.read() as conn:

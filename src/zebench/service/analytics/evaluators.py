@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import Series, bucket_days, evaluator_trends
+from zebench.service.filters import RunFilter
 
 
 @dataclass(frozen=True)

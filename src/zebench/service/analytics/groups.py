@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.stats import ci95_half_width_from_sums
+from zebench.service.filters import RunFilter
 from zebench.store.tables import runs, telemetry
 
 COMPLETED = runs.c.status == "completed"

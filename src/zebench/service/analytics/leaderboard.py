@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import pair_label, pair_rows, roll_up
 from zebench.service.analytics.sources import cells, median_durations
+from zebench.service.filters import RunFilter
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from zebench.service.analytics.batches import list_batches
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import (
     GroupStats,
     merge,
@@ -18,6 +17,7 @@ from zebench.service.analytics.groups import (
 )
 from zebench.service.analytics.runs import list_runs
 from zebench.service.analytics.sources import cells
+from zebench.service.filters import RunFilter
 
 TOP_PAIRS = 5
 

@@ -14,7 +14,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Join
 
 from zebench.jsontext import json_object
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.run_details import (
     Failure,
     FileChange,
@@ -26,6 +25,7 @@ from zebench.service.analytics.run_details import (
     validation_commands,
 )
 from zebench.service.errors import Invalid
+from zebench.service.filters import RunFilter
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
 Row = dict[str, Any]

@@ -1,12 +1,10 @@
-"""Where a page's statistics are read from: the dashboard pre-aggregates, or the runs.
+"""Where a page's statistics are read from: the pre-aggregates, or the runs.
 
-Every figure of a filter that names no batch comes from the smallest
-pre-aggregate (``service.dashboard_rollups``) keyed by every attribute the
-query groups or filters by, so its cost does not grow with the number of runs
-in a group. A batch's figures are read from its runs (a batch holds a few
-hundred, found through ``ix_runs_batch``), as are those of a filter a
-pre-aggregate cannot answer. Both ways give the same figures; tests hold them
-to it.
+Every figure comes from the smallest pre-aggregate (``service.aggregates``)
+keyed by every attribute the query groups or filters by, so its cost does not
+grow with the number of runs in a group; the API's statistics read the same
+tables. A filter no pre-aggregate can answer (a batch by day, an exact instant)
+is read from the runs. Both ways give the same figures; tests hold them to it.
 """
 
 from __future__ import annotations
@@ -19,7 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.analytics.filters import RunFilter
+from zebench.service.aggregates import (
+    EVALUATION_FILTERABLE,
+    RUN_FILTERABLE,
+    Aggregate,
+    choose,
+)
 from zebench.service.analytics.groups import (
     CELL_DIMS,
     GroupStats,
@@ -27,33 +30,29 @@ from zebench.service.analytics.groups import (
     medians,
     opt_float,
 )
-from zebench.service.dashboard_rollups import (
-    EVALUATION_ROLLUPS,
-    RUN_ROLLUPS,
-    Rollup,
-    choose,
-)
-from zebench.service.rollups import NO_MODEL as KEY_NO_MODEL
+from zebench.service.filters import RunFilter
 from zebench.service.timeutil import DAY_MS
-from zebench.store.tables import dash_durations, evaluations, runs, telemetry
+from zebench.store.tables import NO_MODEL_KEY, agg_durations, evaluations, runs, telemetry
 
 CELL = ("suite", "scenario", "tier", "agent", "model")
 Pair = tuple[str, str | None]
 
 
-def _rollup(rollups: Sequence[Rollup], flt: RunFilter, names: Sequence[str]) -> Rollup | None:
-    dims = flt.rollup_dims()
+def _rollup(
+    candidates: Sequence[Aggregate], flt: RunFilter, names: Sequence[str]
+) -> Aggregate | None:
+    dims = flt.aggregate_dims()
     needed = {"day" if n == "bucket" else n for n in names}
-    return None if dims is None else choose(rollups, dims | needed)
+    return None if dims is None else choose(candidates, dims | needed)
 
 
-def _keys(rollup: Rollup, names: Sequence[str], bucket_days: int) -> list[ColumnElement[Any]]:
+def _keys(rollup: Aggregate, names: Sequence[str], bucket_days: int) -> list[ColumnElement[Any]]:
     t = rollup.table.c
     return [(t.day // bucket_days).label("bucket") if n == "bucket" else t[n] for n in names]
 
 
 def _key_value(name: str, value: Any) -> Any:
-    if name == "model" and value == KEY_NO_MODEL:
+    if name == "model" and value == NO_MODEL_KEY:
         return None
     return int(value) if name == "bucket" else value
 
@@ -63,7 +62,7 @@ def stats(
 ) -> list[GroupStats]:
     """Run statistics per distinct value of the attributes ``names`` (of ``CELL``, or
     "bucket": the run's start day // ``bucket_days``), over the runs ``flt`` selects."""
-    rollup = _rollup(RUN_ROLLUPS, flt, names)
+    rollup = _rollup(RUN_FILTERABLE, flt, names)
     if rollup is None:
         return _raw_stats(conn, names, flt, bucket_days)
     t = rollup.table.c
@@ -91,7 +90,7 @@ def stats(
         total(t.duration_runs),
         sa.func.min(t.first_started),
         sa.func.max(t.last_started),
-    ).where(*flt.rollup_clauses(rollup.table))
+    ).where(*flt.aggregate_clauses(rollup.table))
     if keys:
         query = query.group_by(*keys)
     width = len(keys)
@@ -134,14 +133,15 @@ def median_durations(
     """The exact median telemetry duration per agent/model over the selected runs.
 
     ``counts`` holds, per pair, how many selected runs have a duration (the pair's
-    ``duration_runs``). Each median is then one walk along ``dash_durations`` in
+    ``duration_runs``). Each median is then one walk along ``agg_durations`` in
     duration order, within the pair, to the middle one or two that match the
     filters: no sort, and at most the pair's runs read.
     """
-    if flt.rollup_dims() is None:
+    dims = flt.aggregate_dims()
+    if dims is None or not dims <= {c.name for c in agg_durations.c}:
         found = medians(conn, [runs.c.agent, runs.c.model], telemetry.c.duration_ms, flt)
         return {(k[0], k[1]): v for k, v in found.items()}
-    d = dash_durations.c
+    d = agg_durations.c
     out: dict[Pair, float] = {}
     for (agent, model), n in counts.items():
         if n <= 0:
@@ -150,8 +150,8 @@ def median_durations(
             sa.select(d.duration_ms)
             .where(
                 d.agent == agent,
-                d.model == (KEY_NO_MODEL if model is None else model),
-                *flt.rollup_clauses(dash_durations),
+                d.model == (NO_MODEL_KEY if model is None else model),
+                *flt.aggregate_clauses(agg_durations),
             )
             .order_by(d.duration_ms)
             .limit(2 - n % 2)
@@ -168,7 +168,7 @@ def median_durations(
 
 def evaluator_rows(conn: Connection, flt: RunFilter) -> list[dict[str, Any]]:
     """Per evaluator: how often it ran and how it scored (score / max score, 0..1)."""
-    rollup = _rollup(EVALUATION_ROLLUPS, flt, ["evaluator_name"])
+    rollup = _rollup(EVALUATION_FILTERABLE, flt, ["evaluator_name"])
     if rollup is None:
         return _raw_evaluator_rows(conn, flt)
     t = rollup.table.c
@@ -183,7 +183,7 @@ def evaluator_rows(conn: Connection, flt: RunFilter) -> list[dict[str, Any]]:
             sa.func.sum(t.score_sum),
             sa.func.max(t.last_at),
         )
-        .where(*flt.rollup_clauses(rollup.table))
+        .where(*flt.aggregate_clauses(rollup.table))
         .group_by(t.evaluator_name)
     )
     return [
@@ -233,7 +233,7 @@ def evaluator_buckets(
 ) -> list[tuple[str, int, float | None, int]]:
     """(evaluator, bucket, mean score / max score, evaluations) per evaluator and
     bucket of the run's start day (day // ``bucket_days``), in that order."""
-    rollup = _rollup(EVALUATION_ROLLUPS, flt, ["evaluator_name", "day"])
+    rollup = _rollup(EVALUATION_FILTERABLE, flt, ["evaluator_name", "day"])
     if rollup is None:
         e = evaluations.c
         bucket = (runs.c.started_at // (bucket_days * DAY_MS)).label("bucket")
@@ -258,7 +258,7 @@ def evaluator_buckets(
                 sa.func.sum(t.ratio_sum) / sa.func.nullif(sa.func.sum(t.ratio_n), 0),
                 sa.func.sum(t.n),
             )
-            .where(*flt.rollup_clauses(rollup.table))
+            .where(*flt.aggregate_clauses(rollup.table))
             .group_by(t.evaluator_name, bucket)
         )
     rows = [(name, int(b), opt_float(mean), int(n)) for name, b, mean, n in conn.execute(query)]

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.groups import pair_label
 from zebench.service.analytics.sources import evaluator_buckets, stats, time_span
+from zebench.service.filters import RunFilter
 from zebench.service.timeutil import DAY_MS
 
 WEEKLY_AFTER_DAYS = 120

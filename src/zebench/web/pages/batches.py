@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.service.analytics.batches import BATCH_SORTABLE, BATCH_STATUSES, list_batches
+from zebench.service.analytics.batches import BATCH_SORTABLE, BATCH_STATUSES
 from zebench.service.analytics.comparison import MAX_BATCHES, parse_batch_ids
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.analytics.runs import SORTABLE as RUN_SORTABLE
 from zebench.service.errors import Invalid, ServiceError
+from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import (
@@ -35,7 +35,6 @@ from zebench.web.tables import Column, Table, read_state, table_from_rows
 
 router = APIRouter(include_in_schema=False)
 
-EXPORT_LIMIT = 1_000_000
 
 BATCH_COLUMNS = [
     Column("batchId", "Compare", "select", sortable=False),
@@ -67,16 +66,13 @@ def batches_page(request: Request) -> Response:
                 {"field": "status", "value": status},
             )
         if fmt:
-            with board.db.read() as conn:
-                everything = list_batches(
-                    conn,
-                    status=status,
-                    query=state.search or None,
-                    sort=state.sort,
-                    descending=state.descending,
-                    limit=EXPORT_LIMIT,
-                )
-            return export_response(fmt, "batches", BATCH_COLUMNS[1:], everything.rows)
+            everything = board.export_batches(
+                status=status,
+                query=state.search or None,
+                sort=state.sort,
+                descending=state.descending,
+            )
+            return export_response(fmt, "batches", BATCH_COLUMNS[1:], everything)
         snapshot = board.batches(
             status=status,
             query=state.search or None,

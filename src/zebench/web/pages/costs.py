@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.service.analytics.filters import RunFilter
 from zebench.service.errors import ServiceError
+from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import CPS_HELP, SCORE_HELP, pair_columns

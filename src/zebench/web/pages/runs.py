@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from zebench.service.analytics.cache import Snapshot
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.analytics.filters import RunFilter
-from zebench.service.analytics.runs import SORTABLE, RunPage, iter_runs
+from zebench.service.analytics.runs import SORTABLE, RunPage
 from zebench.service.errors import ServiceError
+from zebench.service.filters import RunFilter
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import EXPORT_ONLY_RUN_COLUMNS, run_columns
 from zebench.web.pages.common import (
@@ -23,7 +21,7 @@ from zebench.web.pages.common import (
     params,
 )
 from zebench.web.rendering import SECURITY_HEADERS, render
-from zebench.web.tables import Column, Row, Table, TableState, read_state
+from zebench.web.tables import Column, Table, TableState, read_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,11 +51,8 @@ def export_runs(
 ) -> Response:
     """Every matching run, streamed straight from the database in the table's order."""
 
-    def rows() -> Iterator[Row]:
-        with board.db.read() as conn:
-            yield from iter_runs(conn, flt, sort=state.sort, descending=state.descending)
-
-    return export_response(fmt, name, columns + EXPORT_ONLY_RUN_COLUMNS, rows())
+    rows = board.export_runs(flt, sort=state.sort, descending=state.descending)
+    return export_response(fmt, name, columns + EXPORT_ONLY_RUN_COLUMNS, rows)
 
 
 @router.get("/runs")

@@ -207,12 +207,91 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evaluations_dashboard"))
 
     # ### end Alembic commands ###
-    # Fill the new tables from the runs already stored. The service's own rebuild is
-    # used so the backfill and the write path cannot disagree; a later change to
-    # these tables brings its own migration.
-    from zebench.service.dashboard_rollups import rebuild
+    # Fill the new tables from the runs already stored, with this revision's own SQL
+    # (the tables as they are at this revision, whatever the code does later).
+    bind = op.get_bind()
+    for statement in _FILL:
+        bind.execute(sa.text(statement))
 
-    rebuild(op.get_bind())
+
+_CELL = "suite, scenario, tier, agent, model, status, successful"
+_PAIR = "agent, model, status, successful"
+_KEYS = {
+    "suite": "runs.suite",
+    "scenario": "runs.scenario",
+    "tier": "runs.tier",
+    "agent": "runs.agent",
+    "model": "coalesce(runs.model, '')",
+    "status": "runs.status",
+    "successful": "runs.is_successful",
+    "day": "runs.started_at / 86400000",
+    "evaluator_name": "evaluations.evaluator_name",
+    "shard": "0",
+}
+_SCORE = "CASE WHEN runs.status = 'completed' THEN runs.weighted_score END"
+_GROUP_MEASURES = {
+    "runs": "count(*)",
+    "scored": f"count({_SCORE})",
+    "score_sum": f"coalesce(sum({_SCORE}), 0.0)",
+    "score_sq_sum": f"coalesce(sum({_SCORE} * {_SCORE}), 0.0)",
+    "score_min": f"min({_SCORE})",
+    "score_max": f"max({_SCORE})",
+    "cost_sum": "coalesce(sum(telemetry.cost_usd), 0.0)",
+    "cost_runs": "count(telemetry.cost_usd)",
+    "tokens_in": "coalesce(sum(telemetry.tokens_in), 0)",
+    "tokens_out": "coalesce(sum(telemetry.tokens_out), 0)",
+    "duration_sum": "coalesce(sum(telemetry.duration_ms), 0)",
+    "duration_runs": "count(telemetry.duration_ms)",
+    "first_started": "min(runs.started_at)",
+    "last_started": "max(runs.started_at)",
+}
+_RATIO = "evaluations.score / nullif(evaluations.max_score, 0)"
+_EVALUATION_MEASURES = {
+    "n": "count(*)",
+    "ratio_n": f"count({_RATIO})",
+    "ratio_sum": f"coalesce(sum({_RATIO}), 0.0)",
+    "ratio_min": f"min({_RATIO})",
+    "ratio_max": f"max({_RATIO})",
+    "perfect_n": "count(CASE WHEN evaluations.score >= evaluations.max_score THEN 1 END)",
+    "score_sum": "sum(evaluations.score)",
+    "last_at": "max(evaluations.created_at)",
+}
+_RUNS = "runs LEFT OUTER JOIN telemetry ON telemetry.run_id = runs.run_id"
+_EVALUATIONS = "evaluations JOIN runs ON runs.run_id = evaluations.run_id"
+
+
+def _fill(table: str, key: str, measures: dict[str, str], source: str) -> str:
+    names = [n.strip() for n in key.split(",")]
+    group = ", ".join(_KEYS[n] for n in names if n != "shard")
+    columns = ", ".join([*(_KEYS[n] for n in names), *measures.values()])
+    return (
+        f"INSERT INTO {table} ({', '.join([*names, *measures])}) "
+        f"SELECT {columns} FROM {source} GROUP BY {group}"
+    )
+
+
+_FILL = (
+    _fill("dash_cells", f"{_CELL}, shard", _GROUP_MEASURES, _RUNS),
+    _fill("dash_pair_days", f"{_PAIR}, day, shard", _GROUP_MEASURES, _RUNS),
+    _fill("dash_cell_days", f"{_CELL}, day", _GROUP_MEASURES, _RUNS),
+    _fill(
+        "dash_evaluator_pair_days",
+        f"evaluator_name, {_PAIR}, day, shard",
+        _EVALUATION_MEASURES,
+        _EVALUATIONS,
+    ),
+    _fill(
+        "dash_evaluator_cell_days",
+        f"{_CELL}, day, evaluator_name",
+        _EVALUATION_MEASURES,
+        _EVALUATIONS,
+    ),
+    "INSERT INTO dash_durations (agent, model, duration_ms, run_id, suite, scenario, tier, "
+    "status, successful, day) SELECT runs.agent, coalesce(runs.model, ''), "
+    "telemetry.duration_ms, runs.run_id, runs.suite, runs.scenario, runs.tier, runs.status, "
+    "runs.is_successful, runs.started_at / 86400000 FROM runs JOIN telemetry "
+    "ON telemetry.run_id = runs.run_id WHERE telemetry.duration_ms IS NOT NULL",
+)
 
 
 def downgrade() -> None:

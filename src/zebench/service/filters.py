@@ -1,39 +1,53 @@
-"""Which runs a page is about: the filters every dashboard view shares."""
+"""Which runs a read is about: the one filter the API and every page share.
+
+The API fills it from its query parameters (exact instants, ``started_from`` /
+``started_before``), the pages from theirs (``parse``: whole UTC days, ``since`` /
+``until``, and the outcome statuses); both read through the same clauses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.errors import Invalid
-from zebench.service.rollups import NO_MODEL as KEY_NO_MODEL
-from zebench.service.runs import RunFields
-from zebench.service.runs import RunFilter as ApiRunFilter
 from zebench.service.timeutil import DAY_MS
-from zebench.store.tables import runs
+from zebench.store.tables import NO_MODEL_KEY, runs
 
 NO_MODEL = "(none)"
 """Filter value meaning "runs without a model" (the echo agent has none)."""
 
 STATUSES = ("completed", "failed", "successful", "unsuccessful")
-_OUTCOMES = ("successful", "unsuccessful")
-"""Statuses that are not a stored ``status`` value but a condition on the outcome."""
 
 _EQUALITIES = ("suite", "scenario", "tier", "agent", "model")
 FILTER_FIELDS = ("suite", "scenario", "tier", "agent", "model", "status", "batch", "since", "until")
 
 
 @dataclass(frozen=True)
-class RunFilter(RunFields):
+class RunFilter:
+    """Filters combine with AND; None means "any"."""
+
+    suite: str | None = None
+    scenario: str | None = None
+    tier: str | None = None
+    agent: str | None = None
+    model: str | None = None
+    """A model name, or ``NO_MODEL`` for runs without one."""
+    status: str | None = None
+    """A stored status, or "successful" / "unsuccessful" (the outcome of a run)."""
     batch: str | None = None
     since: date | None = None
     """First day included (UTC)."""
     until: date | None = None
     """Last day included (UTC)."""
+    started_from: int | None = None
+    """Started at or after this instant (epoch ms)."""
+    started_before: int | None = None
+    """Started before this instant (epoch ms)."""
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> RunFilter:
@@ -70,32 +84,47 @@ class RunFilter(RunFields):
         )
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        """The API filter's clauses, plus what only the dashboard offers: ``NO_MODEL``
-        (model IS NULL) and the successful/unsuccessful statuses."""
-        out = self.api_filter().clauses()
+        """These filters over ``runs``."""
+        c = runs.c
+        out: list[ColumnElement[bool]] = [
+            c[name] == getattr(self, name)
+            for name in _EQUALITIES
+            if name != "model" and getattr(self, name) is not None
+        ]
         if self.model == NO_MODEL:
-            out.append(runs.c.model.is_(None))
-        if self.status == "successful":
-            out.append(sa.and_(runs.c.status == "completed", runs.c.is_successful))
-        elif self.status == "unsuccessful":
-            out.append(sa.or_(runs.c.status != "completed", sa.not_(runs.c.is_successful)))
+            out.append(c.model.is_(None))
+        elif self.model is not None:
+            out.append(c.model == self.model)
+        out.extend(_status_clauses(self.status, c.status, c.is_successful))
+        if self.batch is not None:
+            out.append(c.batch_id == self.batch)
+        if self.since is not None:
+            out.append(c.started_at >= _day_start_ms(self.since))
+        if self.until is not None:
+            out.append(c.started_at < _day_start_ms(self.until) + DAY_MS)
+        if self.started_from is not None:
+            out.append(c.started_at >= self.started_from)
+        if self.started_before is not None:
+            out.append(c.started_at < self.started_before)
         return out
 
-    def rollup_dims(self) -> set[str] | None:
-        """The run attributes these filters test, as the dashboard pre-aggregates name
-        them; None when one of them (the batch) is not in any pre-aggregate."""
-        if self.batch is not None:
+    def aggregate_dims(self) -> set[str] | None:
+        """The run attributes these filters test, as the pre-aggregates name them; None
+        when one of them (an exact instant) is in no pre-aggregate."""
+        if self.started_from is not None or self.started_before is not None:
             return None
         dims = {name for name in _EQUALITIES if getattr(self, name) is not None}
         if self.status is not None:
             dims |= {"status", "successful"}
+        if self.batch is not None:
+            dims.add("batch_id")
         if self.since is not None or self.until is not None:
             dims.add("day")
         return dims
 
-    def rollup_clauses(self, table: sa.Table) -> list[ColumnElement[bool]]:
-        """These filters over a dashboard pre-aggregate ``table`` (see ``rollup_dims``):
-        the same runs as ``clauses`` selects, whole UTC days for the date range."""
+    def aggregate_clauses(self, table: sa.Table) -> list[ColumnElement[bool]]:
+        """These filters over a pre-aggregate ``table`` (see ``aggregate_dims``): the
+        same runs as ``clauses`` selects."""
         c = table.c
         out: list[ColumnElement[bool]] = [
             c[name] == getattr(self, name)
@@ -103,37 +132,21 @@ class RunFilter(RunFields):
             if name != "model" and getattr(self, name) is not None
         ]
         if self.model is not None:
-            out.append(c.model == (KEY_NO_MODEL if self.model == NO_MODEL else self.model))
-        if self.status == "successful":
-            out.append(sa.and_(c.status == "completed", c.successful))
-        elif self.status == "unsuccessful":
-            out.append(sa.or_(c.status != "completed", sa.not_(c.successful)))
-        elif self.status is not None:
-            out.append(c.status == self.status)
+            out.append(c.model == (NO_MODEL_KEY if self.model == NO_MODEL else self.model))
+        out.extend(_status_clauses(self.status, c.status, c.successful))
+        if self.batch is not None:
+            out.append(c.batch_id == self.batch)
         if self.since is not None:
             out.append(c.day >= _day_start_ms(self.since) // DAY_MS)
         if self.until is not None:
             out.append(c.day <= _day_start_ms(self.until) // DAY_MS)
         return out
 
-    def api_filter(self) -> ApiRunFilter:
-        """The equality and time-range part, as the API's filter (days become epoch ms)."""
-        return ApiRunFilter(
-            suite=self.suite,
-            scenario=self.scenario,
-            tier=self.tier,
-            agent=self.agent,
-            model=None if self.model == NO_MODEL else self.model,
-            status=None if self.status in _OUTCOMES else self.status,
-            batch_id=self.batch,
-            since=None if self.since is None else _day_start_ms(self.since),
-            until=None if self.until is None else _day_start_ms(self.until) + DAY_MS,
-        )
-
     def as_params(self) -> dict[str, str]:
         """The non-empty filters as query parameters (for links that keep them)."""
         out: dict[str, str] = {}
-        for name, value in asdict(self).items():
+        for name in FILTER_FIELDS:
+            value = getattr(self, name)
             if value is None:
                 continue
             out[name] = value.isoformat() if isinstance(value, date) else str(value)
@@ -141,6 +154,16 @@ class RunFilter(RunFields):
 
     def is_empty(self) -> bool:
         return not self.as_params()
+
+
+def _status_clauses(
+    status: str | None, stored: ColumnElement[str], successful: ColumnElement[bool]
+) -> list[ColumnElement[bool]]:
+    if status == "successful":
+        return [sa.and_(stored == "completed", successful)]
+    if status == "unsuccessful":
+        return [sa.or_(stored != "completed", sa.not_(successful))]
+    return [] if status is None else [stored == status]
 
 
 def _parse_day(field: str, value: str | None) -> date | None:
