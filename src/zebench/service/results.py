@@ -81,7 +81,7 @@ def store_result(
     """The write job behind ``submit_result``; runs inside the caller's transaction.
 
     Besides the run's rows it maintains the statistics' pre-aggregates and the
-    batch's totals (``zebench.service.rollups``), in the same transaction.
+    batch's totals (``zebench.service.aggregates``), in the same transaction.
     Bulk callers may pass ``defer_batch_totals=True`` and call ``recompute_batch``
     once per touched batch before their transaction ends.
     """
