@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fake_chutes import FakeChutes, make_dataset
+from streaming_support import streaming_server
 from throughput_support import TODAY
 
 
@@ -23,3 +24,10 @@ def chutes(fake_chutes: FakeChutes) -> Iterator[FakeChutes]:
     fake_chutes.reset()
     yield fake_chutes
     fake_chutes.reset()
+
+
+@pytest.fixture(scope="session")
+def streaming_url() -> Iterator[str]:
+    """A timed OpenAI-compatible streaming server in its own process (key: API_KEY)."""
+    with streaming_server() as url:
+        yield url

@@ -200,6 +200,46 @@ models = Table(
     Column("price_completion", Float),
     Column("source", String(10), nullable=False),
     Column("scraped_at", BigInteger, nullable=False),
+    # Probed endpoints (source 'probe'): the base URL measured, and the newest
+    # probe's per-request percentiles (TPS after the first token; TTFT in seconds).
+    Column("endpoint", String(500)),
+    Column("tps_p50", Float),
+    Column("tps_p90", Float),
+    Column("ttft_p50", Float),
+    Column("ttft_p90", Float),
+)
+
+model_probes = Table(
+    "model_probes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "chute_id",
+        String(100),
+        ForeignKey("models.chute_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("probed_at", BigInteger, nullable=False),
+    # The points of one ``--sweep`` share it; the first (lowest load) is the headline
+    # that feeds the model's figures and sparkline.
+    Column("sweep_id", String(36), nullable=False),
+    Column("headline", Boolean, nullable=False),
+    Column("concurrency", Integer),
+    Column("rate", Float),
+    Column("requests", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("ttft_p50_ms", Float),
+    Column("ttft_p90_ms", Float),
+    Column("tps_p50", Float),
+    Column("tps_p90", Float),
+    Column("itl_p50_ms", Float),
+    Column("tpot_p50_ms", Float),
+    Column("e2e_p50_ms", Float),
+    Column("total_output_tps", Float, nullable=False),
+    Column("requests_per_second", Float, nullable=False),
+    # The whole report (configuration and every distribution) as JSON text.
+    Column("report", Text, nullable=False),
+    Index("ix_model_probes_chute_time", "chute_id", "probed_at"),
 )
 
 model_daily = Table(

@@ -40,7 +40,12 @@ class SaveCounts:
 
 
 def save_snapshot(conn: Connection, snapshot: Snapshot, *, now_ms: int) -> SaveCounts:
-    listed_before = dict(conn.execute(sa.select(models.c.chute_id, models.c.listed)).all())
+    # Probed endpoints share the table but not the catalogue: a scrape never delists them.
+    listed_before = dict(
+        conn.execute(
+            sa.select(models.c.chute_id, models.c.listed).where(models.c.source != "probe")
+        ).all()
+    )
     scraped_ids = {m.entry.chute_id for m in snapshot.scraped}
     upsert(
         conn,
