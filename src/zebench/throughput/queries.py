@@ -13,6 +13,8 @@ from zebench.service.timeutil import to_iso
 from zebench.store.database import Database
 from zebench.store.tables import model_daily, models, runs
 from zebench.throughput.cycle import CycleSummary
+from zebench.throughput.probe.history import newest_sweep, probe_history
+from zebench.throughput.probe.saved import PROBE_SOURCE
 from zebench.throughput.schemas import (
     BenchmarkScore,
     CycleOut,
@@ -51,14 +53,20 @@ def list_models(
     order: Order | None = None,
     q: str | None = None,
     include_delisted: bool = False,
+    origin: Literal["scraped", "probe"] | None = None,
 ) -> ModelList:
-    """Models sorted by ``sort`` (missing figures last), filtered by a name/id substring.
+    """Models sorted by ``sort`` (missing figures last), filtered by a name/id substring
+    and by ``origin`` (scraped from Chutes, or probed endpoints; both when None).
 
-    Before the first cycle the list is empty and ``scraped_at`` is null.
+    Before the first cycle or probe the list is empty; ``scraped_at`` is null until a
+    scrape cycle succeeds.
     """
     column, natural = _SORTS[sort]
     direction = order or natural
     query = sa.select(models)
+    if origin is not None:
+        is_probe = models.c.source == PROBE_SOURCE
+        query = query.where(is_probe if origin == "probe" else sa.not_(is_probe))
     if not include_delisted:
         query = query.where(models.c.listed.is_(True))
     if q and q.strip():
@@ -112,8 +120,11 @@ def get_model(db: Database, chute_id: str) -> ModelDetail:
             for d in days
         ]
         score = _benchmark_scores(conn, [row["name"]]).get(row["name"])
+        probes = probe_history(conn, chute_id)
     base = _model_out(row, score)
-    return ModelDetail(**base.model_dump(), history=history)
+    return ModelDetail(
+        **base.model_dump(), history=history, probes=probes, sweep=newest_sweep(probes)
+    )
 
 
 def cycle_out(summary: CycleSummary) -> CycleOut:

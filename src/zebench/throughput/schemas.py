@@ -63,8 +63,15 @@ class ModelOut(BaseModel):
     )
     price_prompt: float | None = Field(description="USD per million input tokens")
     price_completion: float | None = Field(description="USD per million output tokens")
-    source: str
-    scraped_at: str = Field(description="When these figures were scraped (ISO 8601)")
+    source: str = Field(description="json or html (scraped from Chutes), or probe (measured)")
+    scraped_at: str = Field(description="When these figures were scraped or probed (ISO 8601)")
+    endpoint: str | None = Field(default=None, description="The probed base URL (probe only)")
+    tps_p50: float | None = Field(
+        default=None, description="Median per-request output tokens/s after the first token"
+    )
+    tps_p90: float | None = None
+    ttft_p50: float | None = Field(default=None, description="Median seconds to first token")
+    ttft_p90: float | None = None
     benchmark: BenchmarkScore | None = None
 
 
@@ -84,8 +91,36 @@ class DailyOut(BaseModel):
     is_partial: bool
 
 
+class ProbeOut(BaseModel):
+    """One load point of one probe (``zebench probe --save``); times in milliseconds."""
+
+    probed_at: str
+    sweep_id: str = Field(description="Shared by the points of one --sweep")
+    headline: bool = Field(description="The point that feeds the model's figures")
+    concurrency: int | None
+    rate: float | None
+    requests: int
+    errors: int
+    ttft_p50_ms: float | None
+    ttft_p90_ms: float | None
+    tps_p50: float | None
+    tps_p90: float | None
+    itl_p50_ms: float | None
+    tpot_p50_ms: float | None
+    e2e_p50_ms: float | None
+    total_output_tps: float
+    requests_per_second: float
+
+
 class ModelDetail(ModelOut):
     history: list[DailyOut] = Field(description="Every stored day, newest first")
+    probes: list[ProbeOut] = Field(
+        default_factory=list, description="Every stored probe point, newest first (probe only)"
+    )
+    sweep: list[ProbeOut] = Field(
+        default_factory=list,
+        description="The newest sweep's points, lowest concurrency first (empty without one)",
+    )
 
 
 class CycleOut(BaseModel):

@@ -46,9 +46,14 @@ def models_index(
     ),
     q: str | None = Query(None, max_length=200, description="Substring of the name or id"),
     include_delisted: bool = False,
+    source: Literal["scraped", "probe"] | None = Query(
+        None, description="Only scraped models (Chutes) or only probed endpoints"
+    ),
 ) -> Response:
-    """Every listed model, fastest first; an empty list before the first scrape."""
-    result = list_models(db, sort=sort, order=order, q=q, include_delisted=include_delisted)
+    """Every listed model, fastest first; an empty list before the first scrape or probe."""
+    result = list_models(
+        db, sort=sort, order=order, q=q, include_delisted=include_delisted, origin=source
+    )
     return _cacheable(request, result.model_dump_json().encode())
 
 

@@ -73,7 +73,7 @@ def line_chart(points: Sequence[Point], *, label: str, unit: str, decimals: int 
                 y=y(value),
                 tx=PAD_LEFT - 6,
                 ty=y(value) + 4,
-                v=_tick(value, top),
+                v=tick_label(value, top),
             )
         )
     for day in _date_ticks(known[0].day, known[-1].day):
@@ -126,7 +126,7 @@ def _date_ticks(first: str, last: str, count: int = 6) -> list[str]:
     ]
 
 
-def _tick(value: float, top: float) -> str:
+def tick_label(value: float, top: float) -> str:
     """Axis labels: quarters of a nice maximum, without trailing zeros (1.25, 2.5, 5)."""
     if top >= 10:
         return f"{value:,.0f}"

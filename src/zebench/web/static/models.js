@@ -1,138 +1,71 @@
-// Model throughput leaderboard: draws one card per model from /api/models, filters
-// by name, sorts, and refreshes itself every 5 minutes. Text is only ever set with
-// textContent (names come from a public source), never parsed as HTML.
+// Model throughput leaderboard: the server renders every card (the page works without
+// JavaScript); this filters as one types, re-sorts on a change of the menu, and fetches
+// the page again every 5 minutes to swap in fresh cards. Nothing is built from data
+// here: the cards come from the server's escaped HTML, and text is set with textContent.
 (() => {
   "use strict";
 
   const REFRESH_MS = 5 * 60 * 1000;
-  const SVG = "http://www.w3.org/2000/svg";
   const SORTS = {
-    tps: ["latest_tps", "desc"],
-    ttft: ["latest_ttft", "asc"],
+    tps: ["tps", "desc"],
+    ttft: ["ttft", "asc"],
     name: ["name", "asc"],
-    requests: ["latest_requests", "desc"],
+    requests: ["requests", "desc"],
     tps_7d_weighted: ["tps_7d_weighted", "desc"],
     tps_30d_weighted: ["tps_30d_weighted", "desc"],
-    peak: ["peak_tps", "desc"],
+    peak: ["peak", "desc"],
   };
 
   const $ = (id) => document.getElementById(id);
   const grid = $("tps-grid");
   const search = $("tps-search");
   const sortSelect = $("tps-sort");
-  const updated = $("tps-updated");
   const count = $("tps-count");
   const errorBox = $("tps-error");
-  const cardTemplate = $("tps-card");
-  if (!grid || !cardTemplate) return;
+  if (!grid || !search || !sortSelect) return;
 
-  let models = null;
-  let scrapedAt = null;
-
-  const fixed = (value, digits) =>
-    value === null || value === undefined
-      ? "—"
-      : value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const integer = (value) =>
-    value === null || value === undefined ? "—" : Math.round(value).toLocaleString("en-US");
+  const cards = () => Array.from(grid.querySelectorAll(".tps-card"));
+  const value = (card, field) => {
+    const raw = card.dataset[field]; // data-tps_7d_weighted keeps its underscores
+    if (raw === undefined || raw === "") return null;
+    return field === "name" ? raw : Number(raw);
+  };
 
   function compare(key) {
     const [field, direction] = SORTS[key] || SORTS.tps;
     const sign = direction === "desc" ? -1 : 1;
     return (a, b) => {
-      const x = a[field];
-      const y = b[field];
-      const xMissing = x === null || x === undefined;
-      const yMissing = y === null || y === undefined;
-      if (xMissing || yMissing) return xMissing === yMissing ? a.name.localeCompare(b.name) : xMissing ? 1 : -1;
-      if (field === "name") return sign * x.localeCompare(y, "en", { sensitivity: "base" });
-      return sign * (x - y) || a.name.localeCompare(b.name);
+      const x = value(a, field);
+      const y = value(b, field);
+      const byName = () => value(a, "name").localeCompare(value(b, "name"));
+      if (x === null || y === null) return x === y ? byName() : x === null ? 1 : -1;
+      if (field === "name") return sign * x.localeCompare(y);
+      return sign * (x - y) || byName();
     };
   }
 
-  function sparkline(svg, values) {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    const known = values.filter((v) => v !== null && v !== undefined);
-    const label = document.createElementNS(SVG, "title");
-    label.textContent = known.length
-      ? `TPS per day, last ${values.length} days: ${fixed(Math.min(...known), 0)}–${fixed(Math.max(...known), 0)} tok/s`
-      : "No TPS recorded in the last 30 days";
-    svg.appendChild(label);
-    svg.setAttribute("aria-label", label.textContent);
-    if (!known.length) return;
-    const top = Math.max(...known) * 1.1 || 1;
-    const step = 120 / Math.max(1, values.length - 1);
-    let path = "";
-    let pen = false;
-    values.forEach((v, i) => {
-      if (v === null || v === undefined) {
-        pen = false;
-        return;
-      }
-      const x = (i * step).toFixed(1);
-      const y = (27 - (v / top) * 25).toFixed(1);
-      path += `${pen ? "L" : "M"}${x},${y} `;
-      pen = true;
-    });
-    const line = document.createElementNS(SVG, "path");
-    line.setAttribute("d", path.trim());
-    line.setAttribute("class", "line");
-    svg.appendChild(line);
-  }
-
-  function card(model, rank) {
-    const node = cardTemplate.content.firstElementChild.cloneNode(true);
-    node.dataset.chuteId = model.chute_id;
-    node.querySelector(".tps-rank").textContent = `#${rank}`;
-    const link = node.querySelector(".tps-name");
-    link.textContent = model.name;
-    link.href = `/models/${encodeURIComponent(model.chute_id)}`;
-    node.querySelector(".tps-value").textContent = fixed(model.latest_tps, 1);
-    if (model.latest_is_partial) node.querySelector(".tps-partial").hidden = false;
-    const set = (key, text, title) => {
-      const dd = node.querySelector(`[data-f="${key}"]`);
-      dd.textContent = text;
-      if (title) dd.title = title;
-    };
-    set("ttft", model.latest_ttft === null ? "—" : `${fixed(model.latest_ttft, 2)} s`);
-    set("requests", integer(model.latest_requests), model.latest_date ? `on ${model.latest_date}` : "");
-    set("d7", fixed(model.tps_7d_weighted, 1), `plain mean of the newest 7 days: ${fixed(model.avg_7d, 1)}`);
-    set("d30", fixed(model.tps_30d_weighted, 1), `plain mean of the newest 30 days: ${fixed(model.avg_30d, 1)}`);
-    set("peak", fixed(model.peak_tps, 1), model.peak_date ? `on ${model.peak_date}` : "");
-    const bench = model.benchmark;
-    if (bench && bench.mean_weighted_score !== null) {
-      set("bench", `${fixed(bench.mean_weighted_score, 2)} / 10`, `${bench.scored_runs} scored runs`);
-      node.classList.add("has-bench");
-    } else {
-      set("bench", "—", "No benchmark runs of this model");
-    }
-    sparkline(node.querySelector(".tps-spark"), model.trend_tps || []);
-    return node;
-  }
-
-  function render() {
-    if (models === null) return;
+  function apply() {
     const needle = search.value.trim().toLowerCase();
-    const shown = models
-      .filter((m) => !needle || m.name.toLowerCase().includes(needle) || m.chute_id.includes(needle))
-      .sort(compare(sortSelect.value));
-    const fragment = document.createDocumentFragment();
-    shown.forEach((m, i) => fragment.appendChild(card(m, i + 1)));
-    if (!models.length) {
-      const empty = document.createElement("p");
-      empty.className = "empty big";
-      empty.textContent =
-        "No statistics yet: the first scrape has not run. Run `zebench scrape`, or start the server with --scrape \"*/10 * * * *\".";
-      fragment.appendChild(empty);
-    } else if (!shown.length) {
-      const none = document.createElement("p");
-      none.className = "empty";
+    const all = cards().sort(compare(sortSelect.value));
+    let shown = 0;
+    all.forEach((card) => {
+      const match = !needle || value(card, "name").includes(needle) || card.dataset.chuteId.toLowerCase().includes(needle);
+      card.hidden = !match;
+      if (match) card.querySelector(".tps-rank").textContent = `#${++shown}`;
+      grid.appendChild(card);
+    });
+    let none = grid.querySelector(".tps-none");
+    if (all.length && !shown) {
+      if (!none) {
+        none = document.createElement("p");
+        none.className = "empty tps-none";
+        grid.appendChild(none);
+      }
       none.textContent = `No model matches “${search.value.trim()}”.`;
-      fragment.appendChild(none);
+    } else if (none) {
+      none.remove();
     }
-    grid.replaceChildren(fragment);
-    grid.setAttribute("aria-busy", "false");
-    count.textContent = shown.length === models.length ? `${models.length} models` : `${shown.length} of ${models.length} models`;
+    if (count && all.length) count.textContent = shown === all.length ? `${all.length} models` : `${shown} of ${all.length} models`;
     const params = new URLSearchParams(location.search);
     needle ? params.set("q", search.value.trim()) : params.delete("q");
     sortSelect.value !== "tps" ? params.set("sort", sortSelect.value) : params.delete("sort");
@@ -140,51 +73,32 @@
     history.replaceState(null, "", query ? `?${query}` : location.pathname);
   }
 
-  function showUpdated() {
-    if (!scrapedAt) {
-      updated.textContent = "Not scraped yet";
-      return;
-    }
-    const minutes = Math.max(0, Math.round((Date.now() - Date.parse(scrapedAt)) / 60000));
-    const hours = Math.round(minutes / 60);
-    const ago =
-      minutes < 1 ? "just now"
-      : minutes < 120 ? `${minutes} min ago`
-      : hours < 48 ? `${hours} h ago`
-      : `${Math.round(hours / 24)} days ago`;
-    updated.textContent = `Last updated ${ago}`;
-    updated.title = scrapedAt;
-  }
-
-  async function load() {
+  async function refresh() {
     try {
-      // no-cache: revalidate with the ETag (a 304 costs nothing) rather than reuse blindly.
-      const response = await fetch("/api/models", { cache: "no-cache", headers: { Accept: "application/json" } });
+      // Every card, unfiltered: the filter is applied here, so typing stays instant.
+      const response = await fetch(`/models?sort=${encodeURIComponent(sortSelect.value)}`, { cache: "no-cache" });
       if (!response.ok) throw new Error(`the server answered ${response.status}`);
-      const data = await response.json();
-      models = data.models;
-      scrapedAt = data.scraped_at;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      const freshGrid = fresh.getElementById("tps-grid");
+      if (!freshGrid) throw new Error("the page had no cards");
+      grid.replaceChildren(...Array.from(freshGrid.childNodes).map((n) => document.importNode(n, true)));
+      const updated = fresh.getElementById("tps-updated");
+      if (updated) $("tps-updated").replaceChildren(...Array.from(updated.childNodes).map((n) => document.importNode(n, true)));
       errorBox.hidden = true;
-      render();
-      showUpdated();
+      apply();
     } catch (error) {
-      errorBox.textContent = `Could not load the models (${error.message}). Showing the last data received.`;
+      errorBox.textContent = `Could not refresh the models (${error.message}). Showing the last figures received.`;
       errorBox.hidden = false;
-      if (models === null) {
-        grid.setAttribute("aria-busy", "false");
-        updated.textContent = "Not loaded";
-      }
     }
   }
 
   $("tps-controls").addEventListener("submit", (event) => {
     event.preventDefault();
-    render();
+    apply();
   });
-  search.addEventListener("input", render);
-  sortSelect.addEventListener("change", render);
-  $("tps-refresh").addEventListener("click", load);
-  setInterval(load, REFRESH_MS);
-  setInterval(showUpdated, 30 * 1000);
-  load();
+  search.addEventListener("input", apply);
+  sortSelect.addEventListener("change", apply);
+  setInterval(refresh, REFRESH_MS);
+  // The server filtered by ?q=; bring every card back so that editing the search works.
+  if (search.value.trim()) refresh();
 })();
