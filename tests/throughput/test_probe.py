@@ -13,12 +13,18 @@ scheduling noise moves by far less than 10 % at its median.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+import sqlalchemy as sa
 from streaming_support import API_KEY, fake_model
 
 from zebench.errors import UserError
+from zebench.store.database import Database
+from zebench.store.tables import model_probes, models
+from zebench.throughput import get_model, list_models
 from zebench.throughput.probe.runner import ProbeConfig, ProbeResult, run_probe, run_sweep
+from zebench.throughput.probe.saved import save_probe
 
 TTFT_S = 0.200
 ITL_S = 0.025
@@ -143,3 +149,20 @@ def test_refusals_are_one_line_before_measuring(streaming_url: str) -> None:
         probe("http://127.0.0.1:9/v1", timed())
     with pytest.raises(UserError, match="expected an http"):
         probe("localhost:8000", timed())
+
+
+def test_probe_history_on_both_engines(db: Database, streaming_url: str) -> None:
+    config = ProbeConfig(streaming_url, timed(), API_KEY, requests=3, max_tokens=12)
+    first, second = (asyncio.run(run_probe(config)) for _ in range(2))
+    chute_id = db.write(lambda c: save_probe(c, [first], now_ms=1_700_000_000_000))
+    assert db.write(lambda c: save_probe(c, [second], now_ms=1_700_086_400_000)) == chute_id
+    model = get_model(db, chute_id)
+    assert [p.probed_at[:10] for p in model.probes] == ["2023-11-15", "2023-11-14"]
+    assert model.days_tracked == 2 and model.sweep == []
+    assert model.trend_tps == [first.figures.output_tps.p50, second.figures.output_tps.p50]  # type: ignore[union-attr]
+    assert model.peak_tps == max(model.trend_tps)  # type: ignore[type-var]
+    assert list_models(db, origin="probe").total == 1
+    with db.read() as conn:
+        stored = conn.execute(sa.select(model_probes.c.report)).scalars().all()
+        assert all(json.loads(r)["configuration"].get("apiKey") is None for r in stored)
+        assert conn.execute(sa.select(models.c.source)).scalar() == "probe"
