@@ -159,6 +159,23 @@ class Settings(BaseSettings):
     agent_command: str | None = None
     """Template for the ``command`` agent: ``mytool --task {prompt}``; no {prompt} = stdin."""
 
+    # --- sandbox (zebench.sandbox; docs/sandbox.md) -----------------------
+    sandbox: str = "bubblewrap"
+    """What contains a run's commands: ``bubblewrap``, or ``none`` (no isolation at all)."""
+    sandbox_network: Literal["none", "on", "host"] | None = None
+    """none: no network; on: outside network without the host's loopback (slirp4netns);
+    host: the host's network. Unset: the scenario's ``sandbox.network``, else none."""
+    sandbox_memory_mb: int = Field(default=4096, ge=0)
+    """Memory per command (cgroup memory limit when zebench may make one, RLIMIT_DATA)."""
+    sandbox_max_processes: int = Field(default=512, ge=0)
+    sandbox_file_size_mb: int = Field(default=1024, ge=0)
+    sandbox_cpu_seconds: int = Field(default=1800, ge=0)
+    """CPU seconds per process (RLIMIT_CPU); 0 turns a limit off."""
+    sandbox_hide: list[Path] = []
+    """More host paths the sandbox hides (JSON list), beside homes, /run and zebench's home."""
+    sandbox_pass_env: list[str] = []
+    """Host variables passed into the sandbox beyond the allow-list (JSON list)."""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from zebench.config import Settings
+from zebench.sandbox.base import Sandbox
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class AgentRequest:
     max_iterations: int = 50
     max_tokens: int = 8192
     scenario_id: str = ""
+    sandbox: Sandbox | None = None
+    """The run's sandbox: every command an agent runs and every file its tools touch go
+    through it. None only outside a harness run (then commands run on the host)."""
 
 
 @dataclass
@@ -52,6 +56,8 @@ class AgentResult:
 @runtime_checkable
 class Agent(Protocol):
     name: str
+    """An agent may also declare ``pass_env``: names of host variables (its own API key)
+    passed into the sandbox through the environment allow-list."""
 
     async def run(self, request: AgentRequest) -> AgentResult:
         """Do the task in ``request.workspace``; raise only for failures of the agent itself."""

@@ -18,6 +18,9 @@ ARGV_PROMPT_LIMIT = 100_000
 
 class ClaudeCodeAgent:
     name = "claude-code"
+    pass_env = ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_OAUTH_TOKEN")
+    """Claude Code's own credentials pass into the sandbox (it also needs
+    ``--sandbox-network on`` to reach its API)."""
 
     def __init__(self, settings: Settings) -> None:
         self.binary = settings.claude_code_binary
@@ -41,7 +44,8 @@ class ClaudeCodeAgent:
             argv,
             request,
             stdin=stdin,
-            hint=" (is Claude Code installed? set ZEBENCH_CLAUDE_CODE_BINARY)",
+            hint=" (is Claude Code installed and visible in the sandbox? set "
+            "ZEBENCH_CLAUDE_CODE_BINARY)",
         )
 
 

@@ -1,7 +1,7 @@
 """Run a coding-agent CLI in the workspace and turn what it printed into an AgentResult.
 
-Shared by ``claude-code`` and the generic ``command`` agent. The CLI runs in its own
-process group under ``request.timeout_s``; a missing binary, a non-zero exit, a
+Shared by ``claude-code`` and the generic ``command`` agent. The CLI runs in the run's
+sandbox (``request.sandbox``) under ``request.timeout_s``; a missing binary, a non-zero exit, a
 timeout or a CLI-reported failure become ``AgentResult.error``, never an exception.
 """
 
@@ -21,6 +21,7 @@ from zebench.agents.cli_report import (
 )
 from zebench.agents.process import ProcessOutcome, run_process
 from zebench.agents.workspace_tools import truncate
+from zebench.sandbox import current_sandbox
 
 STDOUT_LIMIT = 8_000_000
 TAIL_CHARS = 4000
@@ -35,13 +36,19 @@ async def run_cli_agent(
     hint: str = "",
 ) -> AgentResult:
     """``argv`` already holds the prompt unless it is passed on ``stdin``."""
-    outcome = await run_process(
-        argv,
-        cwd=request.workspace,
-        timeout_s=request.timeout_s,
-        stdin=stdin,
-        output_limit=STDOUT_LIMIT,
-    )
+    sandbox = request.sandbox or current_sandbox()
+    if sandbox is not None:
+        outcome = await sandbox.exec(
+            argv, timeout_s=request.timeout_s, stdin=stdin, output_limit=STDOUT_LIMIT
+        )
+    else:
+        outcome = await run_process(
+            argv,
+            cwd=request.workspace,
+            timeout_s=request.timeout_s,
+            stdin=stdin,
+            output_limit=STDOUT_LIMIT,
+        )
     report = parse_report(outcome.stdout) if not outcome.error else None
     usage = report_usage(report) if report else Usage()
     output = (report_output(report) if report else None) or truncate(outcome.stdout, TAIL_CHARS)

@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,15 +78,22 @@ async def run_process(
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
     output_limit: int = 1_000_000,
+    preexec: Callable[[], None] | None = None,
+    pass_fds: Sequence[int] = (),
+    on_start: Callable[[int], Awaitable[None]] | None = None,
 ) -> ProcessOutcome:
     """Run ``command`` (argv, or a string for ``/bin/sh -c``) in ``cwd``.
 
     Never raises for the child's failures: a missing binary, a non-zero exit and a
-    timeout are all reported in the outcome. Cancellation kills the group and re-raises.
+    timeout are all reported in the outcome. Cancellation kills the group and re-raises,
+    at whatever point it arrives, the spawn itself included. ``preexec`` runs in the
+    child between fork and exec (resource limits, cgroup placement); ``pass_fds`` stay
+    open in the child; ``on_start(pid)`` is awaited once the child runs (an ``OSError``
+    from it is reported like a failed start, the child killed).
     """
     started = time.monotonic()
     try:
-        proc = await _spawn(command, cwd, stdin, env)
+        proc = await _spawn_to_the_end(command, cwd, stdin, env, (preexec, pass_fds))
     except OSError as exc:
         name = command if isinstance(command, str) else command[0]
         return ProcessOutcome(
@@ -96,39 +104,72 @@ async def run_process(
             duration_s=time.monotonic() - started,
             error=f"cannot start {name!r}: {exc.strerror or exc}",
         )
+    except subprocess.SubprocessError as exc:  # preexec failed in the child
+        return ProcessOutcome(None, "", "", False, time.monotonic() - started, error=str(exc))
 
     out, err = BoundedCapture(output_limit), BoundedCapture(output_limit)
-    readers = [
-        asyncio.create_task(_pump(proc.stdout, out)),
-        asyncio.create_task(_pump(proc.stderr, err)),
-    ]
+    readers: list[asyncio.Task[None]] = []
     timed_out = False
+    error: str | None = None
     try:
+        readers += [
+            asyncio.create_task(_pump(proc.stdout, out)),
+            asyncio.create_task(_pump(proc.stderr, err)),
+        ]
+        if on_start is not None:
+            await on_start(proc.pid)
         if stdin is not None and proc.stdin is not None:
             await _feed_stdin(proc.stdin, stdin)
         try:
             await asyncio.wait_for(proc.wait(), timeout=timeout_s)
         except TimeoutError:
             timed_out = True
+    except OSError as exc:
+        error = f"cannot start: {exc.strerror or exc}"
     finally:
         # Also runs on cancellation: the group dies with the run that started it.
-        kill_group(proc.pid)
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        await asyncio.wait(readers, timeout=_DRAIN_S)
-        for reader in readers:
-            reader.cancel()
-        if proc.returncode is None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), timeout=_DRAIN_S)
+        await _reap(proc, readers)
     return ProcessOutcome(
-        exit_code=None if timed_out else proc.returncode,
+        exit_code=None if timed_out or error else proc.returncode,
         stdout=out.text(),
         stderr=err.text(),
         timed_out=timed_out,
         duration_s=time.monotonic() - started,
+        error=error,
     )
+
+
+async def _spawn_to_the_end(
+    command: Sequence[str] | str,
+    cwd: Path,
+    stdin: str | None,
+    env: Mapping[str, str] | None,
+    extra: tuple[Callable[[], None] | None, Sequence[int]],
+) -> asyncio.subprocess.Process:
+    """Spawn; a cancellation that arrives while the child is being created waits for it to
+    exist, kills its group, and only then propagates (else the child would be lost)."""
+    spawn = asyncio.ensure_future(_spawn(command, cwd, stdin, env, *extra))
+    try:
+        return await asyncio.shield(spawn)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            proc = await spawn
+            await _reap(proc, [])
+        raise
+
+
+async def _reap(proc: asyncio.subprocess.Process, readers: list[asyncio.Task[None]]) -> None:
+    kill_group(proc.pid)
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    if readers:
+        await asyncio.wait(readers, timeout=_DRAIN_S)
+    for reader in readers:
+        reader.cancel()
+    if proc.returncode is None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), timeout=_DRAIN_S)
 
 
 async def _spawn(
@@ -136,6 +177,8 @@ async def _spawn(
     cwd: Path,
     stdin: str | None,
     env: Mapping[str, str] | None,
+    preexec: Callable[[], None] | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> asyncio.subprocess.Process:
     pipe = asyncio.subprocess.PIPE
     # start_new_session puts the child at the head of its own process group.
@@ -147,6 +190,10 @@ async def _spawn(
         "env": dict(env) if env is not None else None,
         "start_new_session": True,
     }
+    if preexec is not None:
+        options["preexec_fn"] = preexec
+    if pass_fds:
+        options["pass_fds"] = tuple(pass_fds)
     if isinstance(command, str):
         return await asyncio.create_subprocess_shell(command, **options)
     return await asyncio.create_subprocess_exec(*command, **options)

@@ -19,6 +19,7 @@ from zebench.agents.workspace_tools import WorkspaceTools
 from zebench.config import ModelPrice, Settings
 from zebench.llm.chat import ChatClient, ModelTurn, ToolResult
 from zebench.llm.errors import LLMError
+from zebench.sandbox import current_sandbox
 
 SYSTEM_PROMPT = """\
 You are a software engineer working in a repository checked out in your workspace.
@@ -75,6 +76,7 @@ class ToolLoop:
             request.oracle,
             command_timeout_s=settings.tool_command_timeout_s,
             output_limit=settings.tool_output_limit,
+            sandbox=request.sandbox or current_sandbox(),
         )
         self.meter = UsageMeter(prices)
         self.messages: list[dict[str, Any]] = [chat.user_message(request.prompt)]

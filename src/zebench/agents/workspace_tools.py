@@ -1,10 +1,12 @@
 """The tools an LLM agent gets: readFile, writeFile, listFiles, runCommand, askUser.
 
-Every path is confined to the workspace (see ``confine``). A tool never raises:
+Every path is confined to the workspace (see ``zebench.sandbox.paths``), and commands
+run in the run's sandbox. A tool never raises:
 whatever goes wrong (bad arguments, a path outside, a missing file, a command that
 times out) comes back to the model as an error result, so one bad call cannot end
 the run. Commands run with the workspace as working directory and without the
-provider keys in their environment, so a model cannot print our own credentials.
+provider keys in their environment (the sandbox's allow-list), so a model cannot
+print our own credentials.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zebench.agents.confine import PathOutsideWorkspace, display_path, resolve_in_workspace
 from zebench.agents.oracle import answer_question
-from zebench.agents.process import run_process
+from zebench.agents.process import ProcessOutcome, run_process
 from zebench.llm.chat import ToolSpec
+from zebench.sandbox import Sandbox
+from zebench.sandbox.paths import PathOutsideWorkspace, display_path, resolve_in_workspace
 
 LIST_LIMIT = 2000
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
@@ -115,8 +118,10 @@ class WorkspaceTools:
         *,
         command_timeout_s: float = 60.0,
         output_limit: int = 30_000,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.workspace = workspace.resolve()
+        self.sandbox = sandbox
         self.oracle = dict(oracle)
         self.command_timeout_s = command_timeout_s
         self.output_limit = output_limit
@@ -176,9 +181,12 @@ class WorkspaceTools:
             raise ToolArgumentError("argument 'content' must be a string")
         if path == self.workspace or path.is_dir():
             return ToolOutcome(f"{self._shown(path)} is a directory", is_error=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = content.encode()
-        path.write_bytes(data)
+        if self.sandbox is not None:
+            await self.sandbox.write_file(self._shown(path), data)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         return ToolOutcome(f"wrote {len(data)} bytes to {self._shown(path)}")
 
     async def list_files(self, arguments: dict[str, Any]) -> ToolOutcome:
@@ -222,13 +230,7 @@ class WorkspaceTools:
         cwd = self._path(arguments, "cwd", ".")
         if not cwd.is_dir():
             return ToolOutcome(f"{self._shown(cwd)} is not a directory", is_error=True)
-        outcome = await run_process(
-            command,
-            cwd=cwd,
-            timeout_s=self.command_timeout_s,
-            env=tool_env(),
-            output_limit=self.output_limit,
-        )
+        outcome = await self._execute(command, cwd)
         if outcome.error:
             return ToolOutcome(outcome.error, is_error=True)
         body = _command_report(outcome.stdout, outcome.stderr, self.output_limit)
@@ -239,6 +241,23 @@ class WorkspaceTools:
                 is_error=True,
             )
         return ToolOutcome(f"exit code: {outcome.exit_code}\n{body}")
+
+    async def _execute(self, command: str, cwd: Path) -> ProcessOutcome:
+        if self.sandbox is not None:
+            return await self.sandbox.exec(
+                command,
+                cwd=cwd,
+                timeout_s=self.command_timeout_s,
+                env=tool_env(),
+                output_limit=self.output_limit,
+            )
+        return await run_process(
+            command,
+            cwd=cwd,
+            timeout_s=self.command_timeout_s,
+            env=tool_env(),
+            output_limit=self.output_limit,
+        )
 
     async def ask_user(self, arguments: dict[str, Any]) -> ToolOutcome:
         question = arguments.get("question")

@@ -1,9 +1,11 @@
-"""Running a scenario's shell commands: own process group, bounded time, output tail kept.
+"""Running a scenario's shell commands: in the run's sandbox, bounded time, output tail kept.
 
-Each command starts in a new session, so on timeout (or when the harness is
-cancelled) the whole group is killed: children a command spawned cannot
-outlive it and keep the workspace busy. A missing program (say ``pnpm``) is an
-ordinary failed command, exit 127 with the shell's message, never a crash.
+A command runs in the sandbox it is given, else in the run's current one
+(``zebench.sandbox.current``), so every command of a run is contained; outside
+a run (tests, tools) it runs on the host in its own process group. On timeout
+(or when the harness is cancelled) everything it started is killed. A missing
+program (say ``pnpm``) is an ordinary failed command, exit 127 with the shell's
+message, never a crash.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zebench.agents.process import run_process
+from zebench.agents.process import ProcessOutcome, run_process
+from zebench.sandbox import Sandbox, current_sandbox
 
 
 @dataclass(frozen=True)
@@ -99,18 +102,16 @@ async def run_command(
     name: str = "",
     tail_chars: int = 4000,
     env: Mapping[str, str] | None = None,
+    sandbox: Sandbox | None = None,
 ) -> CommandResult:
     """Run ``command`` through the shell in ``cwd``; never raises for the command's failure.
 
-    The process group is killed on timeout, on cancellation, and when the main
-    process exits leaving children behind (``zebench.agents.process``).
+    ``sandbox`` (default: the current run's, see above) contains it; ``env`` then
+    passes through the sandbox's allow-list. Everything it started is killed on
+    timeout and on cancellation (``zebench.agents.process``).
     """
-    outcome = await run_process(
-        command,
-        cwd=cwd,
-        timeout_s=timeout_s,
-        env=env if env is not None else command_env(),
-        output_limit=max(tail_chars, 0) * 4,
+    outcome = await _execute(
+        command, cwd, timeout_s, env, max(tail_chars, 0) * 4, sandbox or current_sandbox()
     )
     output = outcome.stdout
     if outcome.stderr:
@@ -129,4 +130,29 @@ async def run_command(
         output_tail=output[-tail_chars:] if tail_chars > 0 else "",
         timed_out=outcome.timed_out,
         error=error,
+    )
+
+
+async def _execute(
+    command: str,
+    cwd: Path,
+    timeout_s: float,
+    env: Mapping[str, str] | None,
+    output_limit: int,
+    sandbox: Sandbox | None,
+) -> ProcessOutcome:
+    if sandbox is not None:
+        return await sandbox.exec(
+            command,
+            cwd=cwd,
+            timeout_s=timeout_s,
+            env=env if env is not None else command_env(),
+            output_limit=output_limit,
+        )
+    return await run_process(
+        command,
+        cwd=cwd,
+        timeout_s=timeout_s,
+        env=env if env is not None else command_env(),
+        output_limit=output_limit,
     )

@@ -25,9 +25,11 @@ from zebench.config import Settings
 from zebench.evaluators.base import Evaluator, Metric, RunContext
 from zebench.harness.commands import CommandResult, command_clock, run_command
 from zebench.harness.diff import WorkspaceDiff, diff_workspace
+from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import RunSpec
 from zebench.harness.scoring import Scores, compute_scores
 from zebench.harness.workspace import copy_fixture, new_workspace_dir, remove_workspace
+from zebench.sandbox import Sandbox, SandboxUnavailable, require_provider, using_sandbox
 from zebench.suites.loader import LoadedScenario
 
 ErrorType = Literal["workspace", "agent", "timeout", "evaluation"]
@@ -65,6 +67,7 @@ class _State:
     """What one run has gathered so far; a failure keeps whatever is here."""
 
     workspace: Path | None = None
+    sandbox: Sandbox | None = None
     baseline: list[CommandResult] = field(default_factory=list)
     agent_result: AgentResult | None = None
     agent_ms: int | None = None
@@ -117,6 +120,8 @@ async def execute_run(
         except RunFailure as exc:
             failure = exc
         finally:
+            if state.sandbox is not None:
+                await state.sandbox.cleanup()
             if state.workspace is not None and not options.keep_workspace:
                 await asyncio.to_thread(remove_workspace, state.workspace)
     result = _result(
@@ -149,11 +154,42 @@ async def _pipeline(
     state: _State,
     phase: PhaseCallback,
 ) -> None:
-    scenario = loaded.scenario
-
     phase("workspace")
     mark = time.monotonic()
-    if loaded.fixture_dir is None and not scenario.is_artifact:
+    workspace = await _prepare_workspace(spec, loaded, settings, state)
+    sandbox = state.sandbox = await _start_sandbox(loaded, agent, settings, workspace)
+    state.timings["workspaceMs"] = _ms(mark)
+    # Every command of the run from here on, whoever starts it, runs in ``sandbox``.
+    with using_sandbox(sandbox):
+        phase("baseline")
+        mark = time.monotonic()
+        for i, baseline in enumerate(loaded.scenario.baseline.run):
+            state.baseline.append(
+                await _command(baseline.cmd, f"baseline[{i}]", workspace, settings)
+            )
+        state.timings["baselineMs"] = _ms(mark)
+
+        phase("agent")
+        await _run_agent(spec, loaded, agent, settings, options, prompt, state, sandbox)
+        try:
+            state.diff = await _to_thread_to_the_end(diff_workspace, loaded.fixture_dir, workspace)
+        except OSError as exc:
+            raise RunFailure("workspace", f"cannot compare the workspace: {exc}") from exc
+
+        phase("validation")
+        mark = time.monotonic()
+        for step, command in loaded.scenario.validation.commands.defined():
+            state.validation[step] = await _command(command, step, workspace, settings)
+        state.timings["validationMs"] = _ms(mark)
+
+        phase("evaluation")
+        await _evaluate(spec, loaded, evaluators, settings, prompt, state)
+
+
+async def _prepare_workspace(
+    spec: RunSpec, loaded: LoadedScenario, settings: Settings, state: _State
+) -> Path:
+    if loaded.fixture_dir is None and not loaded.scenario.is_artifact:
         raise RunFailure(
             "workspace",
             f"{loaded.scenario_dir} has no repo-fixture/ or repo/ directory to start from",
@@ -167,24 +203,39 @@ async def _pipeline(
             await _to_thread_to_the_end(copy_fixture, loaded.fixture_dir, workspace)
     except OSError as exc:
         raise RunFailure("workspace", f"cannot create the workspace: {exc}") from exc
-    state.timings["workspaceMs"] = _ms(mark)
+    return workspace
 
-    phase("baseline")
-    mark = time.monotonic()
-    for i, baseline in enumerate(scenario.baseline.run):
-        state.baseline.append(await _command(baseline.cmd, f"baseline[{i}]", workspace, settings))
-    state.timings["baselineMs"] = _ms(mark)
 
-    phase("agent")
+async def _start_sandbox(
+    loaded: LoadedScenario, agent: Agent, settings: Settings, workspace: Path
+) -> Sandbox:
+    config = sandbox_config(settings, loaded, tuple(getattr(agent, "pass_env", ())))
+    try:
+        return await require_provider(config).start(workspace, config)
+    except (OSError, SandboxUnavailable) as exc:
+        raise RunFailure("workspace", f"cannot start the sandbox: {exc}") from exc
+
+
+async def _run_agent(
+    spec: RunSpec,
+    loaded: LoadedScenario,
+    agent: Agent,
+    settings: Settings,
+    options: RunOptions,
+    prompt: str,
+    state: _State,
+    sandbox: Sandbox,
+) -> None:
     timeout = agent_timeout_s(loaded, settings, options)
     request = AgentRequest(
         prompt=prompt,
-        workspace=workspace,
+        workspace=sandbox.workspace,
         model=spec.model,
         oracle=dict(loaded.oracle),
         reference_path=loaded.reference_dir,
         timeout_s=timeout,
         scenario_id=loaded.id,
+        sandbox=sandbox,
     )
     mark = time.monotonic()
     try:
@@ -201,26 +252,25 @@ async def _pipeline(
     if state.agent_result.error:
         raise RunFailure("agent", state.agent_result.error)
 
-    try:
-        state.diff = await _to_thread_to_the_end(diff_workspace, loaded.fixture_dir, workspace)
-    except OSError as exc:
-        raise RunFailure("workspace", f"cannot compare the workspace: {exc}") from exc
 
-    phase("validation")
+async def _evaluate(
+    spec: RunSpec,
+    loaded: LoadedScenario,
+    evaluators: Sequence[Evaluator],
+    settings: Settings,
+    prompt: str,
+    state: _State,
+) -> None:
     mark = time.monotonic()
-    for step, command in scenario.validation.commands.defined():
-        state.validation[step] = await _command(command, step, workspace, settings)
-    state.timings["validationMs"] = _ms(mark)
-
-    phase("evaluation")
-    mark = time.monotonic()
+    assert state.workspace is not None and state.agent_result is not None
+    assert state.diff is not None
     ctx = RunContext(
         loaded=loaded,
         tier=spec.tier,
         agent=spec.agent,
         model=spec.model,
         prompt=prompt,
-        workspace=workspace,
+        workspace=state.workspace,
         settings=settings,
         agent_result=state.agent_result,
         diff=state.diff,
@@ -236,7 +286,7 @@ async def _pipeline(
             ) from exc
     state.timings["evaluationMs"] = _ms(mark)
     state.scores = compute_scores(
-        state.metrics, scenario.rubric_overrides.weights, state.validation.get("install")
+        state.metrics, loaded.scenario.rubric_overrides.weights, state.validation.get("install")
     )
 
 
@@ -308,6 +358,8 @@ def _result(
         "validation": {step: c.to_json() for step, c in state.validation.items()},
         "timingsMs": state.timings,
     }
+    if state.sandbox is not None:
+        metadata["isolation"] = state.sandbox.isolation()
     if state.diff is not None:
         diff = state.diff.to_json()
         metadata["filesChanged"] = {

@@ -8,7 +8,7 @@ through ``model_extra``. Only what the harness acts on is typed.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -217,6 +217,21 @@ class RubricOverrides(Section):
         return value
 
 
+class SandboxSpec(Section):
+    network: Literal["none", "on", "host"] = "none"
+    """What network the run's commands get (``--sandbox-network`` overrides it)."""
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _yaml_booleans(cls, value: Any) -> Any:
+        # YAML reads a bare `on` as true and `off`/`no` as false.
+        if value is True:
+            return "on"
+        if value is False:
+            return "none"
+        return value
+
+
 class Scenario(Section):
     """One scenario.yaml. ``id`` and ``suite`` are required; everything else is optional."""
 
@@ -237,6 +252,7 @@ class Scenario(Section):
     llm_judge: LlmJudge = Field(default_factory=LlmJudge)
     rubric_overrides: RubricOverrides = Field(default_factory=RubricOverrides)
     reference_path: str | None = None
+    sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
 
     @property
     def is_artifact(self) -> bool:

@@ -1,0 +1,55 @@
+"""The sandbox a run gets: its configuration from settings, the scenario and the agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from zebench.config import Settings
+from zebench.sandbox import Limits, Network, SandboxConfig
+from zebench.suites.loader import LoadedScenario
+
+
+def sandbox_config(
+    settings: Settings,
+    loaded: LoadedScenario | None = None,
+    pass_env: tuple[str, ...] = (),
+) -> SandboxConfig:
+    """What the run's sandbox hides (zebench's home, spool, database and every workspace
+    but the run's own), shows (the suite, read-only) and allows."""
+    network: Network = settings.sandbox_network or (
+        loaded.scenario.sandbox.network if loaded is not None else "none"
+    )
+    hidden = [
+        settings.home,
+        settings.resolved_workspaces_dir(),
+        settings.resolved_spool_dir(),
+        *_database_files(settings),
+        *settings.sandbox_hide,
+    ]
+    return SandboxConfig(
+        provider=settings.sandbox,
+        network=network,
+        limits=Limits(
+            memory_mb=settings.sandbox_memory_mb,
+            processes=settings.sandbox_max_processes,
+            file_size_mb=settings.sandbox_file_size_mb,
+            cpu_seconds=settings.sandbox_cpu_seconds,
+        ),
+        hidden=tuple(hidden),
+        readable=(loaded.suite_dir,) if loaded is not None else (),
+        pass_env=(*pass_env, *settings.sandbox_pass_env),
+    )
+
+
+def _database_files(settings: Settings) -> list[Path]:
+    """An SQLite database file (and its journals) wherever it is kept."""
+    try:
+        url = make_url(settings.resolved_database_url())
+    except Exception:  # an unparsable URL fails where the database is opened, not here
+        return []
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    base = Path(url.database)
+    return [base, *(base.with_name(base.name + end) for end in ("-wal", "-shm", "-journal"))]
