@@ -39,6 +39,22 @@ Timeout = Annotated[
         help="Agent time limit, overriding the scenario's timeout_minutes: 90, 90s, 15m, 1h.",
     ),
 ]
+SandboxKind = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox",
+        envvar="ZEBENCH_SANDBOX",
+        help="What contains the agent's commands: bubblewrap (default) or none (no isolation).",
+    ),
+]
+SandboxNetwork = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox-network",
+        envvar="ZEBENCH_SANDBOX_NETWORK",
+        help="none (default), on (outside network, not the host's loopback) or host.",
+    ),
+]
 Iterations = Annotated[
     int, typer.Option("--iterations", "-n", min=1, help="Repeat each run this many times.")
 ]
@@ -72,10 +88,21 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def _settings(suites_dir: Path | None) -> Settings:
-    from zebench.config import Settings
+def _settings(suites_dir: Path | None, **overrides: Any) -> Settings:
+    from pydantic import ValidationError
 
-    return Settings(suites_dir=suites_dir) if suites_dir is not None else Settings()
+    from zebench.config import Settings
+    from zebench.errors import UserError
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if suites_dir is not None:
+        given["suites_dir"] = suites_dir
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise UserError(f"--{field.replace('_', '-')}: {error['msg']}") from None
 
 
 def _pick(positional: str | None, option: str | None, name: str, default: str) -> str:
@@ -102,6 +129,8 @@ def run(
     suites_dir: SuitesDir = None,
     keep_workspace: KeepWorkspace = False,
     timeout: Timeout = None,
+    sandbox: SandboxKind = None,
+    sandbox_network: SandboxNetwork = None,
 ) -> None:
     """Run one scenario at one tier with one agent (a batch of --iterations runs)."""
     from zebench.harness.matrix import Matrix
@@ -116,7 +145,8 @@ def run(
         iterations=iterations,
     )
     options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
-    _execute(matrix, _settings(suites_dir), None, 1, options)
+    settings = _settings(suites_dir, sandbox=sandbox, sandbox_network=sandbox_network)
+    _execute(matrix, settings, None, 1, options)
 
 
 def batch(
@@ -146,13 +176,15 @@ def batch(
     suites_dir: SuitesDir = None,
     keep_workspace: KeepWorkspace = False,
     timeout: Timeout = None,
+    sandbox: SandboxKind = None,
+    sandbox_network: SandboxNetwork = None,
 ) -> None:
     """Run the matrix scenarios x tiers x agents x models x iterations as one batch."""
     from zebench.errors import UserError
     from zebench.harness.matrix import Matrix
     from zebench.harness.runner import RunOptions
 
-    settings = _settings(suites_dir)
+    settings = _settings(suites_dir, sandbox=sandbox, sandbox_network=sandbox_network)
     matrix: Matrix | None = None
     if suite is not None:
         tiers = _split(tier)
@@ -188,6 +220,8 @@ def _execute(
 
     console = make_console()
     state: dict[str, Any] = {}
+    _check_sandbox(settings)
+    _remove_orphans(settings, console)
 
     async def main() -> BatchReport:
         loop = asyncio.get_running_loop()
@@ -216,6 +250,27 @@ def _execute(
         for error in report.errors:
             console.print(f"[red]error[/] {escape(error)}")
         raise typer.Exit(1)
+
+
+def _check_sandbox(settings: Settings) -> None:
+    """Refuse to start (one line, why and how to fix) when the sandbox cannot work here."""
+    import sys
+
+    from zebench.harness.isolation import sandbox_config
+    from zebench.sandbox import NO_ISOLATION_WARNING, require_provider
+
+    require_provider(sandbox_config(settings))
+    if settings.sandbox == "none":
+        sys.stderr.write(f"warning: {NO_ISOLATION_WARNING}\n")
+
+
+def _remove_orphans(settings: Settings, console: Console) -> None:
+    """Workspaces left by runs that were killed (never one of a run still going)."""
+    from zebench.harness.workspace import remove_orphaned_workspaces
+
+    removed = remove_orphaned_workspaces(settings.resolved_workspaces_dir())
+    if removed:
+        console.print(f"removed {len(removed)} workspace(s) left by killed runs")
 
 
 def _cancel(task: Any, sig: int, state: dict[str, Any]) -> None:
@@ -374,7 +429,9 @@ def sync() -> None:
     from zebench.delivery import open_delivery
 
     console = make_console()
-    delivery = open_delivery(Settings())
+    settings = Settings()
+    _remove_orphans(settings, console)
+    delivery = open_delivery(settings)
 
     async def main() -> tuple[list[Any], int]:
         try:

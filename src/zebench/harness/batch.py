@@ -34,6 +34,7 @@ from zebench.agents.base import Agent
 from zebench.api.schemas import BatchIn
 from zebench.config import Settings
 from zebench.delivery import Delivery, DeliveryReport, StoredRun
+from zebench.delivery.base import Rejected, Unavailable
 from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
@@ -129,7 +130,13 @@ async def plan_batch(
     earlier: list[StoredRun] = []
     search = suite_search_path(settings.suites_dir)
     if resume is not None:
-        info = await delivery.batch_info(resume)
+        try:
+            info = await delivery.batch_info(resume)
+        except (Unavailable, Rejected) as exc:
+            raise UserError(
+                f"cannot resume batch {resume!r}: {delivery.target} did not answer ({exc}); "
+                "start the results service and try again"
+            ) from None
         if info is None:
             raise UserError(f"batch {resume!r} not found at {delivery.target}")
         batch_id, created_at = resume, info.created_at or now_ms()

@@ -28,7 +28,12 @@ from zebench.harness.diff import WorkspaceDiff, diff_workspace
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import RunSpec
 from zebench.harness.scoring import Scores, compute_scores
-from zebench.harness.workspace import copy_fixture, new_workspace_dir, remove_workspace
+from zebench.harness.workspace import (
+    copy_fixture,
+    new_workspace_dir,
+    release_workspace,
+    remove_workspace,
+)
 from zebench.sandbox import Sandbox, SandboxUnavailable, require_provider, using_sandbox
 from zebench.suites.loader import LoadedScenario
 
@@ -122,7 +127,9 @@ async def execute_run(
         finally:
             if state.sandbox is not None:
                 await state.sandbox.cleanup()
-            if state.workspace is not None and not options.keep_workspace:
+            if state.workspace is not None and options.keep_workspace:
+                release_workspace(state.workspace)
+            elif state.workspace is not None:
                 await asyncio.to_thread(remove_workspace, state.workspace)
     result = _result(
         spec,
