@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness_support import wait_gone
-from zebench.sandbox.paths import PathOutsideWorkspace, resolve_in_workspace
 from zebench.agents.oracle import DEFAULT_ANSWER, answer_question
 from zebench.agents.workspace_tools import WorkspaceTools, tool_env
+from zebench.sandbox.paths import PathOutsideWorkspace, resolve_in_workspace
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from zebench.sandbox.paths import is_inside
 
 ALWAYS_HIDDEN = ("/home", "/root", "/run", "/var/tmp", "/var/run", "/mnt", "/media")
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-")
+_NETWORK_ATTEMPTS = 3
 _FIX = (
     "install bubblewrap (apt-get install bubblewrap), or run with --sandbox none "
     "to run agents unconfined"
@@ -189,15 +190,21 @@ class BubblewrapSandbox:
             "output_limit": output_limit,
             "preexec": preexec_for(self.config.limits, cgroup),
         }
-        if self.config.network == "on":
+        if self.config.network != "on":
+            return await run_process(argv, **options)
+        for _attempt in range(_NETWORK_ATTEMPTS):
             async with UserNetwork() as network:
-                return await run_process(
+                outcome = await run_process(
                     network.wrap(argv),
                     **options,
                     pass_fds=network.pass_fds,
                     on_start=network.attach,
                 )
-        return await run_process(argv, **options)
+            # bwrap's own loopback set-up can race slirp4netns configuring the same
+            # namespace; it then fails before the command ran, so trying again is safe.
+            if not outcome.stderr.startswith("bwrap: loopback: "):
+                break
+        return outcome
 
     async def read_file(self, path: str) -> bytes:
         return await read_confined(self.workspace, path)
