@@ -15,6 +15,7 @@ import yaml
 from zebench.evaluators.base import RunContext
 from zebench.evaluators.globs import WorkspaceFiles
 from zebench.harness.commands import CommandResult, command_env, find_command, run_command
+from zebench.sandbox.paths import is_inside
 from zebench.suites.model import (
     CommandCheck,
     FileCheck,
@@ -52,8 +53,9 @@ async def check_command(ctx: RunContext, check: CommandCheck) -> CheckOutcome:
 
 
 def check_file(ctx: RunContext, check: FileCheck, files: WorkspaceFiles) -> CheckOutcome:
+    directory = ctx.workspace / check.path
     found = files.match(check.path) or (
-        [ctx.workspace / check.path] if (ctx.workspace / check.path).is_dir() else []
+        [directory] if directory.is_dir() and is_inside(ctx.workspace, directory) else []
     )
     if check.exists:
         return CheckOutcome(bool(found), "exists" if found else f"{check.path} not found")
@@ -125,6 +127,8 @@ def _has_section(text: str, header: str) -> bool:
 
 def check_structured(ctx: RunContext, check: StructuredCheck) -> CheckOutcome:
     path = ctx.workspace / check.file
+    if not is_inside(ctx.workspace, path):
+        return CheckOutcome(False, f"{check.file} leads outside the workspace; not read")
     if not path.is_file():
         return CheckOutcome(not check.exists, f"{check.file} not found")
     if check.section_header is not None:
@@ -147,9 +151,11 @@ def check_structured(ctx: RunContext, check: StructuredCheck) -> CheckOutcome:
 
 
 def _script_path(ctx: RunContext, script: str) -> Path | None:
-    for base in (ctx.loaded.scenario_dir, ctx.workspace):
+    """The script in the scenario directory (staying inside the suite) or else in the
+    workspace (staying inside it); never a file elsewhere on the machine."""
+    for base, root in ((ctx.loaded.scenario_dir, ctx.loaded.suite_dir), (ctx.workspace, None)):
         candidate = (base / script).resolve()
-        if candidate.is_file():
+        if candidate.is_file() and is_inside(root or ctx.workspace, candidate):
             return candidate
     return None
 
@@ -164,7 +170,9 @@ async def check_script(ctx: RunContext, check: ScriptCheck) -> CheckOutcome:
     path = _script_path(ctx, script)
     if path is None:
         return CheckOutcome(
-            False, f"script {script!r} not found in the scenario directory or the workspace"
+            False,
+            f"script {script!r} not found in the scenario directory or the workspace "
+            "(or it leads outside them)",
         )
     argv = [*_INTERPRETERS.get(path.suffix, []), str(path), *args]
     result = await run_command(

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from zebench.harness.diff import list_names
+from zebench.sandbox.paths import is_inside
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
@@ -74,12 +75,15 @@ class WorkspaceFiles:
         self._names: list[str] | None = None
 
     def match(self, pattern: str) -> list[Path]:
-        """Files under the root matching ``pattern`` (tool-managed directories excluded)."""
+        """Files under the root matching ``pattern`` (tool-managed directories excluded),
+        only those that are still inside the root once symlinks are followed."""
         plain = pattern.removeprefix("./")
         if not any(ch in plain for ch in "*?[{"):
             path = self.root / plain
-            return [path] if path.is_file() else []
+            return [path] if path.is_file() and is_inside(self.root, path) else []
         if self._names is None:
             self._names = list_names(self.root)
         regex = glob_regex(pattern)
-        return [self.root / rel for rel in self._names if regex.match(rel)]
+        # A symlink the agent planted may match; what it leads to outside is not read.
+        found = [self.root / rel for rel in self._names if regex.match(rel)]
+        return [path for path in found if is_inside(self.root, path)]

@@ -13,10 +13,14 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
 
 _READY_TIMEOUT_S = 30.0
+_LOOPBACK_WAIT_S = 2.0
+_POLL_S = 0.002
 
 
 def slirp4netns_binary() -> str | None:
@@ -54,6 +58,7 @@ class UserNetwork:
             self._close(fd)
         info = await asyncio.to_thread(_read_json, self.info_r)
         child = int(info["child-pid"])
+        await _loopback_up(child)
         ready_r, ready_w = os.pipe()
         try:
             self.slirp = await asyncio.create_subprocess_exec(
@@ -92,6 +97,21 @@ class UserNetwork:
             await self.slirp.wait()
         for fd in list(self._open):
             self._close(fd)
+
+
+async def _loopback_up(pid: int) -> None:
+    """Wait until bwrap has brought up the namespace's loopback (127.0.0.1 is in its
+    routing table): slirp4netns configuring the namespace at the same time makes
+    bwrap's own set-up fail."""
+    trie = Path(f"/proc/{pid}/net/fib_trie")
+    deadline = time.monotonic() + _LOOPBACK_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            if b"127.0.0.1" in trie.read_bytes():
+                return
+        except OSError:
+            return  # gone already: the command's own outcome tells why
+        await asyncio.sleep(_POLL_S)
 
 
 def _read_json(fd: int) -> dict[str, int]:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from zebench.suites.confinement import confinement_problems
 from zebench.suites.errors import Problem, SuiteError, UnknownName, problems_from_validation
 from zebench.suites.model import Scenario
 
@@ -195,6 +196,10 @@ def load_scenario(suite_dir: Path, scenario_id: str) -> LoadedScenario:
         )
     scenario, raw, problems = parse_scenario(file)
     if scenario is None:
+        raise SuiteError(problems)
+    # Confinement first: an oracle file outside the suite is refused, never read.
+    problems += confinement_problems(file, raw, scenario_dir, suite_dir)
+    if problems:
         raise SuiteError(problems)
     oracle, oracle_problems = load_oracle(file, scenario_dir, scenario.oracle.answers_file)
     problems += oracle_problems

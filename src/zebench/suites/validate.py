@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from zebench.suites.confinement import confinement_problems
 from zebench.suites.errors import Problem
 from zebench.suites.loader import (
     TIER_FILE,
@@ -95,6 +96,7 @@ def validate_scenario(suite_dir: Path, scenario_dir: Path) -> list[Problem]:
     # Files are checked from the YAML as written, so a schema error elsewhere
     # does not hide them.
     problems += _file_problems(file, raw, scenario_dir)
+    problems += confinement_problems(file, raw, scenario_dir, suite_dir)
     if scenario is None:
         return problems
     problems += _identity_problems(file, scenario, suite_dir, scenario_dir)
