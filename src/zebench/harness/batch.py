@@ -37,6 +37,7 @@ from zebench.delivery import Delivery, DeliveryReport, StoredRun
 from zebench.delivery.base import Rejected, Unavailable
 from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
+from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.runner import Phase, RunOptions, execute_run
 from zebench.harness.summary import RunRecord, earlier_record, summarise, summary_table
@@ -67,13 +68,18 @@ class BatchPlan:
     notes: list[str] = field(default_factory=list)
     earlier: list[StoredRun] = field(default_factory=list)
     """Runs earlier sessions of a resumed batch stored (the summary covers them too)."""
+    isolation: dict[str, Any] = field(default_factory=dict)
+    """What contains the batch's runs (``harness.isolation.batch_isolation``)."""
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "matrix": self.matrix.to_json(),
             "suitePath": str(self.suite_dir.resolve()),
             "harness": f"zebench {__version__}",
         }
+        if self.isolation:
+            found["isolation"] = self.isolation
+        return found
 
 
 @dataclass
@@ -153,7 +159,15 @@ async def plan_batch(
     specs, notes = expand(matrix, suite_dir)
     todo = [s for s in specs if s.key not in done]
     return BatchPlan(
-        batch_id, created_at, matrix, suite_dir, todo, len(specs) - len(todo), notes, earlier
+        batch_id,
+        created_at,
+        matrix,
+        suite_dir,
+        todo,
+        len(specs) - len(todo),
+        notes,
+        earlier,
+        isolation=batch_isolation(settings),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -53,3 +54,13 @@ def _database_files(settings: Settings) -> list[Path]:
         return []
     base = Path(url.database)
     return [base, *(base.with_name(base.name + end) for end in ("-wal", "-shm", "-journal"))]
+
+
+def batch_isolation(settings: Settings) -> dict[str, Any]:
+    """What contains the runs of a batch, for its metadata (each run records its own)."""
+    config = sandbox_config(settings)
+    return {
+        "kind": config.provider,
+        "network": settings.sandbox_network or "per scenario",
+        "limits": config.limits.to_json(),
+    }
