@@ -11,6 +11,11 @@ heuristic commands and scripts), divided by the number of runs: workspace copy,
 diff, evaluators, scoring, spooling and delivery, batch announcements, the
 store's migration on first use. Target: under 150 ms.
 
+Sandbox: the same batch run under ``--sandbox none`` and ``bubblewrap``; the
+difference in wall time per run is what containment costs a run (target: under
+150 ms), printed beside the unsandboxed figure. Per command: ``true`` run
+``--commands`` times on the host and through the sandbox (target: under 50 ms added).
+
 Start-up: wall time of ``zebench --help`` as a fresh process. Target: under 300 ms.
 """
 
@@ -31,10 +36,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from rich.console import Console
 
 from _common import ZEBENCH, machine
+from zebench.agents.process import run_process
 from zebench.config import Settings
 from zebench.delivery import open_delivery
 from zebench.harness.batch import plan_batch, run_batch
+from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import Matrix
+from zebench.sandbox import require_provider
 
 
 def startup_ms(times: int) -> list[float]:
@@ -47,9 +55,12 @@ def startup_ms(times: int) -> list[float]:
     return samples
 
 
-async def overhead(runs: int, home: Path) -> tuple[float, float, float]:
-    """(overhead ms per run, command ms per run, median in-pipeline overhead ms)."""
-    settings = Settings(home=home, worker_url=None, openrouter_api_key=None)
+async def overhead(
+    runs: int, home: Path, sandbox: str = "bubblewrap"
+) -> tuple[float, float, float, float]:
+    """(overhead ms per run, command ms per run, median in-pipeline overhead ms, wall ms
+    per run)."""
+    settings = Settings(home=home, worker_url=None, openrouter_api_key=None, sandbox=sandbox)
     matrix = Matrix("example", ("fix-slugify",), ("L1",), ("echo",), (None,), runs)
     delivery = open_delivery(settings)
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
@@ -65,13 +76,34 @@ async def overhead(runs: int, home: Path) -> tuple[float, float, float]:
     assert all(r.delivery == "delivered" for r in report.records)
     command_ms = sum(r.command_ms for r in report.records)
     in_pipeline = statistics.median(r.wall_ms - r.command_ms for r in report.records)
-    return (elapsed_ms - command_ms) / runs, command_ms / runs, in_pipeline
+    return (elapsed_ms - command_ms) / runs, command_ms / runs, in_pipeline, elapsed_ms / runs
+
+
+async def command_ms(times: int, home: Path) -> tuple[float, float]:
+    """Median ms of ``true`` on the host and through a bubblewrap sandbox."""
+    config = sandbox_config(Settings(home=home))
+    workspace = home / "workspace"
+    workspace.mkdir()
+    box = await require_provider(config).start(workspace, config)
+    host, boxed = [], []
+    try:
+        for _ in range(times):
+            started = time.perf_counter()
+            await run_process("true", cwd=workspace, timeout_s=30)
+            host.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            await box.exec("true", timeout_s=30)
+            boxed.append((time.perf_counter() - started) * 1000)
+    finally:
+        await box.cleanup()
+    return statistics.median(host), statistics.median(boxed)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--startups", type=int, default=10)
+    parser.add_argument("--commands", type=int, default=50)
     args = parser.parse_args()
 
     print(machine())
@@ -82,7 +114,21 @@ def main() -> None:
         "(target < 300 ms)"
     )
     with tempfile.TemporaryDirectory(prefix="zebench-bench-") as home:
-        per_run, commands, pipeline = asyncio.run(overhead(args.runs, Path(home)))
+        per_run, commands, pipeline, wall = asyncio.run(overhead(args.runs, Path(home)))
+    with tempfile.TemporaryDirectory(prefix="zebench-bench-") as home:
+        _, bare_commands, _, bare_wall = asyncio.run(overhead(args.runs, Path(home), "none"))
+    with tempfile.TemporaryDirectory(prefix="zebench-bench-") as home:
+        host_ms, boxed_ms = asyncio.run(command_ms(args.commands, Path(home)))
+    print(
+        f"sandbox per run: {wall:.0f} ms with bubblewrap vs {bare_wall:.0f} ms with none "
+        f"(+{wall - bare_wall:.0f} ms; scenario commands {commands:.0f} vs "
+        f"{bare_commands:.0f} ms) (target < 150 ms added)"
+    )
+    print(
+        f"sandbox per command (`true`, median of {args.commands}): {boxed_ms:.1f} ms in "
+        f"bubblewrap vs {host_ms:.1f} ms on the host (+{boxed_ms - host_ms:.1f} ms) "
+        "(target < 50 ms added)"
+    )
     print(
         f"harness overhead per run: {per_run:.0f} ms (batch of {args.runs} echo runs of "
         f"example/fix-slugify L1 into embedded SQLite, one at a time; {commands:.0f} ms per run "
