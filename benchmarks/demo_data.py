@@ -58,7 +58,7 @@ AGENTS: tuple[AgentProfile, ...] = (
     AgentProfile("anthropic", "claude-opus-4-1", 7.7, 15.0, 75.0),
     AgentProfile("openrouter", "openai/gpt-5", 6.8, 1.25, 10.0),
     AgentProfile("openrouter", "deepseek/deepseek-chat-v3", 5.3, 0.27, 1.1),
-    AgentProfile("claude-code", "default", 7.4, 3.0, 15.0),
+    AgentProfile("claude-code", "claude-sonnet-4-5", 7.4, 3.0, 15.0),
 )
 
 SCENARIOS: tuple[ScenarioProfile, ...] = (

@@ -163,7 +163,7 @@ def test_filters_and_sorting_change_the_rows(
     page.wait_for_url("**/runs?*agent=echo*")
     echo = [r for r in data.results if r.agent == "echo" and r.status == "completed"]
     expect(page.locator("#runs .count")).to_contain_text(f"of {len(echo):,}")
-    agents = page.locator("#runs tbody td:nth-child(7)").all_inner_texts()
+    agents = page.locator("#runs tbody td[data-label=Agent]").all_inner_texts()
     assert agents and set(agents) == {"echo"}
 
     # Sort by score from the keyboard: focus the header link and press Enter.
@@ -171,7 +171,7 @@ def test_filters_and_sorting_change_the_rows(
     page.keyboard.press("Enter")
     page.wait_for_url("**sort=weightedScore*")
     expect(page.locator("#runs th[aria-sort=descending]")).to_contain_text("Score")
-    shown = [float(t) for t in page.locator("#runs tbody td:nth-child(10)").all_inner_texts()]
+    shown = [float(t) for t in page.locator("#runs tbody td[data-label=Score]").all_inner_texts()]
     assert shown == sorted(shown, reverse=True)
     assert shown[0] == pytest.approx(max(r.weighted_score or 0 for r in echo), abs=0.005)
     assert tab.problems == []

@@ -29,5 +29,5 @@ def test_empty_page_says_what_to_run(empty_site: str, path: str) -> None:
 
 def test_empty_exports_are_empty(empty_site: str) -> None:
     assert httpx.get(empty_site + "/runs?format=json").json() == []
-    assert httpx.get(empty_site + "/runs?format=csv").text.startswith("startedAt,")
+    assert httpx.get(empty_site + "/runs?format=csv").text.startswith("runId,status,")
     assert httpx.get(empty_site + "/leaderboard?format=json").json() == []

@@ -149,7 +149,7 @@ def test_trends_under_every_filter(seeded_db: Database, data: Generated) -> None
         assert trends.bucket_days == 1  # the generated runs span 20 days
         expected: dict[tuple[str, int], list[ResultIn]] = {}
         for r in chosen:
-            label = f"{r.agent} / {r.model}" if r.model else r.agent
+            label = f"{r.agent} / {r.model or '(no model)'}"
             start = int(r.started_at.timestamp() * 1000) // DAY_MS * DAY_MS
             expected.setdefault((label, start), []).append(r)
         points = {

@@ -9,6 +9,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from zebench.display import NO_MODEL, NO_VALUE
 from zebench.web import rendering as fmt
 from zebench.web.tables import Column, Row
 
@@ -22,7 +23,8 @@ _PLAIN: dict[str, Callable[[Any], str]] = {
     "duration": fmt.fmt_duration,
     "day": fmt.fmt_day,
 }
-_MISSING = Markup('<span class="muted">\u2014</span>')
+_MISSING = Markup('<span class="muted">{}</span>').format(NO_VALUE)
+_NO_MODEL = Markup('<span class="muted">{}</span>').format(NO_MODEL)
 
 
 def _content(col: Column, row: Row, value: Any) -> Markup:
@@ -36,6 +38,8 @@ def _content(col: Column, row: Row, value: Any) -> Markup:
         return text
     if col.kind == "time":
         return fmt.fmt_time(value)
+    if col.kind == "model" and not value:
+        return _NO_MODEL
     if value is None or value == "":
         return _MISSING
     return escape(value)
@@ -43,7 +47,7 @@ def _content(col: Column, row: Row, value: Any) -> Markup:
 
 def cell_html(col: Column, row: Row) -> Markup:
     """What goes inside the ``<td>`` of ``col`` for ``row``."""
-    value = row.get(col.key)
+    value = col.value_of(row)
     if col.kind == "status":
         return fmt.status_badge(str(value), row.get("isSuccessful"))
     if col.kind == "select":

@@ -13,6 +13,7 @@ from zebench.service.analytics.comparison import Comparison
 from zebench.service.analytics.costs import ScatterPoint
 from zebench.service.analytics.leaderboard import HeatMap
 from zebench.service.analytics.trends import Series
+from zebench.service.timeutil import DAY_MS
 from zebench.web.rendering import iso
 
 Figure = dict[str, Any]
@@ -70,6 +71,20 @@ def _time_axis(xs: list[int]) -> list[str]:
     return [iso(x) for x in xs]
 
 
+def day_axis(xs: list[int]) -> dict[str, Any]:
+    """A date axis for day (or week) buckets. Over less than a week plotly would zoom in
+    to fractions of a second around a lone point; there, one tick per day, and a day of
+    room on either side of the data."""
+    axis: dict[str, Any] = {"type": "date"}
+    if xs and max(xs) - min(xs) < 7 * DAY_MS:
+        axis.update(
+            range=[iso(min(xs) - DAY_MS), iso(max(xs) + DAY_MS)],
+            dtick=DAY_MS,
+            tickformat="%Y-%m-%d",
+        )
+    return axis
+
+
 def series_chart(
     series: list[Series], title: str, field: str, y_title: str, *, y_range: list[float] | None
 ) -> Figure:
@@ -89,10 +104,14 @@ def series_chart(
     ]
     yaxis: dict[str, Any] = {"title": {"text": y_title}}
     if y_range is not None:
-        yaxis["range"] = y_range
+        # A little room past each end, so a point at 0 or at the top is drawn whole.
+        pad = (y_range[1] - y_range[0]) * 0.03
+        yaxis["range"] = [y_range[0] - pad, y_range[1] + pad]
     return {
         "data": data,
-        "layout": _layout(title, xaxis={"type": "date"}, yaxis=yaxis, height=440),
+        "layout": _layout(
+            title, xaxis=day_axis([x for s in series for x in s.x]), yaxis=yaxis, height=440
+        ),
     }
 
 

@@ -58,7 +58,7 @@ def _csv_chunks(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> It
     writer.writerow(keys)
     for count, row in enumerate(rows, start=1):
         writer.writerow(
-            ["" if (v := _value(c, row.get(c.key))) is None else _csv_text(v) for c in columns]
+            ["" if (v := _value(c, c.value_of(row))) is None else _csv_text(v) for c in columns]
         )
         if count % _ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
@@ -71,7 +71,7 @@ def _json_chunks(columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> I
     yield "["
     first = True
     for row in rows:
-        item = {c.key: _value(c, row.get(c.key)) for c in columns}
+        item = {c.key: _value(c, c.value_of(row)) for c in columns}
         yield ("" if first else ",") + "\n" + json.dumps(item, ensure_ascii=False)
         first = False
     yield "\n]\n"

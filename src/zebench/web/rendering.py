@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from zebench import __version__
-from zebench.display import NO_VALUE, money
+from zebench.display import NO_COST_DATA, NO_MODEL, NO_VALUE, money
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,6 +72,19 @@ def fmt_pct(value: Any) -> str:
 
 def fmt_money(value: Any) -> str:
     return money(None if value is None else float(value))
+
+
+def run_span_ms(run: Any) -> int | None:
+    """A run's own time, start to end (``startedAt``/``completedAt`` in ms), or None."""
+    started, completed = run.get("startedAt"), run.get("completedAt")
+    if started is None or completed is None:
+        return None
+    return max(int(completed) - int(started), 0)
+
+
+def group_cost(group: Any) -> str:
+    """A group's total cost, or no value when none of its runs reported one."""
+    return money(group.cost_sum) if group.cost_runs else NO_VALUE
 
 
 def fmt_tokens(value: Any) -> str:
@@ -166,7 +179,16 @@ templates.env.filters.update(
     }
 )
 templates.env.globals.update(
-    {"query": query, "status_badge": status_badge, "static_version": __version__}
+    {
+        "query": query,
+        "status_badge": status_badge,
+        "static_version": __version__,
+        "group_cost": group_cost,
+        "run_span_ms": run_span_ms,
+        "NO_MODEL": NO_MODEL,
+        "NO_VALUE": NO_VALUE,
+        "NO_COST_DATA": NO_COST_DATA,
+    }
 )
 
 

@@ -31,17 +31,22 @@ class Column:
     key: str
     label: str
     kind: str = "text"
-    """text, int, score, ratio, pct, money, tokens, duration, time, day, status, code."""
+    """text, int, score, ratio, pct, money, tokens, duration, time, day, status, code, model."""
     sortable: bool = True
     link: Callable[[Row], str | None] | None = None
     ci_key: str | None = None
     """For scores: the row key of the 95% half-width shown as "± x"."""
     help: str | None = None
     """What the figure means, shown as the header's tooltip."""
+    compute: Callable[[Row], Any] | None = None
+    """For a figure derived from the row's other values (not sortable on the server)."""
 
     @property
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    def value_of(self, row: Row) -> Any:
+        return self.compute(row) if self.compute is not None else row.get(self.key)
 
 
 @dataclass(frozen=True)

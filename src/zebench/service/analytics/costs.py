@@ -25,6 +25,8 @@ class ScatterPoint:
 class Costs:
     rows: list[dict[str, Any]]
     total_cost: float
+    cost_runs: int
+    """Runs that reported a cost: with none, there is no cost data (not a cost of $0)."""
     total_tokens_in: int
     total_tokens_out: int
     points: list[ScatterPoint]
@@ -35,7 +37,7 @@ def compute_costs(conn: Connection, flt: RunFilter) -> Costs:
     fine = list(roll_up(cells(conn, flt), lambda k: (k[3], k[4], k[0], k[1])).values())
     pairs = roll_up(fine, lambda k: (k[0], k[1]))
     rows = [{"agent": k[0], "model": k[1], **stats_row(g)} for k, g in pairs.items()]
-    rows.sort(key=lambda r: -r["totalCost"])
+    rows.sort(key=lambda r: -(r["totalCost"] or 0.0))
     totals = merge(fine)
     points = [
         ScatterPoint(
@@ -51,6 +53,7 @@ def compute_costs(conn: Connection, flt: RunFilter) -> Costs:
     return Costs(
         rows=rows,
         total_cost=totals.cost_sum,
+        cost_runs=totals.cost_runs,
         total_tokens_in=totals.tokens_in,
         total_tokens_out=totals.tokens_out,
         points=points,

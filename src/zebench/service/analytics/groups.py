@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from zebench.display import model_name
 from zebench.service.analytics.stats import ci95_half_width_from_sums
 from zebench.service.filters import RunFilter
 from zebench.store.tables import runs, telemetry
@@ -105,7 +106,7 @@ class GroupStats:
 
     @property
     def cost_per_success(self) -> float | None:
-        return self.cost_sum / self.successful if self.successful else None
+        return self.cost_sum / self.successful if self.successful and self.cost_runs else None
 
     @property
     def mean_duration_ms(self) -> float | None:
@@ -276,7 +277,7 @@ def stats_row(g: GroupStats) -> dict[str, Any]:
         "scoreCi95": g.score_ci95,
         "minScore": g.score_min,
         "maxScore": g.score_max,
-        "totalCost": g.cost_sum,
+        "totalCost": g.cost_sum if g.cost_runs else None,
         "meanCost": g.mean_cost,
         "costPerSuccess": g.cost_per_success,
         "tokensIn": g.tokens_in,
@@ -292,7 +293,7 @@ MIN_RUNS_FOR_RANKING = 3
 
 
 def pair_label(agent: str, model: str | None) -> str:
-    return f"{agent} / {model}" if model else agent
+    return f"{agent} / {model_name(model)}"
 
 
 def pair_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:

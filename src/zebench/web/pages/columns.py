@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zebench.web.pages.common import batch_link, run_link, runs_link
+from zebench.web.rendering import run_span_ms
 from zebench.web.tables import Column
 
 SUCCESS_HELP = "Successful completed runs / all runs (a failed run counts against)."
@@ -10,24 +11,33 @@ SCORE_HELP = "Mean weighted score (0\u201310) of completed runs, ± the 95% t-in
 CPS_HELP = "Total cost / successful runs."
 
 
+RUN_TIME_HELP = "From the run's start to its end: workspace, agent, validation, evaluation."
+AGENT_TIME_HELP = "The agent's own time, as it reported it (part of the run time)."
+
+
 def run_columns(*, with_batch: bool = True) -> list[Column]:
+    """What a person looks for first comes first (run, status, score, error), so that on
+    a narrow screen the table scrolls sideways only for the details."""
     cols = [
-        Column("startedAt", "Started", "time"),
         Column("runId", "Run", "code", sortable=False, link=run_link),
+        Column("status", "Status", "status"),
+        Column("weightedScore", "Score", "score"),
+        Column("error", "Error", sortable=False),
+        Column("startedAt", "Started", "time"),
+        Column("agent", "Agent"),
+        Column("model", "Model", "model"),
         Column("suite", "Suite"),
         Column("scenario", "Scenario"),
         Column("tier", "Tier"),
-        Column("agent", "Agent"),
-        Column("model", "Model"),
-        Column("status", "Status", "status"),
-        Column("weightedScore", "Score", "score"),
         Column("costUsd", "Cost", "money"),
-        Column("durationMs", "Duration", "duration"),
+        Column(
+            "runMs", "Run time", "duration", sortable=False, help=RUN_TIME_HELP, compute=run_span_ms
+        ),
+        Column("durationMs", "Agent time", "duration", help=AGENT_TIME_HELP),
         Column("tokensIn", "Tokens in", "tokens"),
-        Column("error", "Error", sortable=False),
     ]
     if with_batch:
-        cols.insert(2, Column("batchId", "Batch", "code", link=batch_link))
+        cols.append(Column("batchId", "Batch", "code", link=batch_link))
     return cols
 
 
@@ -60,7 +70,7 @@ def stats_columns(*, cost: bool = True, duration: bool = False) -> list[Column]:
 
 def pair_columns() -> list[Column]:
     link = runs_link("agent", "model")
-    return [Column("agent", "Agent", link=link), Column("model", "Model", link=link)]
+    return [Column("agent", "Agent", link=link), Column("model", "Model", "model", link=link)]
 
 
 def scenario_columns() -> list[Column]:
