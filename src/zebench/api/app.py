@@ -49,13 +49,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from zebench.api.errors import install_error_handlers
     from zebench.api.middleware import install_middleware
     from zebench.api.openapi import install_openapi
-    from zebench.api.routes import batches, health, models, results, runs, stats
+    from zebench.api.routes import batches, bundles, health, models, results, runs, stats
     from zebench.web import routes as web_routes
 
     install_error_handlers(app)
     install_openapi(app)
     install_middleware(app, settings)
-    for module in (health, results, runs, batches, stats, models):
+    for module in (health, results, runs, batches, stats, models, bundles):
         app.include_router(module.router)
     web_routes.mount(app)
     return app

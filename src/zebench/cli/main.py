@@ -42,9 +42,9 @@ def _root(
 
 
 def _register() -> None:
-    from zebench.cli import db, keys, probe, run, scrape, serve, transfer
+    from zebench.cli import db, keys, probe, run, scrape, serve, transfer, worker
 
-    for module in (serve, db, keys, transfer, run, scrape, probe):
+    for module in (serve, db, keys, transfer, run, scrape, probe, worker):
         module.register(app)
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from zebench.config import Settings
     from zebench.harness.batch import BatchReport
+    from zebench.harness.distributed.batch import BrokerOptions
     from zebench.harness.matrix import Matrix
     from zebench.harness.runner import RunOptions
 
@@ -178,6 +179,27 @@ def batch(
     timeout: Timeout = None,
     sandbox: SandboxKind = None,
     sandbox_network: SandboxNetwork = None,
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            "--broker",
+            envvar="ZEBENCH_BROKER_URL",
+            help="Run on `zebench worker`s through this Celery broker (amqp:// or redis://).",
+        ),
+    ] = None,
+    queue: Annotated[
+        str, typer.Option("--queue", envvar="ZEBENCH_QUEUE", help="With --broker: the queue.")
+    ] = "zebench",
+    detach: Annotated[
+        bool, typer.Option("--detach", help="With --broker: return once the runs are queued.")
+    ] = False,
+    requeue_missing: Annotated[
+        bool,
+        typer.Option(
+            "--requeue-missing",
+            help="With --broker --resume: queue again runs not stored yet (a broker lost them).",
+        ),
+    ] = False,
 ) -> None:
     """Run the matrix scenarios x tiers x agents x models x iterations as one batch."""
     from zebench.errors import UserError
@@ -200,7 +222,19 @@ def batch(
     elif resume is None:
         raise UserError("--suite is required (or --resume BATCH_ID)")
     options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
-    _execute(matrix, settings, resume, jobs or settings.batch_concurrency, options)
+    remote = None
+    if broker and (sandbox or sandbox_network):
+        raise UserError(
+            "--sandbox and --sandbox-network with --broker: the workers' own settings contain "
+            "their runs (ZEBENCH_SANDBOX, ZEBENCH_SANDBOX_NETWORK on each worker)"
+        )
+    if broker:
+        from zebench.harness.distributed.batch import BrokerOptions
+
+        remote = BrokerOptions(broker, queue, detach=detach, requeue_missing=requeue_missing)
+    elif detach or requeue_missing:
+        raise UserError("--detach and --requeue-missing need --broker")
+    _execute(matrix, settings, resume, jobs or settings.batch_concurrency, options, remote)
 
 
 def _execute(
@@ -209,6 +243,7 @@ def _execute(
     resume: str | None,
     concurrency: int,
     options: RunOptions,
+    remote: BrokerOptions | None = None,
 ) -> None:
     """Run a batch under signal handling: SIGINT/SIGTERM stop it cleanly (exit 130/143)."""
     import asyncio
@@ -220,8 +255,9 @@ def _execute(
 
     console = make_console()
     state: dict[str, Any] = {}
-    _check_sandbox(settings)
-    _remove_orphans(settings, console)
+    if remote is None:  # with a broker, nothing runs here
+        _check_sandbox(settings)
+        _remove_orphans(settings, console)
 
     async def main() -> BatchReport:
         loop = asyncio.get_running_loop()
@@ -229,13 +265,15 @@ def _execute(
         assert task is not None
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, _cancel, task, sig, state)
-        return await _batch(matrix, settings, resume, concurrency, options, console, state)
+        return await _batch(matrix, settings, resume, concurrency, options, console, state, remote)
 
     try:
         report = asyncio.run(main())
     except asyncio.CancelledError:
         batch_id = state.get("batch_id")
         hint = f"; finish it with: zebench batch --resume {batch_id}" if batch_id else ""
+        if "hint" in state:
+            hint = f"; {state['hint']}"
         console.print(f"interrupted: finished runs were delivered or spooled{hint}", soft_wrap=True)
         raise typer.Exit(128 + int(state.get("signal", signal.SIGINT))) from None
     kept = sum(1 for r in report.records if r.delivery == "spooled")
@@ -286,6 +324,7 @@ async def _batch(
     options: RunOptions,
     console: Console,
     state: dict[str, Any],
+    remote: BrokerOptions | None = None,
 ) -> BatchReport:
     from rich.markup import escape
 
@@ -294,6 +333,12 @@ async def _batch(
 
     delivery = open_delivery(settings)
     try:
+        if remote is not None:
+            from zebench.harness.distributed.batch import run_distributed
+
+            return await run_distributed(
+                matrix, settings, delivery, resume, remote, options.timeout_s, console, state
+            )
         _print_sync(console, await delivery.sync())
         plan = await plan_batch(matrix, settings, delivery, resume=resume)
         state["batch_id"] = plan.batch_id

@@ -72,14 +72,24 @@ class HttpSink:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content: bytes | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
         attempts = 1 if self._presumed_down else self.attempts
         delay = self.backoff_s
         problem = ""
         for attempt in range(1, attempts + 1):
             wait = delay
             try:
-                response = await self._client.request(method, path, json=body)
+                response = await self._client.request(
+                    method, path, json=body, content=content, params=params
+                )
             except httpx.TransportError as exc:
                 problem = f"{self.base_url} unreachable: {exc.__class__.__name__}: {exc}"
             else:
@@ -135,3 +145,38 @@ class HttpSink:
             metadata=json_object(body.get("metadata")),
             runs=[stored_run(r) for r in body.get("runs") or [] if isinstance(r, dict)],
         )
+
+    async def run_detail(self, run_id: str) -> dict[str, Any] | None:
+        """``GET /api/runs/{runId}`` (run, evaluations, telemetry), or None when not stored."""
+        response = await self._request("GET", f"/api/runs/{quote(run_id, safe='')}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._refusal(response)
+        body = response.json()
+        return body if isinstance(body, dict) else None
+
+    async def has_bundle(self, sha256: str) -> bool:
+        response = await self._request("HEAD", f"/api/suites/{sha256}")
+        if response.status_code == 404:
+            return False
+        if response.status_code != 200:
+            raise self._refusal(response)
+        return True
+
+    async def put_bundle(self, sha256: str, suite: str, data: bytes) -> None:
+        """Store a suite bundle (once per hash: the service answers 200 for a known one)."""
+        response = await self._request(
+            "PUT", f"/api/suites/{sha256}", content=data, params={"suite": suite}
+        )
+        if response.status_code not in (200, 201):
+            raise self._refusal(response)
+
+    async def get_bundle(self, sha256: str) -> bytes | None:
+        """A suite bundle's bytes, or None when the service has no such bundle."""
+        response = await self._request("GET", f"/api/suites/{sha256}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._refusal(response)
+        return response.content

@@ -171,6 +171,20 @@ async def plan_batch(
     )
 
 
+def batch_progress(console: Console, *extra: TextColumn) -> Progress:
+    """The batch's live display: a line per run in flight and the overall bar."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        *extra,
+        console=console,
+        transient=True,
+    )
+
+
 def _status_line(record: RunRecord, spec: RunSpec, report: DeliveryReport) -> str:
     mark = "[green]✓[/]" if record.is_successful else "[red]✗[/]"
     score = (
@@ -216,16 +230,7 @@ async def run_batch(
     report.batch_deliveries.append(await delivery.submit_batch(batch))
 
     semaphore = asyncio.Semaphore(max(concurrency, 1))
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[phase]}"),
-        console=console,
-        transient=True,
-    )
+    progress = batch_progress(console, TextColumn("{task.fields[phase]}"))
 
     async def one(spec: RunSpec, overall: TaskID) -> None:
         async with semaphore:

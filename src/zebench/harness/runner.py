@@ -56,6 +56,9 @@ class RunOptions:
     keep_workspace: bool = False
     timeout_s: float | None = None
     """Overrides the scenario's ``timeout_minutes`` for the agent."""
+    run_id: str | None = None
+    """The run's identity when the caller fixed it (a distributed batch derives it from the
+    matrix cell, so that a redelivered run is stored once); a fresh one otherwise."""
 
 
 @dataclass
@@ -133,7 +136,7 @@ async def execute_run(
                 await asyncio.to_thread(remove_workspace, state.workspace)
     result = _result(
         spec,
-        new_run_id(),
+        options.run_id or new_run_id(),
         options,
         loaded,
         prompt,

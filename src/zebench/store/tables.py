@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -156,6 +157,19 @@ api_keys = Table(
     Column("revoked_at", BigInteger),
     Column("last_used_at", BigInteger),
     UniqueConstraint("name", name="uq_api_keys_name"),
+)
+
+# --- distributed batches ------------------------------------------------------
+
+suite_bundles = Table(
+    "suite_bundles",
+    metadata,
+    # A suite shipped to workers (zebench.harness.bundle): stored once per content hash.
+    Column("sha256", String(64), primary_key=True),
+    Column("suite", String(200), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )
 
 # --- model throughput leaderboard -------------------------------------------
