@@ -11,6 +11,9 @@ against a ``zebench serve`` of its own (fresh SQLite). Wall time runs from the
 submitter starting until the results service shows the batch completed.
 Speed-up is against one worker; the target is >= 0.8 x N while the machine has
 cores to spare.
+CPU s/run is what the worker processes and their agents spent per run (from
+/proc): a machine of C cores keeps N workers busy only while N x CPU s/run stays
+under C x the run's wall time.
 
 Recovery: two workers, one run held at a gate; the worker holding it is killed
 with SIGKILL and the time until the other worker's agent starts the same run is
@@ -58,19 +61,31 @@ def _completed(results_url: str, batch_id: str) -> bool:
     return body.get("completedAt") is not None
 
 
-def scaling(broker: str, workers: int, runs: int, sleep_s: float, root: Path) -> float:
-    """Wall seconds of one batch on ``workers`` worker processes."""
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its reaped children (the agents it ran)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def scaling(
+    broker: str, workers: int, runs: int, sleep_s: float, root: Path
+) -> tuple[float, float]:
+    """Wall seconds of one batch on ``workers`` worker processes, and the CPU seconds
+    the workers (with their agents) spent on it."""
     with serve(f"sqlite:///{root / 'results.db'}") as server:
         cluster = Cluster(BROKERS[broker], server.url, root, Gate(root / "ctl"))
         try:
             for i in range(workers):
                 cluster.start_worker(f"w{i}", agent_command=cluster.gate.command(f"w{i}", sleep_s))
+            cpu_before = sum(_cpu_s(w.process.pid) for w in cluster.workers)
             suites = root / "suites"
             make_suite(suites)
             started = time.perf_counter()
             batch_id = _submit(cluster, suites, runs)
             wait_for(lambda: _completed(server.url, batch_id), 30 + runs * sleep_s * 3, "batch")
-            return time.perf_counter() - started
+            wall = time.perf_counter() - started
+            cpu = sum(_cpu_s(w.process.pid) for w in cluster.workers) - cpu_before
+            return wall, cpu
         finally:
             cluster.stop()
 
@@ -111,16 +126,19 @@ def main() -> None:
             print(f"{broker}: skipped ({reason})")
             continue
         print(f"\n{broker}: {args.runs} runs, agent sleeping {args.sleep:g} s each")
-        print(f"{'workers':>8} {'wall s':>8} {'runs/min':>9} {'speed-up':>9} {'of N':>6}")
+        print(
+            f"{'workers':>8} {'wall s':>8} {'runs/min':>9} {'speed-up':>9} {'of N':>6} "
+            f"{'CPU s/run':>10}"
+        )
         base = None
         for n in (int(w) for w in args.workers.split(",")):
             with tempfile.TemporaryDirectory(prefix="zebench-dist-") as tmp:
-                wall = scaling(broker, n, args.runs, args.sleep, Path(tmp))
+                wall, cpu = scaling(broker, n, args.runs, args.sleep, Path(tmp))
             base = base or wall
             speedup = base / wall
             print(
                 f"{n:>8} {wall:>8.1f} {args.runs / wall * 60:>9.1f} "
-                f"{speedup:>8.2f}x {speedup / n:>6.2f}"
+                f"{speedup:>8.2f}x {speedup / n:>6.2f} {cpu / args.runs:>10.2f}"
             )
         with tempfile.TemporaryDirectory(prefix="zebench-dist-") as tmp:
             seconds = recovery(broker, args.visibility_timeout, Path(tmp))
