@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     rate_limit_per_minute: int = 6000
     """Writes per key per minute before 429; 0 disables the limit."""
+    key_failures_per_minute: int = Field(default=30, ge=0)
+    """Refused key attempts (401/403) one client address may make per minute; past
+    that, its writes are answered 429 with Retry-After, key or no key, until the
+    allowance refills. 0 disables the limit."""
     # Results API (issue 2, part A: zebench.api, service.keys).
     key_cache_seconds: float = Field(default=5.0, ge=0)
     """How long a server process trusts what it looked up about a key: a revoked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,7 +78,11 @@ def test_failed_runs_are_stored_with_their_error(client: httpx.Client) -> None:
     assert post(client, body).status_code == 201
     run = client.get(f"/api/runs/{body['runId']}").json()["run"]
     assert run["status"] == "failed"
-    assert run["metadata"] == {"error": "agent timed out after 30 minutes", "errorType": "agent"}
+    # As the original Worker answers it: the JSON text stored (its dashboard parses it).
+    assert json.loads(run["metadata"]) == {
+        "error": "agent timed out after 30 minutes",
+        "errorType": "agent",
+    }
     assert client.get(f"/api/runs/{body['runId']}/telemetry").json() is None
 
 
@@ -102,7 +107,7 @@ def test_run_shape_and_parts(client: httpx.Client) -> None:
     assert isinstance(run["id"], int)
     assert run["startedAt"] == "2026-01-05T10:00:00.000Z"
     assert run["completedAt"] == "2026-01-05T10:04:00.000Z"
-    assert run["metadata"] == {"validation": {"install": 0}}
+    assert json.loads(run["metadata"]) == {"validation": {"install": 0}}
     assert (run["specialistEnabled"], run["specialistName"]) == (True, "deps")
     evaluation = detail["evaluations"][0]
     assert set(evaluation) == {

@@ -11,7 +11,8 @@
 
 Comparisons are constant-time. What a process learned about a key is cached
 for ``settings.key_cache_seconds``. Each accepted request then takes a token
-from the key's rate-limit bucket (429 with Retry-After when empty).
+from the key's rate-limit bucket (429 with Retry-After when empty); each refused
+key takes one from its client address's bucket of ``key_failures_per_minute``.
 
 Other modules protect their routes with ``Depends(require_write_key)`` or
 ``Depends(require_admin_key)``.
@@ -146,39 +147,51 @@ class KeyVerifier:
             log.warning("could not record the use of key %r", name, exc_info=True)
 
 
-def _state(request: Request) -> tuple[KeyVerifier, RateLimiter]:
+def _state(request: Request) -> tuple[KeyVerifier, RateLimiter, RateLimiter]:
     state = request.app.state
     verifier: KeyVerifier | None = getattr(state, "key_verifier", None)
     if verifier is None:
-        verifier = state.key_verifier = KeyVerifier(state.settings, state.db)
-        state.rate_limiter = RateLimiter(state.settings.rate_limit_per_minute)
-    limiter: RateLimiter = state.rate_limiter
-    return verifier, limiter
+        settings: Settings = state.settings
+        state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        state.key_failure_limiter = RateLimiter(settings.key_failures_per_minute)
+        verifier = state.key_verifier = KeyVerifier(settings, state.db)
+    return verifier, state.rate_limiter, state.key_failure_limiter
+
+
+def _too_many(message: str, limiter: RateLimiter, wait: float) -> ApiError:
+    return ApiError(
+        429,
+        message,
+        {"limitPerMinute": limiter.per_minute, "retryAfterSeconds": round(wait, 3)},
+        {"Retry-After": retry_after_header(wait)},
+    )
 
 
 async def authorize_write(request: Request, authorization: str | None) -> Principal:
     """Check an ``Authorization`` header value for a write; raises 401/403/429.
 
     The dependency below is the usual way in; hot routes call this directly to
-    skip the dependency machinery.
+    skip the dependency machinery. A client address that made
+    ``settings.key_failures_per_minute`` refused key attempts is answered 429
+    (whatever key it sends) until its allowance refills: guessing keys stays slow.
     """
+    verifier, limiter, failures = _state(request)
+    address = request.client.host if request.client is not None else "unknown"
+    blocked = failures.wait(address)
+    if blocked > 0:
+        raise _too_many("Too many refused key attempts from this address", failures, blocked)
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "Unauthorized", {"expected": "Authorization: Bearer <key>"})
-    verifier, limiter = _state(request)
     server = request.scope.get("server")
     principal = await verifier.verify(token, server[0] if server else None)
     if principal is None:
+        failures.acquire(address)
         raise ApiError(403, "Invalid API key")
     wait = limiter.acquire(principal.name)
     if wait > 0:
-        raise ApiError(
-            429,
-            "Rate limit exceeded",
-            {"limitPerMinute": limiter.per_minute, "retryAfterSeconds": round(wait, 3)},
-            {"Retry-After": retry_after_header(wait)},
-        )
+        raise _too_many("Rate limit exceeded", limiter, wait)
     return principal
 
 

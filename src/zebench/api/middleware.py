@@ -159,6 +159,9 @@ async def _send_empty(send: Send, status: int, headers: list[tuple[bytes, bytes]
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
+    from zebench.api.nul_guard import NulGuard
     from zebench.api.routes.results import DIRECT_ROUTES
 
+    # Inside ApiMiddleware: its answers carry the CORS headers too.
+    app.add_middleware(NulGuard)
     app.add_middleware(ApiMiddleware, settings=settings, direct=DIRECT_ROUTES)

@@ -6,11 +6,30 @@ mirror the original Worker's responses.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+from zebench.bounds import (
+    REAL_LIMIT,
+    Count,
+    Count32,
+    EpochMs,
+    Identifier,
+    ModelName,
+    Name,
+    OptionalName,
+    Real,
+    Text,
+    Tier,
+    Time,
+    Version,
+    check_json,
+)
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
+JsonDocument = Annotated[dict[str, Any] | list[Any], AfterValidator(check_json)]
 
 
 class CamelModel(BaseModel):
@@ -26,11 +45,11 @@ class CamelModel(BaseModel):
 
 
 class EvaluationIn(CamelModel):
-    evaluator_name: str = Field(min_length=1, max_length=200)
-    score: float
-    max_score: float
-    details: str | None = None
-    created_at: datetime | None = None
+    evaluator_name: Name
+    score: Real
+    max_score: Real
+    details: Text | None = None
+    created_at: Time | None = None
     """When the evaluation was recorded; the server's receive time when absent. Imports
     and sync send the original time so per-day evaluator trends stay true. Not part of
     the content hash: it describes delivery, not the result."""
@@ -45,55 +64,63 @@ class EvaluationIn(CamelModel):
 
         return json.dumps(value, sort_keys=True)
 
+    @model_validator(mode="after")
+    def _ratio_in_range(self) -> Self:
+        # The statistics keep score / maxScore per evaluator; it must stay finite.
+        if self.max_score and abs(self.score / self.max_score) > REAL_LIMIT:
+            raise ValueError(f"score / maxScore must be between -{REAL_LIMIT:g} and {REAL_LIMIT:g}")
+        return self
+
 
 class TelemetryIn(CamelModel):
-    tool_calls: int | None = Field(default=None, ge=0)
-    tokens_in: int | None = Field(default=None, ge=0)
-    tokens_out: int | None = Field(default=None, ge=0)
-    cost_usd: float | None = Field(default=None, ge=0)
-    duration_ms: int | None = Field(default=None, ge=0)
-    workspace_dir: str | None = None
-    prompt_sent: str | None = None
+    tool_calls: Count32 | None = None
+    tokens_in: Count | None = None
+    tokens_out: Count | None = None
+    cost_usd: Real | None = Field(default=None, ge=0)
+    duration_ms: Count | None = None
+    workspace_dir: Text | None = None
+    prompt_sent: Text | None = None
 
 
 class ResultIn(CamelModel):
     """One benchmark run as POSTed to /api/results (the original contract, plus a transcript)."""
 
-    run_id: str = Field(min_length=1, max_length=200)
-    batch_id: str | None = Field(default=None, min_length=1, max_length=200)
-    suite: str = Field(min_length=1, max_length=200)
-    scenario: str = Field(min_length=1, max_length=200)
-    tier: str = Field(min_length=1, max_length=50)
-    agent: str = Field(min_length=1, max_length=200)
-    model: str | None = Field(default=None, max_length=300)
+    run_id: Identifier
+    batch_id: Identifier | None = None
+    suite: Name
+    scenario: Name
+    tier: Tier
+    agent: Name
+    model: ModelName | None = None
     status: Literal["completed", "failed"]
-    started_at: datetime
-    completed_at: datetime | None = None
-    total_score: float | None = None
-    weighted_score: float | None = None
+    started_at: Time
+    completed_at: Time | None = None
+    total_score: Real | None = None
+    weighted_score: Real | None = None
     is_successful: bool = False
-    success_metric: float | None = None
+    success_metric: Real | None = None
     specialist_enabled: bool = False
-    specialist_name: str | None = None
-    specialist_version: str | None = None
-    metadata: dict[str, Any] | None = None
+    specialist_name: OptionalName | None = None
+    specialist_version: Version | None = None
+    metadata: JsonObject | None = None
     evaluations: list[EvaluationIn] = Field(default_factory=list)
     telemetry: TelemetryIn | None = None
-    transcript: dict[str, Any] | list[Any] | None = None
+    transcript: JsonDocument | None = None
     """Messages, tool calls and their results, as the harness recorded them."""
 
 
 class BatchIn(CamelModel):
     """POST /api/results/batch. Totals sent by a client are ignored: the server computes them."""
 
-    batch_id: str = Field(min_length=1, max_length=200)
-    created_at: int | None = Field(default=None, ge=0, description="epoch milliseconds")
-    completed_at: int | None = Field(default=None, ge=0, description="epoch milliseconds")
+    batch_id: Identifier
+    created_at: EpochMs | None = None
+    """Kept from the first POST of the batch: a later one never moves it later."""
+    completed_at: EpochMs | None = None
     total_runs: int | None = None
     successful_runs: int | None = None
     avg_score: float | None = None
     avg_weighted_score: float | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
 
 
 # --- write answers -------------------------------------------------------------
@@ -158,7 +185,10 @@ class Run(BaseModel):
     weightedScore: float | None
     isSuccessful: bool
     successMetric: float | None
-    metadata: Any = Field(description="the JSON object submitted, or null")
+    metadata: Any = Field(
+        description="the JSON text stored (a string, as the original answered it), or null; "
+        "the JSON object itself with `?metadataFormat=object`"
+    )
     specialistEnabled: bool
     specialistName: str | None
     specialistVersion: str | None

@@ -14,8 +14,13 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8787,
+    host: Annotated[
+        str, typer.Option(envvar="ZEBENCH_HOST", help="Interface to bind.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(envvar="ZEBENCH_PORT", min=1, max=65535, help="Port to listen on."),
+    ] = 8787,
     database_url: DatabaseUrl = None,
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
     scrape: Annotated[

@@ -13,9 +13,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from zebench.bounds import OFFSET_MAX
 from zebench.service.aggregates import mean, succeeded
 from zebench.service.errors import Invalid, NotFound, ServiceError
-from zebench.service.runs import Page, parse_json_text, runs_of_batch
+from zebench.service.runs import MetadataForm, Page, parse_json_text, runs_of_batch
 from zebench.service.stats import desc_nulls_last
 from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, batches
 
@@ -68,7 +69,9 @@ def list_batches(
 
 
 def decode_offset_cursor(cursor: str) -> int:
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 16) or (
+        int(cursor) > OFFSET_MAX
+    ):
         raise Invalid("cursor is not one this server issued", {"field": "cursor", "value": cursor})
     return int(cursor)
 
@@ -80,10 +83,13 @@ def _batch_row(conn: Connection, batch_id: str) -> Row[Any]:
     return row
 
 
-def get_batch(conn: Connection, batch_id: str) -> dict[str, Any]:
-    """The batch with every one of its runs (oldest first); ``NotFound`` if unknown."""
+def get_batch(
+    conn: Connection, batch_id: str, metadata_form: MetadataForm = "text"
+) -> dict[str, Any]:
+    """The batch with every one of its runs (oldest first); ``NotFound`` if unknown.
+    The runs' metadata as ``metadata_form`` says (the batch's own is an object)."""
     batch = batch_dict(_batch_row(conn, batch_id))
-    batch["runs"] = runs_of_batch(conn, batch_id)
+    batch["runs"] = runs_of_batch(conn, batch_id, metadata_form)
     return batch
 
 

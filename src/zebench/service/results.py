@@ -370,12 +370,20 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
 
 
 def upsert_batch(conn: Connection, batch: BatchIn) -> str:
-    """Create or update a batch's own fields (times, metadata); totals are recomputed."""
+    """Create or update a batch's own fields (times, metadata); totals are recomputed.
+    ``createdAt`` never moves later (see below)."""
     now = now_ms()
     _ensure_batch(conn, batch.batch_id, created_at=batch.created_at or now, now=now)
     values: dict[str, Any] = {"updated_at": now}
     if batch.created_at is not None:
-        values["created_at"] = batch.created_at
+        # The first createdAt is kept, as the original's upsert kept it: the harness
+        # posts a batch at its start and again at its end, and durations are measured
+        # from the first time. The earliest wins, so that a batch row made by its
+        # first run before the batch was posted takes the batch's own start.
+        values["created_at"] = sa.case(
+            (batches.c.created_at <= batch.created_at, batches.c.created_at),
+            else_=batch.created_at,
+        )
     if batch.completed_at is not None:
         values["completed_at"] = batch.completed_at
     if batch.metadata is not None:

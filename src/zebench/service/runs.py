@@ -11,18 +11,21 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from zebench.bounds import INT64_MAX
 from zebench.service.errors import Invalid, NotFound
 from zebench.service.filters import RunFilter
 from zebench.service.timeutil import to_iso
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
-MAX_LIMIT = 5000
+MetadataForm = Literal["text", "object"]
+"""How a run's ``metadata`` is answered: ``text``, the JSON text stored (the original
+Worker's type, which its dashboard ``JSON.parse``s), or ``object``, parsed."""
 
 _RUN_FIELDS = (
     "id", "run_id", "batch_id", "suite", "scenario", "tier", "agent", "model", "status",
@@ -43,7 +46,7 @@ def parse_json_text(text: str | None) -> Any:
         return text
 
 
-def run_dict(row: Sequence[Any]) -> dict[str, Any]:
+def run_dict(row: Sequence[Any], metadata_form: MetadataForm = "text") -> dict[str, Any]:
     """A row selected with ``RUN_COLUMNS`` as a Run answer (unpacked: lists build many)."""
     (
         id_, run_id, batch_id, suite, scenario, tier, agent, model, status, started_at,
@@ -66,7 +69,7 @@ def run_dict(row: Sequence[Any]) -> dict[str, Any]:
         "weightedScore": weighted_score,
         "isSuccessful": bool(is_successful),
         "successMetric": success_metric,
-        "metadata": parse_json_text(metadata),
+        "metadata": metadata if metadata_form == "text" else parse_json_text(metadata),
         "specialistEnabled": bool(specialist_enabled),
         "specialistName": specialist_name,
         "specialistVersion": specialist_version,
@@ -119,12 +122,12 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         started, row_id = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
-        return int(started), int(row_id)
+        decoded = int(started), int(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid(
-            "cursor is not one this server issued",
-            {"field": "cursor", "value": cursor},
-        ) from None
+        decoded = None
+    if decoded is None or not all(abs(part) <= INT64_MAX for part in decoded):
+        raise Invalid("cursor is not one this server issued", {"field": "cursor", "value": cursor})
+    return decoded
 
 
 def list_runs(
@@ -134,6 +137,7 @@ def list_runs(
     limit: int = 50,
     cursor: str | None = None,
     offset: int = 0,
+    metadata_form: MetadataForm = "text",
 ) -> Page:
     """Runs newest first (started_at, then id, descending), ``limit`` at a time.
 
@@ -158,7 +162,7 @@ def list_runs(
     rows = rows[:limit]
     last = rows[-1] if rows else None
     next_cursor = encode_cursor(last.started_at, last.id) if more and last is not None else None
-    return Page([run_dict(r) for r in rows], next_cursor)
+    return Page([run_dict(r, metadata_form) for r in rows], next_cursor)
 
 
 # --- one run --------------------------------------------------------------------
@@ -183,9 +187,9 @@ def _telemetry(conn: Connection, run_id: str) -> dict[str, Any] | None:
     return telemetry_dict(row) if row is not None else None
 
 
-def get_run(conn: Connection, run_id: str) -> dict[str, Any]:
+def get_run(conn: Connection, run_id: str, metadata_form: MetadataForm = "text") -> dict[str, Any]:
     """``{run, evaluations, telemetry}``; raises ``NotFound("Run not found")``."""
-    run = run_dict(_run_row(conn, run_id))
+    run = run_dict(_run_row(conn, run_id), metadata_form)
     return {
         "run": run,
         "evaluations": _evaluations(conn, run_id),
@@ -215,11 +219,13 @@ def get_run_transcript(conn: Connection, run_id: str) -> Any:
     return parse_json_text(content)
 
 
-def runs_of_batch(conn: Connection, batch_id: str) -> list[dict[str, Any]]:
+def runs_of_batch(
+    conn: Connection, batch_id: str, metadata_form: MetadataForm = "text"
+) -> list[dict[str, Any]]:
     """Every run of a batch, oldest first (the original's order)."""
     rows = conn.execute(
         sa.select(*RUN_COLUMNS)
         .where(runs.c.batch_id == batch_id)
         .order_by(runs.c.started_at, runs.c.id)
     ).all()
-    return [run_dict(r) for r in rows]
+    return [run_dict(r, metadata_form) for r in rows]

@@ -10,14 +10,13 @@ pre-aggregates, the one partial hour at the start of the window from the raw row
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zebench.service.aggregates import HOUR_MS, mean, succeeded
-from zebench.service.timeutil import DAY_MS, now_ms
+from zebench.service.timeutil import DAY_MS, now_ms, to_iso
 from zebench.store.tables import (
     NO_MODEL_KEY,
     agg_cells,
@@ -223,4 +222,4 @@ def evaluator_trends(
 
 
 def _iso_date(day: int) -> str:
-    return datetime.fromtimestamp(day * DAY_MS / 1000, tz=UTC).strftime("%Y-%m-%d")
+    return (to_iso(day * DAY_MS) or "").partition("T")[0]

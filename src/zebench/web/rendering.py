@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -21,7 +20,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from zebench import __version__
+from zebench.bounds import MAX_TIME_MS, MIN_TIME_MS
 from zebench.display import NO_COST_DATA, NO_MODEL, NO_VALUE, money
+from zebench.service.timeutil import to_iso
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -114,23 +115,31 @@ def fmt_duration(ms: Any) -> str:
 
 
 def iso(ms: Any) -> str:
+    """Seconds-precision ISO 8601 (any stored value: see ``to_iso``)."""
     if ms is None:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = to_iso(int(ms)) or ""
+    return text[:-5] + "Z"
 
 
 def fmt_time(ms: Any) -> Markup:
-    """A UTC time in a <time> element (machine-readable too)."""
+    """A UTC time in a <time> element (machine-readable too). A value outside years
+    0001-9999 (stored before the service bounded times) is shown as it is, marked."""
     if ms is None:
         return Markup(DASH)
-    text = datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
-    return Markup('<time datetime="{}">{} UTC</time>').format(iso(ms), text)
+    day, _, clock = iso(ms).partition("T")
+    text = f"{day} {clock[:5]} UTC"
+    if not MIN_TIME_MS <= ms <= MAX_TIME_MS:
+        return Markup('<span class="out-of-range" title="{}">{} (out of range)</span>').format(
+            f"{int(ms)} ms since 1970", text
+        )
+    return Markup('<time datetime="{}">{}</time>').format(iso(ms), text)
 
 
 def fmt_day(ms: Any) -> str:
     if ms is None:
         return DASH
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+    return iso(ms).partition("T")[0]
 
 
 def pretty_json(value: Any) -> str:

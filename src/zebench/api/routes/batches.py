@@ -11,8 +11,11 @@ from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.pagination import page_response
 from zebench.api.responses import json_response
+from zebench.api.routes.runs import MetadataFormat
 from zebench.api.schemas import Batch, BatchAnalytics, BatchDetail
+from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
 from zebench.service import batches as batch_service
+from zebench.service.runs import MetadataForm
 from zebench.store.database import Database
 
 router = APIRouter(tags=["batches"])
@@ -21,9 +24,9 @@ router = APIRouter(tags=["batches"])
 @router.get("/api/batches", response_model=list[Batch], responses=error_responses(422))
 def list_batches(
     request: Request,
-    limit: int = Query(20, ge=1, le=1000),
+    limit: int = Query(20, ge=0, le=LIST_LIMIT_MAX),
     cursor: str | None = Query(None, description="`X-Next-Cursor` of the previous page"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
     status: Literal["completed", "running"] | None = None,
     sort_by: Literal["date", "score"] = Query("date", alias="sortBy"),
     db: Database = Depends(get_db),
@@ -52,10 +55,14 @@ def compare_batches(
 
 
 @router.get("/api/batches/{batch_id}", response_model=BatchDetail, responses=error_responses(404))
-def get_batch(batch_id: str, db: Database = Depends(get_db)) -> Response:
+def get_batch(
+    batch_id: str,
+    metadata_form: MetadataForm = MetadataFormat,
+    db: Database = Depends(get_db),
+) -> Response:
     """The batch and every one of its runs, oldest first; 404 for an unknown batch."""
     with db.read() as conn:
-        return json_response(batch_service.get_batch(conn, batch_id))
+        return json_response(batch_service.get_batch(conn, batch_id, metadata_form))
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from zebench.api.auth import require_write_key
+from zebench.api.auth import require_admin_key
 from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.schemas import ErrorResponse
@@ -72,7 +72,7 @@ def models_show(
 @router.post(
     "/api/scrape",
     response_model=CycleOut,
-    dependencies=[Depends(require_write_key)],
+    dependencies=[Depends(require_admin_key)],
     responses={
         **error_responses(401, 403, 429),
         409: {"model": ErrorResponse, "description": "Another process holds the scrape lease"},
@@ -80,7 +80,7 @@ def models_show(
     },
 )
 async def scrape_now(request: Request) -> CycleOut:
-    """Run one scrape cycle now and answer its summary."""
+    """Run one scrape cycle now and answer its summary (an admin key is needed)."""
     summary = await scraper_for(request.app.state).run_cycle()
     out = cycle_out(summary)
     if summary.status == "skipped":

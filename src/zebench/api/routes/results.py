@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import Any, Literal, TypeVar
 
-import orjson
+import pydantic_core
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
@@ -62,8 +62,10 @@ def _parse(model: type[M], body: bytes) -> M:
     response_model=SubmitResponse,
     responses={
         200: {
-            "description": "A duplicate (`duplicate: true`), or a bulk array fully stored",
-            "model": BulkSubmitResponse,
+            "description": "One result already stored with the same content "
+            "(`SubmitResponse` with `duplicate: true`), or a bulk array fully stored "
+            "(`BulkSubmitResponse`)",
+            "model": SubmitResponse | BulkSubmitResponse,
         },
         207: {
             "description": "A bulk array with some items not stored",
@@ -92,9 +94,11 @@ async def submit_results(request: Request) -> Response:
 
 
 async def _submit_bulk(db: Database, body: bytes) -> Response:
+    # pydantic's parser, as for a single result: the same numbers reach validation
+    # (an integer past 64 bits stays one, NaN is a number to refuse by name).
     try:
-        items = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        items = pydantic_core.from_json(body)
+    except ValueError as exc:
         return validation_response([{"type": "json_invalid", "ctx": {"error": str(exc)}}])
     limit = asyncio.Semaphore(_PG_BULK_CONCURRENCY if not db.is_sqlite else len(items) or 1)
 

@@ -9,15 +9,28 @@ from starlette.responses import Response
 
 from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
-from zebench.api.pagination import page_response
+from zebench.api.pagination import page_response, streamed_page
 from zebench.api.responses import json_response
 from zebench.api.schemas import Evaluation, Run, RunDetail, Telemetry
+from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
+from zebench.service import run_stream
 from zebench.service import runs as run_service
 from zebench.service.filters import RunFilter
+from zebench.service.runs import MetadataForm
 from zebench.service.timeutil import to_ms
 from zebench.store.database import Database
 
 router = APIRouter(tags=["runs"])
+
+STREAM_FROM = 5000
+"""Lists longer than this are read and sent a chunk at a time (``service.run_stream``)."""
+
+MetadataFormat = Query(
+    "text",
+    alias="metadataFormat",
+    description="`text` (default): each run's `metadata` as the JSON text stored, as the "
+    "original Worker answered it; `object`: parsed into a JSON object",
+)
 
 
 def _blank_is_none(value: str | None) -> str | None:
@@ -32,9 +45,14 @@ def _blank_is_none(value: str | None) -> str | None:
 )
 def list_runs(
     request: Request,
-    limit: int = Query(50, ge=1, le=run_service.MAX_LIMIT),
+    limit: int = Query(
+        50,
+        ge=0,
+        le=LIST_LIMIT_MAX,
+        description=f"runs to answer; above {STREAM_FROM} the answer streams",
+    ),
     cursor: str | None = Query(None, description="`X-Next-Cursor` of the previous page"),
-    offset: int = Query(0, ge=0, description="ignored when a cursor is given"),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX, description="ignored when a cursor is given"),
     suite: str | None = None,
     scenario: str | None = None,
     tier: str | None = None,
@@ -44,6 +62,7 @@ def list_runs(
     batch_id: str | None = Query(None, alias="batchId"),
     since: datetime | None = Query(None, description="started at or after (ISO 8601)"),
     until: datetime | None = Query(None, description="started before (ISO 8601)"),
+    metadata_form: MetadataForm = MetadataFormat,
     db: Database = Depends(get_db),
 ) -> Response:
     """Runs newest first. Filters combine. The body is the array of the original
@@ -59,18 +78,34 @@ def list_runs(
         started_from=to_ms(since) if since else None,
         started_before=to_ms(until) if until else None,
     )
+    if limit > STREAM_FROM:
+        with db.read() as conn:
+            stream = run_stream.plan(
+                conn, filters, limit=limit, cursor=cursor or None, offset=offset
+            )
+        chunks = run_stream.chunks(db, stream, metadata_form)
+        return streamed_page(request, chunks, stream.next_cursor)
     with db.read() as conn:
         page = run_service.list_runs(
-            conn, filters, limit=limit, cursor=cursor or None, offset=offset
+            conn,
+            filters,
+            limit=limit,
+            cursor=cursor or None,
+            offset=offset,
+            metadata_form=metadata_form,
         )
     return page_response(request, page)
 
 
 @router.get("/api/runs/{run_id}", response_model=RunDetail, responses=error_responses(404))
-def get_run(run_id: str, db: Database = Depends(get_db)) -> Response:
+def get_run(
+    run_id: str,
+    metadata_form: MetadataForm = MetadataFormat,
+    db: Database = Depends(get_db),
+) -> Response:
     """`{run, evaluations, telemetry}`; 404 `{"error": "Run not found"}` for an unknown run."""
     with db.read() as conn:
-        return json_response(run_service.get_run(conn, run_id))
+        return json_response(run_service.get_run(conn, run_id, metadata_form))
 
 
 @router.get(
