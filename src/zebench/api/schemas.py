@@ -6,9 +6,9 @@ mirror the original Worker's responses.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 from zebench.bounds import (
@@ -64,12 +64,14 @@ class EvaluationIn(CamelModel):
 
         return json.dumps(value, sort_keys=True)
 
-    @model_validator(mode="after")
-    def _ratio_in_range(self) -> Self:
+    @field_validator("max_score")
+    @classmethod
+    def _ratio_in_range(cls, max_score: float, info: ValidationInfo) -> float:
         # The statistics keep score / maxScore per evaluator; it must stay finite.
-        if self.max_score and abs(self.score / self.max_score) > REAL_LIMIT:
+        score = info.data.get("score")
+        if score is not None and max_score and abs(score / max_score) > REAL_LIMIT:
             raise ValueError(f"score / maxScore must be between -{REAL_LIMIT:g} and {REAL_LIMIT:g}")
-        return self
+        return max_score
 
 
 class TelemetryIn(CamelModel):
