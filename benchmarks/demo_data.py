@@ -225,7 +225,8 @@ def _make_run(
     run_id = f"{started}-{index:05d}{rng.randrange(16**4):04x}"
     quality = _clamp(rng.gauss((agent.skill + scenario.difficulty + TIER_EFFECT[tier]) / 10, 0.14))
     duration = _duration_ms(rng, agent, quality)
-    completed = started + duration
+    # The run outlasts its agent: workspace copy, validation commands, evaluators.
+    completed = started + duration + rng.randint(2_500, 45_000)
     failed = rng.random() < (0.05 if agent.agent == "echo" else 0.09)
     telemetry = _telemetry(rng, agent, run_id, scenario, tier, duration, failed)
     metadata: dict[str, Any] = {
@@ -302,11 +303,8 @@ def _telemetry(
 ) -> TelemetryIn:
     prompt = f"[{tier}] {scenario.scenario}: update the dependencies and keep the build green."
     if not agent.tool_user:
-        return TelemetryIn(
+        return TelemetryIn(  # as the echo agent reports: no model, so no tokens and no cost
             tool_calls=0,
-            tokens_in=0,
-            tokens_out=0,
-            cost_usd=0.0,
             duration_ms=duration,
             workspace_dir=f"/tmp/zebench/workspaces/{run_id}",
             prompt_sent=prompt,

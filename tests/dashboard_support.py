@@ -71,6 +71,13 @@ def total_cost(results: list[ResultIn]) -> float:
     )
 
 
+def reported_cost(results: list[ResultIn]) -> float | None:
+    """The group's total cost, or None when none of its runs reported one."""
+    if not any(r.telemetry and r.telemetry.cost_usd is not None for r in results):
+        return None
+    return total_cost(results)
+
+
 def by_pair(results: list[ResultIn]) -> dict[tuple[str, str | None], list[ResultIn]]:
     out: dict[tuple[str, str | None], list[ResultIn]] = {}
     for r in results:

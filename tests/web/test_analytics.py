@@ -114,7 +114,11 @@ def test_sorting_and_paging(seeded_db: Database, data: Generated) -> None:
     assert scores == sorted(scores, reverse=True)
     assert scores[0] == max(scored(data.results))
     assert not {r["runId"] for r in first.rows} & {r["runId"] for r in second.rows}
-    costs = sorted(r.telemetry.cost_usd for r in data.results if r.telemetry)
+    costs = sorted(
+        r.telemetry.cost_usd
+        for r in data.results
+        if r.telemetry and r.telemetry.cost_usd is not None
+    )
     assert [r["costUsd"] for r in cheapest.rows] == pytest.approx(costs[:5])
 
 
@@ -213,7 +217,8 @@ def test_catalog_costs_trends_evaluators(seeded_db: Database, data: Generated) -
     assert NO_MODEL in catalog.options.models
     assert sum(s["runs"] for s in catalog.suites) == len(results)
     assert costs.total_cost == pytest.approx(total_cost(results))
-    assert sum(r["totalCost"] for r in costs.rows) == pytest.approx(total_cost(results))
+    assert sum(r["totalCost"] or 0.0 for r in costs.rows) == pytest.approx(total_cost(results))
+    assert [r["totalCost"] for r in costs.rows if r["agent"] == "echo"] == [None]
     assert sum(sum(s.runs) for s in trends.pairs) == len(results)
     echo_evals = [e for r in results if r.agent == "echo" for e in r.evaluations]
     assert sum(row["evaluations"] for row in evaluators) == len(echo_evals)

@@ -179,7 +179,6 @@ def cost_scatter(points: list[ScatterPoint]) -> Figure:
 
 
 def comparison_deltas(comparison: Comparison) -> Figure:
-    baseline = plot_text(comparison.batches[0]["batchId"])
     labels = axis_labels([f"{c.suite} / {c.scenario} / {c.tier}" for c in comparison.cells])
     data = [
         {
@@ -195,7 +194,7 @@ def comparison_deltas(comparison: Comparison) -> Figure:
     return {
         "data": data,
         "layout": _layout(
-            f"Score change per scenario against {baseline}",
+            "Score change per scenario against the baseline",
             barmode="group",
             height=max(280, 60 + 22 * len(labels) * max(1, len(data))),
             margin={"l": 260, "r": 16, "t": 44, "b": 48},

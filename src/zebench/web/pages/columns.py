@@ -64,7 +64,7 @@ def stats_columns(*, cost: bool = True, duration: bool = False) -> list[Column]:
             Column("costPerSuccess", "Cost / success", "money", help=CPS_HELP),
         ]
     if duration:
-        cols.append(Column("meanDurationMs", "Mean duration", "duration"))
+        cols.append(Column("meanDurationMs", "Mean agent time", "duration", help=AGENT_TIME_HELP))
     return cols
 
 

@@ -9,7 +9,7 @@ from zebench.service.errors import ServiceError
 from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
-from zebench.web.pages.columns import pair_columns, stats_columns
+from zebench.web.pages.columns import AGENT_TIME_HELP, pair_columns, stats_columns
 from zebench.web.pages.common import EMPTY_HINT, dashboard, error_response, filter_context, params
 from zebench.web.rendering import render
 from zebench.web.tables import Column, table_from_rows
@@ -20,7 +20,7 @@ LEADERBOARD_COLUMNS = [
     Column("rank", "#", "int"),
     *pair_columns(),
     *stats_columns(),
-    Column("medianDurationMs", "Median duration", "duration"),
+    Column("medianDurationMs", "Median agent time", "duration", help=AGENT_TIME_HELP),
 ]
 
 
