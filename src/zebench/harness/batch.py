@@ -40,7 +40,7 @@ from zebench.evaluators import default_evaluators
 from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.runner import Phase, RunOptions, execute_run
-from zebench.harness.summary import RunRecord, earlier_record, summarise, summary_table
+from zebench.harness.summary import RunRecord, whole_batch_table
 from zebench.service.timeutil import now_ms
 from zebench.suites import LoadedScenario, find_suite, load_scenario, suite_search_path
 
@@ -301,12 +301,6 @@ async def run_batch(
 
 def _print_summary(console: Console, plan: BatchPlan, records: list[RunRecord]) -> None:
     """The whole batch: this session's runs and, after a resume, every run stored before."""
-    mine = {r.run_id for r in records}
-    earlier = [earlier_record(r) for r in plan.earlier if r.run_id not in mine]
-    if not records and not earlier:
-        return
-    title = f"batch {plan.batch_id}"
-    if earlier:
-        title += f" (whole batch: {len(earlier)} earlier run(s), {len(records)} now)"
-    table = summary_table(summarise(earlier + records), title, earlier=len(earlier))
-    console.print(table)
+    table = whole_batch_table(plan.batch_id, records, plan.earlier)
+    if table is not None:
+        console.print(table)

@@ -86,6 +86,21 @@ def earlier_record(run: StoredRun) -> RunRecord:
     )
 
 
+def whole_batch_table(
+    batch_id: str, records: Sequence[RunRecord], stored: Sequence[StoredRun]
+) -> Table | None:
+    """The summary of the whole batch: this session's ``records`` and every run of the
+    batch ``stored`` before it (a resumed batch's earlier sessions); None when empty."""
+    mine = {r.run_id for r in records}
+    earlier = [earlier_record(r) for r in stored if r.run_id not in mine]
+    if not records and not earlier:
+        return None
+    title = f"batch {batch_id}"
+    if earlier:
+        title += f" (whole batch: {len(earlier)} earlier run(s), {len(records)} now)"
+    return summary_table(summarise([*earlier, *records]), title, earlier=len(earlier))
+
+
 def summary_table(rows: Sequence[SummaryRow], title: str, *, earlier: int = 0) -> Table:
     """The summary; ``earlier`` runs came from earlier sessions (their cost is unknown here)."""
     caption = "score: mean weighted score (0-10) of scored runs"

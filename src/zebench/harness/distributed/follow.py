@@ -19,7 +19,7 @@ from zebench.delivery import Delivery, StoredRun, Unavailable
 from zebench.harness.batch import batch_progress
 from zebench.harness.distributed.submit import Dispatch, http_sink
 from zebench.harness.matrix import RunKey
-from zebench.harness.summary import RunRecord, summarise, summary_table
+from zebench.harness.summary import RunRecord, whole_batch_table
 from zebench.service.timeutil import now_ms
 
 POLL_S = 1.0
@@ -90,6 +90,7 @@ async def follow(
     labels = {spec.key: f"{spec.suite}/{spec.label}" for spec in dispatch.cells}
     waiting = dict(dispatch.expected)
     records: list[RunRecord] = []
+    stored: list[StoredRun] = []  # the batch's runs at the last look, earlier sessions' too
     progress = batch_progress(console)
     warned = False
     with progress:
@@ -102,6 +103,7 @@ async def follow(
                     progress.console.print(f"[yellow]results service[/] {escape(str(exc))}")
                     warned = True
                 info = None
+            stored = info.runs if info is not None else stored
             for run in info.runs if info is not None else []:
                 key = _key(run)
                 if key not in waiting or waiting[key] not in (None, run.run_id):
@@ -117,6 +119,7 @@ async def follow(
             if waiting:
                 await asyncio.sleep(poll_s)
     await delivery.submit_batch(BatchIn(batch_id=dispatch.batch_id, completed_at=now_ms()))
-    if records:
-        console.print(summary_table(summarise(records), f"batch {dispatch.batch_id}"))
+    table = whole_batch_table(dispatch.batch_id, records, stored)
+    if table is not None:
+        console.print(table)
     return records
