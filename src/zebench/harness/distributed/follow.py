@@ -109,7 +109,10 @@ async def follow(
                 if key not in waiting or waiting[key] not in (None, run.run_id):
                     continue
                 del waiting[key]
-                detail = await sink.run_detail(run.run_id)
+                try:
+                    detail = await sink.run_detail(run.run_id)
+                except Unavailable:
+                    detail = None  # the line and summary go without its score
                 record = record_of(run, detail)
                 records.append(record)
                 progress.advance(overall)

@@ -139,15 +139,24 @@ def publish(broker_url: str, queue: str, tasks: list[RunTask]) -> None:
     if not tasks:
         return
     app = create_app(broker_url, queue=queue)
-    with app.producer_or_acquire() as producer:
-        for task in tasks:
-            app.send_task(
-                TASK_NAME,
-                args=[task.to_json()],
-                queue=queue,
-                producer=producer,
-                task_id=f"{task.run_id}-{now_ms()}",
-            )
+    sent = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for task in tasks:
+                app.send_task(
+                    TASK_NAME,
+                    args=[task.to_json()],
+                    queue=queue,
+                    producer=producer,
+                    task_id=f"{task.run_id}-{now_ms()}",
+                )
+                sent += 1
+    except Exception as exc:  # the broker went away mid-way: say how to finish
+        raise UserError(
+            f"broker {display_broker(broker_url)}: published {sent} of {len(tasks)} run(s), "
+            f"then {exc.__class__.__name__}: {exc}; `zebench batch --resume "
+            f"{tasks[0].batch_id} --broker URL` publishes the rest"
+        ) from None
 
 
 def cells_of(info: BatchInfo) -> tuple[Matrix, list[RunSpec], dict[str, Any]]:
