@@ -188,7 +188,8 @@ class Cluster:
         log = self.root / f"worker-{name}.log"
         args = [
             ZEBENCH, "worker", "--broker", self.broker_url, "--queue", self.queue,
-            "--concurrency", str(concurrency), "--name", f"{name}@%h", *(extra_args or []),
+            "--concurrency", str(concurrency), "--name", f"{name}.{self.queue}@%h",
+            *(extra_args or []),
         ]  # fmt: skip
         with log.open("wb") as out:
             process = subprocess.Popen(

@@ -118,7 +118,7 @@ def test_workers_run_a_batch_whose_suite_only_the_results_service_has(cluster: C
         (s, t, "command", i) for s in ("s1", "s2") for t in ("L0", "L1") for i in (1, 2)
     )
     assert all(r["status"] == "completed" and r["isSuccessful"] for r in runs)
-    assert {r["metadata"]["worker"]["node"].split("@")[0] for r in runs} == {"w1", "w2"}
+    assert {r["metadata"]["worker"]["node"].split(".")[0] for r in runs} == {"w1", "w2"}
     assert batch["completedAt"] is not None
     for worker in (first, second):
         cached = list((worker.home / "suite-cache").glob("*/dist/scenarios/s1/scenario.yaml"))
@@ -144,7 +144,7 @@ def test_a_run_of_a_killed_worker_is_stored_once_by_another(cluster: Cluster) ->
     runs = _batch(cluster.results_url, batch_id)["runs"]
     assert len(runs) == 1, runs
     assert runs[0]["status"] == "completed"
-    assert runs[0]["metadata"]["worker"]["node"].startswith("rescuer@")
+    assert runs[0]["metadata"]["worker"]["node"].startswith("rescuer.")
     assert f"took {runs[0]['runId']}" in rescuer.text()
     # The killed worker's agent was started, then the rescuer's: two starts, one stored run.
     assert sorted(n.split("-")[0] for n in cluster.gate.started()) == ["doomed", "rescuer"]
@@ -266,7 +266,7 @@ def test_sigterm_lets_the_run_in_flight_finish(cluster: Cluster) -> None:
     cluster.gate.open()
     assert worker.process.wait(timeout=60) == 0
     (run,) = _batch(cluster.results_url, batch_id)["runs"]
-    assert run["status"] == "completed" and run["metadata"]["worker"]["node"].startswith("w1@")
+    assert run["status"] == "completed" and run["metadata"]["worker"]["node"].startswith("w1.")
 
 
 def _held_since(broker_url: str, queue: str) -> list[float]:
@@ -328,7 +328,7 @@ def test_sigquit_hands_the_run_back_at_once(cluster: Cluster) -> None:
     done = _resume(cluster, batch_id)
     assert done.returncode == 0, done.stdout + done.stderr
     (run,) = _batch(cluster.results_url, batch_id)["runs"]
-    assert run["metadata"]["worker"]["node"].startswith("taker@")
+    assert run["metadata"]["worker"]["node"].startswith("taker.")
 
 
 def test_workers_contain_runs_as_zebench_run_does(cluster: Cluster) -> None:

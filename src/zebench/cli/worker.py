@@ -32,7 +32,9 @@ def worker(
     queue: Queue = "zebench",
     name: Annotated[
         str | None,
-        typer.Option("--name", help="Node name shown in logs and runs (default zebench@HOST)."),
+        typer.Option(
+            "--name", help="Node name (default zebench@%h); each worker on a host needs its own."
+        ),
     ] = None,
     visibility_timeout: Annotated[
         float,

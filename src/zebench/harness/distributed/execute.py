@@ -46,8 +46,13 @@ class WorkerIdentity:
 
     @classmethod
     def here(cls, node: str | None = None) -> WorkerIdentity:
-        host = socket.gethostname()
-        return cls(host=host, node=node or f"zebench@{host}")
+        """``node`` may use Celery's ``%h`` (host), ``%n`` (name) and ``%d`` (domain)."""
+        from celery.utils.nodenames import host_format
+
+        text = node or "zebench@%h"
+        if "@" not in text:
+            text += "@%h"
+        return cls(host=socket.gethostname(), node=host_format(text))
 
     def to_json(self) -> dict[str, Any]:
         return {"host": self.host, "node": self.node, "pid": os.getpid()}
