@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     """First pause between tries; doubled each time (plus jitter), capped at 30 s."""
     scrape_lease_s: float = Field(default=600.0, gt=0)
     """How long a cycle may hold the scrape lease before another process may take it."""
+    # Probing endpoints on a schedule (zebench.throughput.probe): the same lease table.
+    probe_cron: str | None = None
+    """Cron expression (UTC) for re-probing ``probe_targets`` inside the server."""
+    probe_targets: Path | None = None
+    """TOML or JSON file listing the endpoints to probe (docs/throughput.md)."""
+    probe_lease_s: float = Field(default=1800.0, gt=0)
+    """How long a probe cycle may hold its lease before another process may take it."""
 
     # --- agents and the LLM judge (issue 3: zebench.agents, zebench.llm) ---
     # Keys keep the providers' own variable names so existing shells just work.

@@ -25,13 +25,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             upgrade(database)
         # Scraping on settings.scrape_cron (None when unset); see zebench.throughput.
         from zebench.throughput import start_schedule
+        from zebench.throughput.probe.schedule import start_probe_schedule
 
         scrape_schedule = start_schedule(app.state, settings)
+        probe_schedule = start_probe_schedule(app.state, settings)
         try:
             yield
         finally:
-            if scrape_schedule is not None:
-                await scrape_schedule.stop()
+            for schedule in (scrape_schedule, probe_schedule):
+                if schedule is not None:
+                    await schedule.stop()
             if owns_db:
                 database.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +30,21 @@ def serve(
             envvar="ZEBENCH_SCRAPE_CRON",
             help="Also scrape the throughput leaderboard on this cron schedule (UTC), "
             'e.g. "*/10 * * * *".',
+        ),
+    ] = None,
+    probe_schedule: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ZEBENCH_PROBE_CRON",
+            help="Also re-probe the --probe-targets endpoints on this cron schedule (UTC), "
+            'e.g. "0 * * * *".',
+        ),
+    ] = None,
+    probe_targets: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="ZEBENCH_PROBE_TARGETS",
+            help="TOML or JSON file of the endpoints to probe (see docs/throughput.md).",
         ),
     ] = None,
 ) -> None:
@@ -59,6 +75,7 @@ def serve(
             overrides["scrape_cron"] = check_cron(scrape)
         except ValueError as exc:
             raise UserError(f"--scrape: {exc}") from None
+    overrides.update(_probe_overrides(probe_schedule, probe_targets))
     settings = Settings(**overrides)  # type: ignore[arg-type]
     url = settings.resolved_database_url()
     db = open_database(url)
@@ -80,6 +97,9 @@ def serve(
     os.environ["ZEBENCH_PORT"] = str(port)
     if settings.scrape_cron:
         os.environ["ZEBENCH_SCRAPE_CRON"] = settings.scrape_cron
+    if settings.probe_cron and settings.probe_targets:
+        os.environ["ZEBENCH_PROBE_CRON"] = settings.probe_cron
+        os.environ["ZEBENCH_PROBE_TARGETS"] = str(settings.probe_targets.resolve())
     sys.stderr.write(
         f"zebench: serving http://{host}:{port}/ with {workers} worker(s), "
         f"database {display_url(url)}\n"
@@ -99,3 +119,22 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _probe_overrides(cron: str | None, targets: Path | None) -> dict[str, object]:
+    """Checked now, so a wrong schedule or targets file stops the start with one line."""
+    from zebench.errors import UserError
+
+    if not cron:
+        return {}
+    if targets is None:
+        raise UserError("--probe-schedule needs --probe-targets FILE (the endpoints to probe)")
+    from zebench.throughput.probe.targets import load_targets
+    from zebench.throughput.scheduler import check_cron
+
+    try:
+        check_cron(cron)
+    except ValueError as exc:
+        raise UserError(f"--probe-schedule: {exc}") from None
+    load_targets(targets)
+    return {"probe_cron": cron, "probe_targets": targets}

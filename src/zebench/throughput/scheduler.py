@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from croniter import croniter  # type: ignore[import-untyped]
 
@@ -31,10 +31,24 @@ def check_cron(expression: str) -> str:
     return expression
 
 
+class CycleOutcome(Protocol):
+    @property
+    def status(self) -> str: ...
+
+    def line(self) -> str: ...
+
+
+class CycleRunner(Protocol):
+    """What a schedule runs on each tick: the scraper, or the prober of endpoints."""
+
+    async def run_cycle(self, *, tick_ms: int | None = None) -> CycleOutcome: ...
+
+
 class ScrapeSchedule:
-    def __init__(self, scraper: Scraper, expression: str) -> None:
+    def __init__(self, scraper: CycleRunner, expression: str, *, name: str = "scrape") -> None:
         self.scraper = scraper
         self.expression = check_cron(expression)
+        self.name = name
         self._task: asyncio.Task[None] | None = None
 
     def next_tick(self, after: datetime) -> datetime:
@@ -43,7 +57,7 @@ class ScrapeSchedule:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="zebench-scrape-schedule")
+            self._task = asyncio.create_task(self._loop(), name=f"zebench-{self.name}-schedule")
 
     async def stop(self) -> None:
         """Stop waiting; a cycle in progress is cancelled (and its lease freed)."""
@@ -62,7 +76,7 @@ class ScrapeSchedule:
             try:
                 summary = await self.scraper.run_cycle(tick_ms=int(tick.timestamp() * 1000))
             except Exception:  # a bug must not end the schedule
-                log.exception("scrape cycle crashed")
+                log.exception("%s cycle crashed", self.name)
             else:
                 level = logging.WARNING if summary.status == "failed" else logging.INFO
                 log.log(level, "%s", summary.line())
