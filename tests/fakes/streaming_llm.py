@@ -15,6 +15,7 @@ server can play every part a test needs, e.g. ``fake?ttft_ms=200&itl_ms=20``:
 - ``fault_every=N`` with ``fault=status|break|error_event|hang``: every Nth request
   (by the number leading its prompt) answers 503, drops the connection mid-stream,
   sends an error event mid-stream, or stops sending; ``fault_after`` tokens first.
+``--profile NAME=QUERY`` gives a behaviour a plain model name (the demo uses it).
 A request without ``Authorization: Bearer <--api-key>`` gets OpenAI's 401.
 """
 
@@ -45,8 +46,12 @@ class Dropped(Exception):
     """Raised inside the stream to make the server drop the connection mid-answer."""
 
 
+PROFILES: dict[str, str] = {}
+"""Model name -> behaviour query, from ``--profile NAME=QUERY`` (friendlier names)."""
+
+
 def behaviour(model: str) -> dict[str, Any]:
-    query = parse_qs(model.partition("?")[2])
+    query = parse_qs(PROFILES.get(model) or model.partition("?")[2])
     values = {k: v[-1] for k, v in query.items()}
     return {
         "ttft": float(values.get("ttft_ms", 50)) / 1000,
@@ -150,7 +155,11 @@ def make_app(api_key: str | None) -> Starlette:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--api-key", default=None)
+    parser.add_argument("--profile", action="append", default=[], metavar="NAME=QUERY")
     args = parser.parse_args()
+    for item in args.profile:
+        name, _, query = item.partition("=")
+        PROFILES[name] = query
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
