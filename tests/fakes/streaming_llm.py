@@ -12,6 +12,7 @@ server can play every part a test needs, e.g. ``fake?ttft_ms=200&itl_ms=20``:
 - ``itl_ms``: then one chunk every this long, on an absolute schedule (no drift);
 - ``tokens``: tokens per answer (capped by ``max_tokens``); ``chunk``: tokens per chunk;
 - ``usage=0``: never send ``usage`` (as some servers do not);
+- ``stamp=1``: each content chunk carries ``x_sent``, when the server wrote it;
 - ``fault_every=N`` with ``fault=status|break|error_event|hang``: every Nth request
   (by the number leading its prompt) answers 503, drops the connection mid-stream,
   sends an error event mid-stream, or stops sending; ``fault_after`` tokens first.
@@ -62,17 +63,24 @@ def behaviour(model: str) -> dict[str, Any]:
         "fault_every": int(values.get("fault_every", 0)),
         "fault": values.get("fault", "status"),
         "fault_after": int(values.get("fault_after", 3)),
+        "stamp": values.get("stamp") == "1",
     }
 
 
-def chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    event = {
+def chunk(
+    model: str, delta: dict[str, Any], finish: str | None = None, *, stamp: bool = False
+) -> bytes:
+    event: dict[str, Any] = {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
+    if stamp:
+        # When it was written, on CLOCK_MONOTONIC: the same clock as the client's
+        # perf_counter on Linux, so benchmarks/probe.py can see the client's own lag.
+        event["x_sent"] = time.perf_counter()
     return b"data: " + json.dumps(event).encode() + b"\n\n"
 
 
@@ -97,7 +105,7 @@ async def events(
         due = arrived + how["ttft"] + step * how["itl"]
         await asyncio.sleep(max(0.0, due - loop.time()))
         n = min(how["chunk"], tokens - sent)
-        yield chunk(model, {"content": " tok" * n})
+        yield chunk(model, {"content": " tok" * n}, stamp=how["stamp"])
         sent += n
         step += 1
     yield chunk(model, {}, "length")
