@@ -107,15 +107,20 @@ async def test_other_runs_and_the_database_are_invisible_and_untouchable(
 
 async def test_daemons_die_with_the_command(sandbox: Sandbox, route: str) -> None:
     token = f"zbdaemon{uuid.uuid4().hex[:8]}"
-    # sleep's argument carries the token so the host can look for it in /proc.
-    daemon = f"exec -a {token} sleep 300"
+    # Each daemon is a shell waiting on sleep, its command line carrying the token so
+    # the host can look for it in /proc; each writes a pid file once it runs.
+    def daemon(name: str) -> str:
+        return f"sh -c 'echo $$ > {name}.pid; sleep 300; : {token}'"
+
     command = (
-        f"setsid sh -c '{daemon}' >/dev/null 2>&1 & "
-        f"nohup sh -c '{daemon}' >/dev/null 2>&1 & "
-        f"(sh -c '{daemon}' >/dev/null 2>&1 &) ; echo started"
+        f"setsid {daemon('setsid')} >/dev/null 2>&1 & "
+        f"nohup {daemon('nohup')} >/dev/null 2>&1 & "
+        f"({daemon('double')} >/dev/null 2>&1 &) ; "
+        "while [ ! -s setsid.pid ] || [ ! -s nohup.pid ] || [ ! -s double.pid ]; do :; done; "
+        "echo started"
     )
     seen = await ROUTES[route](sandbox, command, 30)
-    assert "started" in seen
+    assert "started" in seen  # all three daemons were running when the command ended
     assert none_left(token)
 
 
@@ -125,7 +130,7 @@ async def test_a_fork_storm_is_held_by_the_process_limit(machine: FakeMachine, r
         token = f"zbfork{uuid.uuid4().hex[:8]}"
         seen = await ROUTES[route](
             box,
-            f"for i in $(seq 200); do sh -c 'exec -a {token} sleep 300' & done; echo spawned",
+            f"for i in $(seq 200); do sh -c 'sleep 300; : {token}' & done; echo spawned",
             60,
         )
     finally:
