@@ -107,6 +107,7 @@ async def test_other_runs_and_the_database_are_invisible_and_untouchable(
 
 async def test_daemons_die_with_the_command(sandbox: Sandbox, route: str) -> None:
     token = f"zbdaemon{uuid.uuid4().hex[:8]}"
+
     # Each daemon is a shell waiting on sleep, its command line carrying the token so
     # the host can look for it in /proc; each writes a pid file once it runs.
     def daemon(name: str) -> str:
