@@ -19,6 +19,7 @@ Every command of a run starts a fresh ``bwrap`` with the same view of the machin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
@@ -30,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from zebench.agents.process import ProcessOutcome, run_process
-from zebench.sandbox.base import Sandbox, SandboxConfig
+from zebench.sandbox.base import Limits, Sandbox, SandboxConfig
 from zebench.sandbox.env import allowed_env
-from zebench.sandbox.files import copy_out_confined, overlay_tree, read_confined, write_confined
+from zebench.sandbox.files import ConfinedFiles
 from zebench.sandbox.limits import CommandCgroup, cgroup_for, preexec_for
 from zebench.sandbox.network import UserNetwork, slirp4netns_binary
 from zebench.sandbox.paths import is_inside
@@ -89,7 +90,7 @@ class BubblewrapProvider:
         return BubblewrapSandbox(binary, workspace, config)
 
 
-class BubblewrapSandbox:
+class BubblewrapSandbox(ConfinedFiles):
     kind = "bubblewrap"
 
     def __init__(self, binary: str, workspace: Path, config: SandboxConfig) -> None:
@@ -206,23 +207,6 @@ class BubblewrapSandbox:
                 break
         return outcome
 
-    async def read_file(self, path: str) -> bytes:
-        return await read_confined(self.workspace, path)
-
-    async def write_file(self, path: str, data: bytes) -> Path:
-        return await write_confined(self.workspace, path, data)
-
-    async def copy_in(self, source: Path, dest: str = ".") -> list[str]:
-        import asyncio
-
-        from zebench.sandbox.paths import resolve_in_workspace
-
-        target = resolve_in_workspace(self.workspace, dest)
-        return await asyncio.to_thread(overlay_tree, source, target)
-
-    async def copy_out(self, path: str, dest: Path) -> None:
-        await copy_out_confined(self.workspace, path, dest)
-
     def isolation(self) -> dict[str, Any]:
         limited_by = "cgroup+rlimit" if os.geteuid() == 0 and _cgroups_work() else "rlimit"
         return {
@@ -234,15 +218,11 @@ class BubblewrapSandbox:
         }
 
     async def cleanup(self) -> None:
-        import asyncio
-
         await asyncio.to_thread(shutil.rmtree, self.state_dir, True)
 
 
 @functools.lru_cache(maxsize=1)
 def _cgroups_work() -> bool:
-    from zebench.sandbox.base import Limits
-
     probe = cgroup_for(Limits(processes=64, memory_mb=64))
     if probe is None:
         return False

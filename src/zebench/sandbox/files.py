@@ -10,6 +10,26 @@ from pathlib import Path
 from zebench.sandbox.paths import refuse_links_leaving, resolve_in_workspace
 
 
+class ConfinedFiles:
+    """The file half of the ``Sandbox`` contract, for providers whose workspace is a host
+    directory: every path resolved inside ``workspace`` (symlinks and ``..`` included)."""
+
+    workspace: Path
+
+    async def read_file(self, path: str) -> bytes:
+        return await read_confined(self.workspace, path)
+
+    async def write_file(self, path: str, data: bytes) -> Path:
+        return await write_confined(self.workspace, path, data)
+
+    async def copy_in(self, source: Path, dest: str = ".") -> list[str]:
+        target = resolve_in_workspace(self.workspace, dest)
+        return await asyncio.to_thread(overlay_tree, source, target)
+
+    async def copy_out(self, path: str, dest: Path) -> None:
+        await copy_out_confined(self.workspace, path, dest)
+
+
 async def read_confined(workspace: Path, path: str) -> bytes:
     return await asyncio.to_thread(resolve_in_workspace(workspace, path).read_bytes)
 

@@ -8,7 +8,6 @@ reach every network service and leave daemons that escaped its process group.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from zebench.agents.process import ProcessOutcome, run_process
 from zebench.sandbox.base import Sandbox, SandboxConfig
 from zebench.sandbox.env import allowed_env
-from zebench.sandbox.files import copy_out_confined, overlay_tree, read_confined, write_confined
-from zebench.sandbox.paths import is_inside, resolve_in_workspace
+from zebench.sandbox.files import ConfinedFiles
+from zebench.sandbox.paths import is_inside
 
 WARNING = (
     "--sandbox none: agents' commands run on this machine as you, with no isolation "
@@ -35,7 +34,7 @@ class HostProvider:
         return HostSandbox(workspace, config)
 
 
-class HostSandbox:
+class HostSandbox(ConfinedFiles):
     kind = "none"
 
     def __init__(self, workspace: Path, config: SandboxConfig) -> None:
@@ -63,19 +62,6 @@ class HostSandbox:
             env=allowed_env(env, self.config.pass_env, home=str(Path.home())),
             output_limit=output_limit,
         )
-
-    async def read_file(self, path: str) -> bytes:
-        return await read_confined(self.workspace, path)
-
-    async def write_file(self, path: str, data: bytes) -> Path:
-        return await write_confined(self.workspace, path, data)
-
-    async def copy_in(self, source: Path, dest: str = ".") -> list[str]:
-        target = resolve_in_workspace(self.workspace, dest)
-        return await asyncio.to_thread(overlay_tree, source, target)
-
-    async def copy_out(self, path: str, dest: Path) -> None:
-        await copy_out_confined(self.workspace, path, dest)
 
     def isolation(self) -> dict[str, Any]:
         return {"kind": self.kind, "network": "host", "note": "no isolation"}
