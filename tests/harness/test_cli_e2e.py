@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import signal
@@ -19,6 +20,12 @@ from zebench.delivery import Spool
 RUN_LINE = re.compile(r"^[✓✗] (completed|failed) (run-[0-9a-f]{32}) ")
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def _metadata(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's metadata as the API gives it: the JSON text stored (original clients)."""
+    value = run["metadata"]
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _run_ids(stdout: str) -> list[str]:
@@ -68,7 +75,7 @@ def test_the_original_suites_run_with_echo_and_a_missing_tier_is_explained(
         [run_id] = _run_ids(proc.stdout)
         run = httpx.get(f"{live_server.url}/api/runs/{run_id}").json()["run"]
         assert run["status"] == "completed"
-        install = run["metadata"]["validation"]["install"]
+        install = _metadata(run)["validation"]["install"]
         assert install["exitCode"] == 127 and "pnpm: not found" in install["outputTail"]
 
     missing = zebench(
@@ -164,7 +171,7 @@ def test_a_batch_killed_mid_way_keeps_every_finished_run_and_resumes(
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert len(_run_ids(resumed.stdout)) == 6 - len(finished)
     batch = httpx.get(f"{live_server.url}/api/batches/{batch_id}").json()
-    iterations = sorted(r["metadata"]["iteration"] for r in batch["runs"])
+    iterations = sorted(_metadata(r)["iteration"] for r in batch["runs"])
     assert iterations == [1, 2, 3, 4, 5, 6]
     assert batch["completedAt"] is not None and batch["totalRuns"] == 6
 
