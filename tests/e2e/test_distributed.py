@@ -28,6 +28,7 @@ from distributed_support import (
 )
 from harness_support import ZEBENCH, cli_env, zebench
 from loopback import app_settings, free_port, serving_app
+from zebench.delivery.base import json_object
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 
@@ -62,6 +63,8 @@ def _batch(results_url: str, batch_id: str) -> dict[str, Any]:
     response = httpx.get(f"{results_url}/api/batches/{batch_id}")
     response.raise_for_status()
     body: dict[str, Any] = response.json()
+    for run in body["runs"]:  # the API gives metadata as JSON text (the original's form)
+        run["metadata"] = json_object(run["metadata"])
     return body
 
 

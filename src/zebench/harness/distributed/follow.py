@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from zebench.api.schemas import BatchIn
 from zebench.delivery import Delivery, StoredRun, Unavailable
+from zebench.delivery.base import json_object
 from zebench.harness.batch import batch_progress
 from zebench.harness.distributed.submit import Dispatch, http_sink
 from zebench.harness.matrix import RunKey
@@ -31,7 +32,7 @@ def _key(run: StoredRun) -> RunKey:
 
 def _wall_ms(detail: dict[str, Any]) -> int:
     run = detail.get("run") or {}
-    worker = (run.get("metadata") or {}).get("worker") or {}
+    worker = json_object(run.get("metadata")).get("worker") or {}
     if isinstance(worker.get("wallMs"), int):
         return int(worker["wallMs"])
     try:
@@ -63,7 +64,7 @@ def record_of(run: StoredRun, detail: dict[str, Any] | None) -> RunRecord:
 
 def _line(record: RunRecord, label: str, detail: dict[str, Any] | None) -> str:
     run = (detail or {}).get("run") or {}
-    metadata = run.get("metadata") or {}
+    metadata = json_object(run.get("metadata"))
     worker = (metadata.get("worker") or {}).get("host", "?")
     mark = "[green]✓[/]" if record.is_successful else "[red]✗[/]"
     score = (
