@@ -92,7 +92,7 @@ async def test_a_batch_runs_concurrently_under_one_id_and_resumes_what_failed(
 ) -> None:
     settings = offline_settings(tmp_path, suites_dir=tmp_path)
     make_scenario(
-        tmp_path, {"heuristic_checks": {"files": [{"name": "a", "path": "a"}]}}, {"a": ""}
+        tmp_path, {"heuristic_checks": {"files": [{"name": "b", "path": "b"}]}}, {"a": ""}
     )
     console = Console(file=open(tmp_path / "out.txt", "w"), width=200)  # noqa: SIM115
     matrix = Matrix("s", ("x",), None, ("echo", "reference"), (None,), 4)

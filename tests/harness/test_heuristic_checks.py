@@ -1,16 +1,18 @@
-"""Heuristic checks: commands, files, patterns (negatable), structured data, scripts."""
+"""Heuristic checks, each on one workspace state: commands, files, patterns (negatable),
+structured data, scripts."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from harness_support import make_context
+from zebench.evaluators.base import CheckSite
 from zebench.evaluators.globs import expand_braces, glob_regex
 from zebench.evaluators.heuristic import HeuristicChecks
+from zebench.evaluators.observation import Observation, run_checks
 from zebench.harness.commands import CommandResult
 
 FIXTURE = {
@@ -23,10 +25,18 @@ FIXTURE = {
 }
 
 
+async def _run(ctx: Any) -> dict[str, Any]:
+    site = CheckSite(
+        ctx.loaded, ctx.workspace, ctx.settings, ctx.template_variables(), ctx.validation
+    )
+    return {
+        c.name: {"passed": c.passed, "message": c.message, "outputTail": c.output_tail}
+        for c in await run_checks(site)
+    }
+
+
 async def _checks(tmp_path: Path, checks: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    ctx = make_context(tmp_path, {"heuristic_checks": checks}, FIXTURE, **kwargs)
-    [metric] = await HeuristicChecks().evaluate(ctx)
-    return {"score": metric.score, **{c["name"]: c for c in metric.details["checks"]}}
+    return await _run(make_context(tmp_path, {"heuristic_checks": checks}, FIXTURE, **kwargs))
 
 
 def test_globs_support_double_star_and_braces() -> None:
@@ -65,7 +75,6 @@ async def test_patterns_match_over_globs_and_can_be_negated(tmp_path: Path) -> N
     assert result["no_any"]["passed"]
     assert not result["nothing_there"]["passed"]
     assert result["nothing_there"]["message"] == "no file matches lib/**/*.py"
-    assert result["score"] == pytest.approx(2 / 6)
 
 
 async def test_files_and_structured_checks(tmp_path: Path) -> None:
@@ -103,7 +112,7 @@ async def test_files_and_structured_checks(tmp_path: Path) -> None:
             ],
         },
     )
-    passed = {name for name, c in result.items() if name != "score" and c["passed"]}
+    passed = {name for name, c in result.items() if c["passed"]}
     assert passed == {
         "pkg",
         "docs_dir",
@@ -132,6 +141,7 @@ async def test_commands_reuse_a_validation_run_of_the_same_command(tmp_path: Pat
     assert result["tests"]["passed"]  # pnpm is not installed: the earlier result was used
     assert result["fails"]["message"] == "exit 4"
     assert result["missing"]["message"] == "exit 127"
+    assert result["missing"]["passed"] is None  # could not run: measures nothing
     assert "no-such-tool" in result["missing"]["outputTail"]
 
 
@@ -158,8 +168,7 @@ async def test_scripts_get_template_variables_and_fail_on_unknown_ones(tmp_path:
         "assert sys.argv[2:] == ['abc123', 'L1'], sys.argv\n"
         "sys.exit(0 if data['scripts']['test'] == 'jest' else 1)\n"
     )
-    [metric] = await HeuristicChecks().evaluate(ctx)
-    checks_by_name = {c["name"]: c for c in metric.details["checks"]}
+    checks_by_name = await _run(ctx)
     assert checks_by_name["reads_workspace"]["passed"], checks_by_name["reads_workspace"]
     assert checks_by_name["unknown_var"]["message"] == "unknown template variable ${nonsense.value}"
     assert "not found" in checks_by_name["no_script"]["message"]
@@ -171,4 +180,5 @@ async def test_no_checks_or_disabled_means_not_evaluated(tmp_path: Path) -> None
         {"heuristic_checks": {"enabled": False, "files": [{"name": "a", "path": "a"}]}},
         FIXTURE,
     )
+    ctx = replace(ctx, before=Observation(), after=Observation())
     assert await HeuristicChecks().evaluate(ctx) == []

@@ -48,9 +48,11 @@ async def test_reference_solves_the_example_and_echo_does_not(settings: Settings
     assert result.batch_id == "b1"
     assert result.weighted_score == pytest.approx(10.0)
     evaluations = {e.evaluator_name: e for e in result.evaluations}
-    assert set(evaluations) == {"tests_nonregression", "heuristic_checks"}
-    checks = json.loads(evaluations["heuristic_checks"].details or "{}")["checks"]
-    assert all(c["passed"] for c in checks), checks
+    assert set(evaluations) == {"tests_nonregression", "heuristic_checks", "validation_commands"}
+    checks = json.loads(evaluations["heuristic_checks"].details or "{}")["items"]
+    assert all(c["after"] == "passed" for c in checks), checks
+    states = {c["name"]: c["state"] for c in checks}
+    assert states["tests_pass"] == "progress" and states["tests_kept"] == "guard"
     assert result.metadata is not None
     assert result.metadata["filesChanged"]["modified"] == ["textkit/slug.py"]
     assert result.metadata["validation"]["test"]["exitCode"] == 0
@@ -69,7 +71,7 @@ async def test_reference_solves_the_example_and_echo_does_not(settings: Settings
         RunOptions(),
     )
     assert echo.result.status == "completed" and not echo.result.is_successful
-    assert echo.result.success_metric is not None and echo.result.success_metric < 0.7
+    assert echo.result.weighted_score == 0.0 and echo.result.success_metric == 0.0
     assert echo.result.metadata is not None
     assert echo.result.metadata["filesChanged"] == {"added": [], "modified": [], "deleted": []}
     assert isinstance(echo.result.transcript, dict)
@@ -203,9 +205,10 @@ async def test_the_original_suite_runs_with_echo_and_reports_missing_pnpm(
     assert validation["install"]["exitCode"] == 127
     assert "pnpm: not found" in validation["install"]["outputTail"]
     evaluations = {e.evaluator_name: e for e in result.evaluations}
-    assert evaluations["install_success"].score == 0.0
-    # The tests could not run at all: recorded, but without weight.
-    assert evaluations["tests_nonregression"].max_score == 0.0
+    # Install and tests could not run before or after: recorded, but without weight.
+    for name in ("install_success", "tests_nonregression", "validation_commands"):
+        assert evaluations[name].max_score == 0.0, name
     assert "could not run" in (evaluations["tests_nonregression"].details or "")
-    assert evaluations["manager_correctness"].score == 1.0
-    assert not result.is_successful
+    assert evaluations["manager_correctness"].score == 1.0  # a guard kept
+    assert result.metadata["weights"].keys() == {"heuristic_checks", "manager_correctness"}
+    assert result.weighted_score == 0.0 and not result.is_successful

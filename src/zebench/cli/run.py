@@ -445,6 +445,14 @@ def scenarios(
 
 def validate(
     path: Annotated[Path, typer.Argument(help="A suites directory, a suite or a scenario.")],
+    run: Annotated[
+        bool,
+        typer.Option(
+            "--run",
+            help="Also run each scenario without an agent, on the untouched fixture (twice) "
+            "and with its reference solution: guards, unwinnable checks, flaky tests.",
+        ),
+    ] = False,
 ) -> None:
     """Check suites and report every problem at once (exit 1 when there are errors)."""
     from rich.markup import escape
@@ -463,6 +471,35 @@ def validate(
     console.print(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)")
     if errors:
         raise typer.Exit(1)
+    if run and _validate_run(path, console) > 0:
+        raise typer.Exit(1)
+
+
+def _validate_run(path: Path, console: Console) -> int:
+    """Run every scenario under ``path`` without an agent; the number of errors found."""
+    import asyncio
+
+    from rich.markup import escape
+
+    from zebench.config import Settings
+    from zebench.harness.scenario_check import check_scenario
+    from zebench.suites import load_scenario
+    from zebench.suites.validate import scenarios_at
+
+    settings = Settings()
+    colours = {"info": "dim", "warning": "yellow", "error": "red"}
+    errors = 0
+    for suite_dir, scenario_id in scenarios_at(path):
+        loaded = load_scenario(suite_dir, scenario_id)
+        check = asyncio.run(check_scenario(loaded, settings))
+        for finding in check.findings:
+            colour = colours[finding.level]
+            console.print(
+                f"[{colour}]{finding.level}[/] {escape(check.scenario)}: {escape(finding.message)}"
+            )
+        errors += check.errors
+    console.print(f"{path} --run: {errors} error(s)")
+    return errors
 
 
 def sync() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from zebench.evaluators.base import RunContext
+from zebench.evaluators.base import CheckSite
 from zebench.evaluators.globs import WorkspaceFiles
 from zebench.harness.commands import CommandResult, command_env, find_command, run_command
 from zebench.sandbox.paths import is_inside
@@ -37,7 +37,7 @@ class CheckOutcome:
     command: CommandResult | None = None
 
 
-async def check_command(ctx: RunContext, check: CommandCheck) -> CheckOutcome:
+async def check_command(ctx: CheckSite, check: CommandCheck) -> CheckOutcome:
     # A validation step that already ran exactly this command need not run it twice.
     result = find_command(ctx.validation.values(), check.command) or await run_command(
         check.command,
@@ -52,7 +52,7 @@ async def check_command(ctx: RunContext, check: CommandCheck) -> CheckOutcome:
     return CheckOutcome(False, reason, result)
 
 
-def check_file(ctx: RunContext, check: FileCheck, files: WorkspaceFiles) -> CheckOutcome:
+def check_file(ctx: CheckSite, check: FileCheck, files: WorkspaceFiles) -> CheckOutcome:
     directory = ctx.workspace / check.path
     found = files.match(check.path) or (
         [directory] if directory.is_dir() and is_inside(ctx.workspace, directory) else []
@@ -62,7 +62,7 @@ def check_file(ctx: RunContext, check: FileCheck, files: WorkspaceFiles) -> Chec
     return CheckOutcome(not found, "absent" if not found else f"{check.path} exists")
 
 
-def check_pattern(ctx: RunContext, check: PatternCheck, files: WorkspaceFiles) -> CheckOutcome:
+def check_pattern(ctx: CheckSite, check: PatternCheck, files: WorkspaceFiles) -> CheckOutcome:
     matched = files.match(check.file)
     regex = re.compile(check.pattern, re.MULTILINE)
     hits = [
@@ -125,7 +125,7 @@ def _has_section(text: str, header: str) -> bool:
     return False
 
 
-def check_structured(ctx: RunContext, check: StructuredCheck) -> CheckOutcome:
+def check_structured(ctx: CheckSite, check: StructuredCheck) -> CheckOutcome:
     path = ctx.workspace / check.file
     if not is_inside(ctx.workspace, path):
         return CheckOutcome(False, f"{check.file} leads outside the workspace; not read")
@@ -150,7 +150,7 @@ def check_structured(ctx: RunContext, check: StructuredCheck) -> CheckOutcome:
     return CheckOutcome(not found, f"{where} absent" if not found else f"{where} present")
 
 
-def _script_path(ctx: RunContext, script: str) -> Path | None:
+def _script_path(ctx: CheckSite, script: str) -> Path | None:
     """The script in the scenario directory (staying inside the suite) or else in the
     workspace (staying inside it); never a file elsewhere on the machine."""
     for base, root in ((ctx.loaded.scenario_dir, ctx.loaded.suite_dir), (ctx.workspace, None)):
@@ -160,7 +160,7 @@ def _script_path(ctx: RunContext, script: str) -> Path | None:
     return None
 
 
-async def check_script(ctx: RunContext, check: ScriptCheck) -> CheckOutcome:
+async def check_script(ctx: CheckSite, check: ScriptCheck) -> CheckOutcome:
     variables = ctx.template_variables()
     try:
         script = render(check.script, variables, ctx.loaded.raw)

@@ -1,19 +1,21 @@
-"""The ``heuristic_checks`` metric: passed weight over total weight of the scenario's checks."""
+"""The ``heuristic_checks`` metric: the scenario's checks, before and after the agent.
+
+A check that fails on the untouched fixture and passes afterwards is progress and
+earns its weight; one that already passed is a guard (nothing to earn, its weight
+lost if the agent breaks it). A command check that runs the scenario's test command
+passes afterwards only if no test the fixture had was removed or disabled: deleting
+the failing tests does not make "the tests pass".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from zebench.evaluators.base import Metric, RunContext
-from zebench.evaluators.checks import (
-    CheckOutcome,
-    check_command,
-    check_file,
-    check_pattern,
-    check_script,
-    check_structured,
-)
-from zebench.evaluators.globs import WorkspaceFiles
+from zebench.evaluators.observation import CheckResult, Observation
+from zebench.evaluators.progress import Item, metric_from, state_of, word
+from zebench.evaluators.tests import weakened_ids
+from zebench.harness.commands import find_command
 
 
 class HeuristicChecks:
@@ -21,37 +23,55 @@ class HeuristicChecks:
 
     async def evaluate(self, ctx: RunContext) -> list[Metric]:
         spec = ctx.loaded.scenario.heuristic_checks
-        if not spec.enabled or spec.count() == 0:
+        if not spec.enabled or spec.count() == 0 or ctx.before is None or ctx.after is None:
             return []
-        outcomes: list[tuple[str, str, float, CheckOutcome]] = []
-        for c in spec.commands:
-            outcomes.append(("command", c.name, c.weight, await check_command(ctx, c)))
-        # After the commands, which may still change the workspace; scripts run last.
-        files = WorkspaceFiles(ctx.workspace)
-        for f in spec.files:
-            outcomes.append(("file", f.name, f.weight, check_file(ctx, f, files)))
-        for p in spec.patterns:
-            outcomes.append(("pattern", p.name, p.weight, check_pattern(ctx, p, files)))
-        for st in spec.structured:
-            outcomes.append(("structured", st.name, st.weight, check_structured(ctx, st)))
-        for sc in spec.scripts:
-            outcomes.append(("script", sc.name, sc.weight, await check_script(ctx, sc)))
+        items = compare_checks(ctx.before, ctx.after)
+        absolute = _absolute(ctx.after.checks)
+        metric = metric_from(self.name, items, {"absolute": absolute})
+        if all(item.weight <= 0 for item in items):
+            return [Metric(self.name, None, metric.details, "every check has weight 0")]
+        return [metric]
 
-        total = sum(weight for _, _, weight, _ in outcomes)
-        passed = sum(weight for _, _, weight, outcome in outcomes if outcome.passed)
-        checks: list[dict[str, Any]] = []
-        for kind, name, weight, outcome in outcomes:
-            entry: dict[str, Any] = {
-                "name": name,
-                "kind": kind,
-                "weight": weight,
-                "passed": outcome.passed,
-                "message": outcome.message,
-            }
-            if outcome.command is not None and not outcome.passed:
-                entry["outputTail"] = outcome.command.output_tail[-1000:]
-            checks.append(entry)
-        details = {"passedWeight": passed, "totalWeight": total, "checks": checks}
-        if total <= 0:
-            return [Metric(self.name, None, details, "every check has weight 0")]
-        return [Metric(self.name, passed / total, details)]
+
+def _absolute(checks: list[CheckResult]) -> dict[str, Any]:
+    """The old, absolute figure: passed weight over total weight after the agent."""
+    total = sum(c.weight for c in checks)
+    passed = sum(c.weight for c in checks if c.passed)
+    return {
+        "passedWeight": passed,
+        "totalWeight": total,
+        "passed": sum(1 for c in checks if c.passed),
+        "total": len(checks),
+    }
+
+
+def compare_checks(before: Observation, after: Observation) -> list[Item]:
+    """One item per check, in the scenario's order."""
+    weakened = weakened_ids(before.tests, after.tests)
+    test_run = after.validation.get("test")
+    items: list[Item] = []
+    for check in after.checks:
+        earlier = before.check(check.kind, check.name)
+        was = earlier.passed if earlier is not None else None
+        now, message = check.passed, check.message
+        runs_tests = (
+            check.command is not None
+            and test_run is not None
+            and find_command([test_run], check.command) is not None
+        )
+        if now and runs_tests and weakened:
+            now = False
+            message = f"tests weakened: {len(weakened)} test(s) of the fixture removed or disabled"
+        items.append(
+            Item(
+                check.kind,
+                check.name,
+                check.weight,
+                state_of(was, now),
+                word(was),
+                word(now),
+                message,
+                check.output_tail if not now else "",
+            )
+        )
+    return items

@@ -1,5 +1,6 @@
 """Metrics from the validation commands: install_success, tests_nonregression,
-manager_correctness. Each is evaluated only where the scenario makes it meaningful."""
+validation_commands, manager_correctness. Each is evaluated only where the scenario
+makes it meaningful."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from zebench.evaluators.base import Metric, RunContext
-from zebench.harness.commands import CommandResult, find_command
+from zebench.evaluators.observation import flaky_tests
+from zebench.evaluators.progress import Item, metric_from, state_of, word
+from zebench.evaluators.tests import score_tests
+from zebench.harness.commands import CommandResult
+
+OTHER_STEPS = ("lint", "typecheck", "build")
 
 LOCKFILES = {
     "package-lock.json": "npm",
@@ -37,88 +43,51 @@ MANAGER_COMMANDS = {
     "pipenv": "pipenv",
     "pdm": "pdm",
 }
-_FAILED = re.compile(r"(\d+)\s+(?:failed|failing)", re.IGNORECASE)
-_PASSED = re.compile(r"(\d+)\s+(?:passed|passing)", re.IGNORECASE)
 
 
 class ValidationMetrics:
+    """install_success, tests_nonregression and validation_commands (lint, typecheck,
+    build), each before and after the agent; manager_correctness, which only guards."""
+
     name = "validation"
 
     async def evaluate(self, ctx: RunContext) -> list[Metric]:
-        metrics = []
-        install = ctx.validation.get("install")
-        if install is not None:
-            metrics.append(
-                Metric("install_success", 1.0 if install.ok else 0.0, _command_details(install))
-            )
-        test = ctx.validation.get("test")
-        if test is not None:
-            metrics.append(tests_nonregression(test, find_command(ctx.baseline, test.command)))
+        metrics: list[Metric] = []
+        before, after = ctx.before, ctx.after
+        if before is not None and after is not None:
+            install = after.validation.get("install")
+            if install is not None:
+                item = _command_item(before.validation.get("install"), install, "install")
+                metrics.append(metric_from("install_success", [item]))
+            samples = [r for r in (before.tests, *before.samples) if r is not None]
+            tests = score_tests(before, after, flaky_tests(samples))
+            if tests is not None:
+                metrics.append(tests)
+            others = [
+                _command_item(before.validation.get(step), result, step)
+                for step, result in after.validation.items()
+                if step in OTHER_STEPS
+            ]
+            if others:
+                metrics.append(metric_from("validation_commands", others))
         allowed = ctx.loaded.scenario.managers_allowed()
         if allowed:
             metrics.append(manager_correctness(ctx, allowed))
         return metrics
 
 
-def _command_details(result: CommandResult) -> dict[str, Any]:
-    return {
-        "command": result.command,
-        "exitCode": result.exit_code,
-        "durationMs": result.duration_ms,
-        "error": result.error,
-    }
-
-
-def failure_count(output: str) -> int | None:
-    """The last "N failed" a test runner printed (pytest, jest, mocha, vitest), if any."""
-    found = _FAILED.findall(output)
-    if found:
-        return int(found[-1])
-    return 0 if _PASSED.search(output) else None
-
-
-def could_not_run(result: CommandResult) -> bool:
-    """The shell could not find or execute the program (or it never started)."""
-    return result.exit_code in (126, 127) or (result.exit_code is None and not result.timed_out)
-
-
-def _last_line(result: CommandResult) -> str:
-    lines = [line for line in result.output_tail.splitlines() if line.strip()]
-    return result.error or (lines[-1].strip() if lines else f"exit {result.exit_code}")
-
-
-def tests_nonregression(test: CommandResult, baseline: CommandResult | None) -> Metric:
-    """1 when the tests pass, or fail no more than they did before the agent ran.
-
-    Failing tests score 0 when they passed before or when there is no baseline
-    run of the same command. When the result cannot be told (the test command
-    could not run at all, or failed before and after without reporting counts)
-    the metric is not scored.
-    """
-    name = "tests_nonregression"
-    details: dict[str, Any] = {"test": _command_details(test)}
-    if test.ok:
-        return Metric(name, 1.0, details)
-    if could_not_run(test):
-        return Metric(name, None, details, f"the test command could not run: {_last_line(test)}")
-    if baseline is None or could_not_run(baseline):
-        details["reason"] = "tests fail and there is no baseline run of them to compare with"
-        return Metric(name, 0.0, details)
-    details["baseline"] = _command_details(baseline)
-    if baseline.ok:
-        details["reason"] = "tests passed before the agent ran and fail now"
-        return Metric(name, 0.0, details)
-    before, after = failure_count(baseline.output_tail), failure_count(test.output_tail)
-    details["failuresBefore"], details["failuresAfter"] = before, after
-    if before is None or after is None:
-        return Metric(
-            name, None, details, "tests failed before and after, with no failure counts to compare"
-        )
-    better = after <= before
-    details["reason"] = (
-        "no more failures than the baseline" if better else "more failures than the baseline"
+def _command_item(before: CommandResult | None, after: CommandResult, step: str) -> Item:
+    was = before.passed if before is not None else None
+    return Item(
+        "validation",
+        step,
+        1.0,
+        state_of(was, after.passed),
+        word(was),
+        word(after.passed),
+        after.error or f"exit {after.exit_code}",
+        after.output_tail[-1000:] if not after.ok else "",
     )
-    return Metric(name, 1.0 if better else 0.0, details)
 
 
 def _commands_in(value: Any) -> Iterator[str]:
@@ -148,7 +117,8 @@ def _managers_used(command: str) -> set[str]:
 
 
 def manager_correctness(ctx: RunContext, allowed: list[str]) -> Metric:
-    """0 when the agent used, or left the lockfile of, a package manager not allowed."""
+    """A guard only: nothing to earn, its weight lost when the agent used, or left the
+    lockfile of, a package manager not allowed."""
     allowed_set = {m.lower() for m in allowed}
     violations: list[str] = []
     for rel in ctx.diff.added:
@@ -162,5 +132,17 @@ def manager_correctness(ctx: RunContext, allowed: list[str]) -> Metric:
             if manager == "pip" and not allowed_set & {"uv", "poetry", "pipenv", "pdm", "pip"}:
                 continue
             violations.append(f"ran {command.strip()[:120]!r} ({manager})")
-    details = {"allowed": allowed, "violations": violations}
-    return Metric("manager_correctness", 0.0 if violations else 1.0, details)
+    item = Item(
+        "constraint",
+        "package managers",
+        1.0,
+        "regression" if violations else "guard",
+        "passed",
+        "failed" if violations else "passed",
+        "; ".join(violations[:5]) or f"only {', '.join(allowed)}",
+    )
+    return metric_from(
+        "manager_correctness",
+        [item],
+        {"allowed": allowed, "violations": violations, "absolute": {"passed": not violations}},
+    )

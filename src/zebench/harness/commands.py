@@ -38,6 +38,16 @@ class CommandResult:
     def ok(self) -> bool:
         return self.exit_code == 0
 
+    @property
+    def could_not_run(self) -> bool:
+        """The shell could not find or execute the program (or it never started)."""
+        return self.exit_code in (126, 127) or (self.exit_code is None and not self.timed_out)
+
+    @property
+    def passed(self) -> bool | None:
+        """Exit 0 or not; None when the command could not run at all."""
+        return None if self.could_not_run else self.ok
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

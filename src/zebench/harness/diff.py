@@ -25,6 +25,7 @@ IGNORED_DIRS = frozenset(
         ".nx",
         ".turbo",
         ".pnpm-store",
+        ".zebench",
     }
 )
 DEPENDENCY_SECTIONS = (

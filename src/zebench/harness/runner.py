@@ -22,12 +22,19 @@ from typing import Any, Literal, TypeVar
 from zebench.agents.base import Agent, AgentRequest, AgentResult
 from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
 from zebench.config import Settings
-from zebench.evaluators.base import Evaluator, Metric, RunContext
+from zebench.evaluators.base import (
+    CheckSite,
+    Evaluator,
+    Metric,
+    RunContext,
+    template_variables,
+)
+from zebench.evaluators.observation import Observation, observe, observe_fixture
 from zebench.harness.commands import CommandResult, command_clock, run_command
 from zebench.harness.diff import WorkspaceDiff, diff_workspace
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import RunSpec
-from zebench.harness.scoring import Scores, compute_scores
+from zebench.harness.scoring import SCORING_VERSION, Scores, compute_scores, role
 from zebench.harness.workspace import (
     copy_fixture,
     new_workspace_dir,
@@ -80,6 +87,8 @@ class _State:
     agent_result: AgentResult | None = None
     agent_ms: int | None = None
     validation: dict[str, CommandResult] = field(default_factory=dict)
+    before: Observation | None = None
+    after: Observation | None = None
     diff: WorkspaceDiff | None = None
     metrics: list[Metric] = field(default_factory=list)
     scores: Scores | None = None
@@ -173,10 +182,7 @@ async def _pipeline(
     with using_sandbox(sandbox):
         phase("baseline")
         mark = time.monotonic()
-        for i, baseline in enumerate(loaded.scenario.baseline.run):
-            state.baseline.append(
-                await _command(baseline.cmd, f"baseline[{i}]", workspace, settings)
-            )
+        state.before = await _baseline(loaded, workspace, settings, spec, state.baseline)
         state.timings["baselineMs"] = _ms(mark)
 
         phase("agent")
@@ -188,8 +194,9 @@ async def _pipeline(
 
         phase("validation")
         mark = time.monotonic()
-        for step, command in loaded.scenario.validation.commands.defined():
-            state.validation[step] = await _command(command, step, workspace, settings)
+        variables = template_variables(loaded, workspace, spec.tier, spec.agent, spec.model)
+        state.after = await observe(CheckSite(loaded, workspace, settings, variables), "after")
+        state.validation = state.after.validation
         state.timings["validationMs"] = _ms(mark)
 
         phase("evaluation")
@@ -286,6 +293,8 @@ async def _evaluate(
         diff=state.diff,
         baseline=state.baseline,
         validation=state.validation,
+        before=state.before,
+        after=state.after,
     )
     for evaluator in evaluators:
         try:
@@ -295,9 +304,7 @@ async def _evaluate(
                 "evaluation", f"evaluator {evaluator.name!r} failed: {_describe(exc)}"
             ) from exc
     state.timings["evaluationMs"] = _ms(mark)
-    state.scores = compute_scores(
-        state.metrics, loaded.scenario.rubric_overrides.weights, state.validation.get("install")
-    )
+    state.scores = compute_scores(state.metrics, loaded.scenario.rubric_overrides.weights)
 
 
 async def _to_thread_to_the_end(fn: Callable[..., T], *args: Any) -> T:
@@ -310,6 +317,18 @@ async def _to_thread_to_the_end(fn: Callable[..., T], *args: Any) -> T:
         with contextlib.suppress(Exception):
             await job
         raise
+
+
+async def _baseline(
+    loaded: LoadedScenario,
+    workspace: Path,
+    settings: Settings,
+    spec: RunSpec,
+    results: list[CommandResult],
+) -> Observation:
+    variables = template_variables(loaded, workspace, spec.tier, spec.agent, spec.model)
+    site = CheckSite(loaded, workspace, settings, variables)
+    return await observe_fixture(site, results)
 
 
 async def _command(command: str, name: str, cwd: Path, settings: Settings) -> CommandResult:
@@ -341,10 +360,21 @@ def _evaluation(metric: Metric, weight: float | None) -> EvaluationIn:
         )
     if weight is not None:
         details["weight"] = weight
+    details["scoring"] = {
+        "version": SCORING_VERSION,
+        "role": role(metric),
+        "gain": metric.score,
+        "loss": metric.loss,
+        "weakened": metric.weakened,
+    }
+    # A guard-only metric shows what it kept: 1 when nothing was broken.
+    shown = metric.score if metric.score is not None else 1.0 - metric.loss
+    if not metric.measured:
+        shown = 0.0
     return EvaluationIn(
         evaluator_name=metric.name,
-        score=float(metric.score or 0.0),
-        max_score=1.0,
+        score=float(shown),
+        max_score=1.0 if metric.measured else 0.0,
         details=json.dumps(details),
     )
 
@@ -367,7 +397,12 @@ def _result(
         "baseline": [c.to_json() for c in state.baseline],
         "validation": {step: c.to_json() for step, c in state.validation.items()},
         "timingsMs": state.timings,
+        "scoringVersion": SCORING_VERSION,
     }
+    if state.before is not None:
+        metadata["validationBefore"] = {
+            step: c.to_json() for step, c in state.before.validation.items()
+        }
     if state.sandbox is not None:
         metadata["isolation"] = state.sandbox.isolation()
     if state.diff is not None:
@@ -388,6 +423,7 @@ def _result(
     weights = scores.weights if scores is not None else {}
     if scores is not None:
         metadata["weights"] = weights
+        metadata["scoring"] = scores.to_json()
     agent_result = state.agent_result
     usage = agent_result.usage if agent_result is not None else None
     transcript: dict[str, Any] | None = None

@@ -101,6 +101,16 @@ class ValidationCommands(Section):
 class Validation(Section):
     required: bool = True
     commands: ValidationCommands = Field(default_factory=ValidationCommands)
+    test_report: str | None = Field(default=None, min_length=1)
+    """The JUnit XML file the test command writes, relative to the workspace (jest-junit,
+    gotestsum, cargo2junit...). Without it, pytest is asked for one."""
+
+    @field_validator("test_report")
+    @classmethod
+    def _inside_workspace(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in value.split("/")):
+            raise ValueError("a path relative to the workspace, without '..'")
+        return value
 
 
 class Oracle(Section):

@@ -61,6 +61,25 @@ def _validate(path: Path) -> list[Problem]:
     return [problem for suite in suites for problem in validate_suite(suite)]
 
 
+def scenarios_at(path: Path) -> list[tuple[Path, str]]:
+    """(suite directory, scenario id) of every scenario ``validate_path`` looks at; absolute,
+    as scripts get ``${fixture}`` and run in the workspace."""
+    path = path.resolve()
+    if path.is_file():
+        return [(path.parent.parent.parent, path.parent.name)]
+    if (path / "scenario.yaml").is_file():
+        return [(path.parent.parent, path.name)]
+    suites = (
+        [path] if is_suite_dir(path) else [c for c in sorted(path.iterdir()) if is_suite_dir(c)]
+    )
+    return [
+        (suite, child.name)
+        for suite in suites
+        for child in sorted((suite / "scenarios").iterdir())
+        if (child / "scenario.yaml").is_file()
+    ]
+
+
 def validate_suite(suite_dir: Path) -> list[Problem]:
     problems: list[Problem] = []
     scenarios_root = suite_dir / "scenarios"
