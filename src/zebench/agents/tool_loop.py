@@ -132,7 +132,9 @@ class ToolLoop:
         results: list[ToolResult] = []
         for call in turn.tool_calls:
             self.meter.usage.tool_calls += 1
+            started = time.monotonic()
             outcome = await self.tools.call(call.name, call.arguments, call.arguments_error)
+            took_ms = round((time.monotonic() - started) * 1000)
             results.append(ToolResult(call.id, call.name, outcome.content, outcome.is_error))
             self.transcript.append(
                 {
@@ -143,6 +145,7 @@ class ToolLoop:
                         "content": outcome.content,
                         "isError": outcome.is_error,
                     },
+                    "durationMs": took_ms,
                 }
             )
         self.messages.extend(self.chat.tool_result_messages(results))

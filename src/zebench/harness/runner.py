@@ -34,6 +34,7 @@ from zebench.harness.commands import CommandResult, command_clock, run_command
 from zebench.harness.diff import WorkspaceDiff, diff_workspace
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import RunSpec
+from zebench.harness.patch import Patch, build_patch
 from zebench.harness.scoring import SCORING_VERSION, Scores, compute_scores, role
 from zebench.harness.workspace import (
     copy_fixture,
@@ -48,6 +49,7 @@ ErrorType = Literal["workspace", "agent", "timeout", "evaluation"]
 Phase = Literal["workspace", "baseline", "agent", "validation", "evaluation"]
 PhaseCallback = Callable[[Phase], None]
 T = TypeVar("T")
+AGENT_OUTPUT_TAIL = 4000
 
 
 class RunFailure(Exception):
@@ -90,6 +92,7 @@ class _State:
     before: Observation | None = None
     after: Observation | None = None
     diff: WorkspaceDiff | None = None
+    patch: Patch | None = None
     metrics: list[Metric] = field(default_factory=list)
     scores: Scores | None = None
     timings: dict[str, int] = field(default_factory=dict)
@@ -189,6 +192,9 @@ async def _pipeline(
         await _run_agent(spec, loaded, agent, settings, options, prompt, state, sandbox)
         try:
             state.diff = await _to_thread_to_the_end(diff_workspace, loaded.fixture_dir, workspace)
+            state.patch = await _to_thread_to_the_end(
+                build_patch, loaded.fixture_dir, workspace, state.diff
+            )
         except OSError as exc:
             raise RunFailure("workspace", f"cannot compare the workspace: {exc}") from exc
 
@@ -413,6 +419,11 @@ def _result(
             "deleted": diff["filesDeleted"],
         }
         metadata["dependencyChanges"] = diff["dependencyChanges"]
+    if state.patch is not None:
+        metadata["diffSummary"] = state.patch.to_json()
+        metadata["diffPatch"] = state.patch.text
+    if state.agent_result is not None and state.agent_result.output:
+        metadata["agentOutputTail"] = state.agent_result.output[-AGENT_OUTPUT_TAIL:]
     if options.keep_workspace and state.workspace is not None:
         metadata["keptWorkspace"] = str(state.workspace)
     if failure is not None:

@@ -300,3 +300,55 @@ def transcript_entries(doc: Any) -> list[TranscriptEntry]:
         if entry.texts or entry.tool_calls or entry.orphan_results:
             entries.append(entry)
     return entries
+
+
+# --- timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    kind: str
+    """``model`` (a model call), ``tool`` (a tool call) or ``process`` (a CLI agent)."""
+    name: str
+    start_ms: int
+    duration_ms: int
+    is_error: bool = False
+
+
+def _ms(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and value >= 0 else None
+
+
+def timeline(doc: Any) -> list[TimelineStep]:
+    """Model calls and tool calls in order with their durations, from the transcript.
+
+    The harness's agents run them one after the other, so each starts where the
+    previous one ended; entries without a recorded duration are left out.
+    """
+    steps: list[TimelineStep] = []
+    clock = 0
+    for message in _messages(doc):
+        if not isinstance(message, Mapping):
+            continue
+        took = _ms(message.get("durationMs"))
+        if took is None:
+            continue
+        role = message.get("role")
+        result = message.get("tool_result")
+        if isinstance(result, Mapping):
+            _, _, is_error, name = _result_of(result)
+            step = TimelineStep("tool", name or "tool", clock, took, is_error)
+        elif role == "process":
+            argv = message.get("argv")
+            program = argv[0] if isinstance(argv, list) and argv else "process"
+            failed = message.get("exitCode") not in (0, None) or bool(message.get("timedOut"))
+            step = TimelineStep("process", _text(program), clock, took, failed)
+        else:
+            calls = [c.name for c in (_call_of(c) for c in message.get("tool_calls") or []) if c]
+            label = _text(message.get("model") or role or "model")
+            step = TimelineStep(
+                "model", label + (f" → {', '.join(calls)}" if calls else ""), clock, took
+            )
+        steps.append(step)
+        clock += took
+    return steps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,10 +17,12 @@ from zebench.jsontext import json_object
 from zebench.service.analytics.run_details import (
     Failure,
     FileChange,
+    TimelineStep,
     TranscriptEntry,
     ValidationCommand,
     failure_of,
     files_changed,
+    timeline,
     transcript_entries,
     validation_commands,
 )
@@ -295,6 +297,8 @@ class RunDetail:
     validation: list[ValidationCommand]
     files: list[FileChange]
     failure: Failure | None
+    timeline: list[TimelineStep] = field(default_factory=list)
+    """Timed model and tool calls, in order (from the transcript)."""
 
 
 def run_detail(conn: Connection, run_id: str) -> RunDetail | None:
@@ -367,6 +371,7 @@ def run_detail(conn: Connection, run_id: str) -> RunDetail | None:
         validation=validation_commands(metadata),
         files=files_changed(metadata),
         failure=failure,
+        timeline=timeline(raw_transcript) if raw_transcript is not None else [],
     )
 
 

@@ -128,5 +128,12 @@ def run_page(request: Request, run_id: str) -> Response:
         )
     tool_calls = sum(len(m.tool_calls) for m in detail.transcript or [])
     return render(
-        request, "run_detail.html", {"title": "Run", "d": detail, "tool_calls": tool_calls}
+        request,
+        "run_detail.html",
+        {
+            "title": "Run",
+            "d": detail,
+            "tool_calls": tool_calls,
+            "timeline": detail.timeline,
+        },
     )
