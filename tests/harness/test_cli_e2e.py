@@ -117,13 +117,14 @@ def test_a_batch_in_the_embedded_store_with_repeats_and_a_summary(tmp_path: Path
 def _suite(root: Path, hold_after: int | None = None) -> Path:
     """A suites directory with suite ``s``, scenario ``x``, tier L1. With ``hold_after``,
     the runs after the first ``hold_after`` wait in their validation command until the
-    file ``root / "release"`` exists."""
+    file ``root / "release"`` exists (each run calls it twice: on the untouched fixture
+    and after the agent)."""
     commands: dict[str, object] = {}
     if hold_after is not None:
         started, release = shlex.quote(str(root / "started")), shlex.quote(str(root / "release"))
         wait = (
             f"n=$(cat {started} 2>/dev/null || echo 0); echo $((n + 1)) > {started}; "
-            f"while [ $n -ge {hold_after} ] && [ ! -e {release} ]; do sleep 0.05; done"
+            f"while [ $n -ge {2 * hold_after} ] && [ ! -e {release} ]; do sleep 0.05; done"
         )
         commands = {"validation": {"commands": {"test": wait}}}
     scenario = {**commands, "heuristic_checks": {"files": [{"name": "a", "path": "a.txt"}]}}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from zebench.cli.help import HelpGroup
 from zebench.cli.options import DatabaseUrl
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 db_app = typer.Typer(
     cls=HelpGroup, help="The results database: migrations and pre-aggregates.", no_args_is_help=True
@@ -64,3 +69,60 @@ def rebuild_command(database_url: DatabaseUrl = None) -> None:
     finally:
         db.close()
     typer.echo(f"pre-aggregates rebuilt; {batches} batch total(s) recomputed")
+
+
+@db_app.command("rescore")
+def rescore_command(database_url: DatabaseUrl = None) -> None:
+    """Recompute the scores of stored runs with the current scoring rules, from the
+    evidence they stored (every check and test before and after). Runs without that
+    evidence (scoring version 1) are left as they are, marked version 1."""
+    from zebench.cli.options import open_database
+
+    db = open_database(database_url)
+    try:
+        counts = db.write(_rescore)
+    finally:
+        db.close()
+    rescored, unchanged, old = counts
+    typer.echo(
+        f"{rescored} run(s) rescored, {unchanged} unchanged, "
+        f"{old} left as scoring version 1 (no evidence stored)"
+    )
+
+
+def _rescore(conn: Connection) -> tuple[int, int, int]:
+    """(rescored, unchanged, left as version 1), in one transaction with the rebuild."""
+    from zebench.harness.scoring import SCORING_VERSION, compute_scores, metric_from_evidence
+    from zebench.service.aggregates import rebuild_all
+    from zebench.service.rescore import NewScores, completed_runs, write_scores
+
+    rescored = unchanged = old = 0
+    pending: list[tuple[str, NewScores]] = []
+    for run in completed_runs(conn):
+        metrics = [
+            metric_from_evidence(e.name, e.score, e.max_score, e.details) for e in run.evaluations
+        ]
+        if not metrics or any(m is None for m in metrics):
+            old += 1
+            continue
+        weights = run.scores.metadata.get("weights")
+        scores = compute_scores(
+            [m for m in metrics if m is not None], weights if isinstance(weights, dict) else {}
+        )
+        new = NewScores(
+            scores.total_score,
+            scores.weighted_score,
+            scores.success_metric,
+            scores.is_successful,
+            {**run.scores.metadata, "scoringVersion": SCORING_VERSION, "scoring": scores.to_json()},
+        )
+        if new == run.scores:
+            unchanged += 1
+            continue
+        pending.append((run.run_id, new))
+    for run_id, new in pending:
+        write_scores(conn, run_id, new)
+        rescored += 1
+    if pending:
+        rebuild_all(conn)
+    return rescored, unchanged, old

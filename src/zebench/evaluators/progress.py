@@ -18,7 +18,7 @@ and after the agent ("after"). Its state says what the agent's work changed:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ State = Literal[
     "new",
     "skipped",
 ]
+STATES: frozenset[str] = frozenset(State.__args__)  # type: ignore[attr-defined]
 TARGET_STATES: frozenset[State] = frozenset({"progress", "not-fixed"})
 """States of an item that failed before: what the agent had to fix."""
 
@@ -67,7 +68,24 @@ class Item:
         }
         if self.output_tail:
             entry["outputTail"] = self.output_tail
+        if self.was_target:
+            entry["wasTarget"] = True
         return entry
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> Item:
+        """The item ``to_json`` wrote (stored evidence, for rescoring)."""
+        return cls(
+            kind=str(entry["kind"]),
+            name=str(entry["name"]),
+            weight=float(entry["weight"]),
+            state=entry["state"],
+            before=str(entry.get("before", "")),
+            after=str(entry.get("after", "")),
+            message=str(entry.get("message", "")),
+            output_tail=str(entry.get("outputTail", "")),
+            was_target=bool(entry.get("wasTarget", False)),
+        )
 
 
 def state_of(before: bool | None, after: bool | None) -> State:

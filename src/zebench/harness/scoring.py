@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from zebench.evaluators.base import Metric
+from zebench.evaluators.progress import STATES, Item, metric_from
 
 SCORING_VERSION = 2
 DEFAULT_WEIGHT = 1.0
@@ -59,6 +61,30 @@ class Scores:
             "absolute": self.absolute,
             "absoluteWeightedScore": self.absolute_weighted_score,
         }
+
+
+def metric_from_evidence(
+    name: str, score: float, max_score: float, details: Mapping[str, Any]
+) -> Metric | None:
+    """The metric a stored version-2 evaluation holds, its items re-tallied with the
+    current rules; None when the evidence is not there (a version-1 evaluation)."""
+    scoring = details.get("scoring")
+    if not isinstance(scoring, Mapping):
+        return None
+    if details.get("error") is not None:
+        return Metric(name, None, dict(details), str(details["error"]))
+    items = details.get("items")
+    if isinstance(items, list):
+        try:
+            parsed = [Item.from_json(entry) for entry in items]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if any(item.state not in STATES for item in parsed):
+            return None
+        return metric_from(name, parsed)
+    if scoring.get("role") == "unmeasured" or max_score <= 0:
+        return Metric(name, None, dict(details), measured=False)
+    return Metric(name, float(score), dict(details))  # the judge: its verdict
 
 
 def role(metric: Metric) -> str:

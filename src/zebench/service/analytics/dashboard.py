@@ -26,6 +26,7 @@ from zebench.service.analytics.evaluators import EvaluatorsView, compute_evaluat
 from zebench.service.analytics.leaderboard import Leaderboard, compute_leaderboard
 from zebench.service.analytics.overview import Overview, compute_overview
 from zebench.service.analytics.runs import RunDetail, RunPage, iter_runs, list_runs, run_detail
+from zebench.service.analytics.scoring import ScoringMix, scoring_mix
 from zebench.service.analytics.trends import Trends, compute_trends
 from zebench.service.analytics.version import data_version
 from zebench.service.filters import RunFilter
@@ -79,6 +80,10 @@ class Dashboard:
                 return Snapshot(compute(conn), data_version(conn))
 
         return self.cache.get(key, self.version() if version is None else version, fresh)
+
+    def scoring_mix(self, *, version: str | None = None) -> Snapshot[ScoringMix]:
+        """How many completed runs each scoring version scored (docs/scoring.md)."""
+        return self._cached(("scoring_mix",), scoring_mix, version)
 
     def overview(self, *, version: str | None = None) -> Snapshot[Overview]:
         return self._cached(("overview",), compute_overview, version)

@@ -58,6 +58,7 @@ def leaderboard_page(request: Request) -> Response:
         {
             "title": "Leaderboard",
             "data_version": snapshot.version,
+            "scoring_mix": board.scoring_mix(version=snapshot.version).value,
             "table": table,
             "filters": filter_context(board, flt, version),
             "heat_map": charts.heat_map(heat),

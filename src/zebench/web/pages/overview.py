@@ -103,6 +103,7 @@ def overview_page(request: Request) -> Response:
             "title": "Overview",
             "live_page": True,
             "data_version": snapshot.version,
+            "scoring_mix": board.scoring_mix(version=snapshot.version).value,
             "totals": data.totals,
             "histogram": svg.histogram(
                 data.histogram, label="Histogram of weighted scores of completed runs"
