@@ -202,11 +202,13 @@ def test_benchmark_runs_of_the_same_model_show_their_score(
             result["weightedScore"] = score
         assert scraped.post("/api/results", json=result, headers=KEY).status_code == 201
     listed = {m["chute_id"]: m for m in scraped.get("/api/models").json()["models"]}
-    assert listed[model.chute_id]["benchmark"] == {
+    openrouter = {
+        "agent": "openrouter",
         "runs": 3,
         "scored_runs": 2,
         "mean_weighted_score": pytest.approx(7.25),
     }
+    assert listed[model.chute_id]["benchmark"] == {**openrouter, "agents": [openrouter]}
     assert listed[chutes.dataset.models[6].chute_id]["benchmark"] is None
     detail = scraped.get(f"/api/models/{model.chute_id}").json()
     assert detail["benchmark"]["mean_weighted_score"] == pytest.approx(7.25)

@@ -150,7 +150,7 @@ def test_benchmark_score_beside_the_speed(page: Page, site: RunningServer) -> No
     page.goto(f"{site.url}/models?q=DeepSeek-V3-0324")
     card = page.locator(".tps-card.has-bench:visible")
     expect(card).to_have_count(1)
-    expect(card.locator('[data-f="bench"]')).to_have_text("8.00 / 10")
+    expect(card.locator('[data-f="bench"]')).to_have_text("8.00 / 10 (openrouter)")
 
 
 def test_refreshes_itself_every_five_minutes(page: Page, site: RunningServer) -> None:

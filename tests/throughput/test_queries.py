@@ -98,6 +98,21 @@ def test_one_model_and_its_benchmark_score(scraped_db: Database, chutes: FakeChu
                     "received_at": stamp,
                 }
                 for n, score in enumerate((4.0, 5.0, 9.0))
+            ]
+            + [
+                {
+                    "run_id": "q-echo",
+                    "suite": "s",
+                    "scenario": "x",
+                    "tier": "L0",
+                    "agent": "echo",
+                    "model": model.name,
+                    "status": "completed",
+                    "started_at": stamp,
+                    "weighted_score": 0.0,
+                    "content_hash": "h-echo",
+                    "received_at": stamp,
+                }
             ],
         )
     )
@@ -105,6 +120,12 @@ def test_one_model_and_its_benchmark_score(scraped_db: Database, chutes: FakeChu
     assert [d.date for d in detail.history] == [r["date"] for r in model.days]
     assert detail.history[0].is_partial and not detail.history[1].is_partial
     assert detail.benchmark is not None
+    # Per agent: echo's zero on the same model is not blended into openrouter's score.
+    assert detail.benchmark.agent == "openrouter"
     assert (detail.benchmark.runs, detail.benchmark.mean_weighted_score) == (3, pytest.approx(6.0))
+    assert [(a.agent, a.mean_weighted_score) for a in detail.benchmark.agents] == [
+        ("openrouter", pytest.approx(6.0)),
+        ("echo", 0.0),
+    ]
     with pytest.raises(NotFound):
         get_model(scraped_db, "missing")

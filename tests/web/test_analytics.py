@@ -134,6 +134,24 @@ def test_batch_analytics(seeded_db: Database, data: Generated) -> None:
     assert analytics.batch["successfulRuns"] == successful(runs)
     assert sum(r["runs"] for r in analytics.by_scenario) == len(runs)
     assert sum(r["runs"] for r in analytics.by_tier) == len(runs)
+    # Split by agent and model, and the scenario x (agent, model) matrix holds the same cells.
+    expected: dict[tuple[str, ...], int] = {}
+    for r in runs:
+        key = (r.suite, r.scenario, r.agent, r.model or "")
+        expected[key] = expected.get(key, 0) + 1
+    shown = {
+        (r["suite"], r["scenario"], r["agent"], r["model"] or ""): r["runs"]
+        for r in analytics.by_scenario
+    }
+    assert shown == expected
+    matrix = analytics.matrix
+    assert {(s, c, a, m or "") for (s, c, a, m) in matrix.cells} == set(expected)
+    for scenario in matrix.scenarios:
+        for pair in matrix.pairs:
+            cell = matrix.cell(scenario, pair)
+            key = (*scenario, pair[0], pair[1] or "")
+            assert (cell["runs"] if cell else 0) == expected.get(key, 0)
+    assert all({"agent", "model"} <= set(r) for r in analytics.by_tier)
     failed_kinds: dict[str, int] = {}
     for r in runs:
         if r.status == "failed":
@@ -165,15 +183,16 @@ def test_batch_list_sorts_and_filters(seeded_db: Database, data: Generated) -> N
 def test_comparison_deltas_and_tests(seeded_db: Database, data: Generated) -> None:
     a, b = (batch.batch_id for batch in data.batches[:2])
 
-    def cell_scores(batch_id: str) -> dict[tuple[str, str, str], float]:
-        cells: dict[tuple[str, str, str], list[float]] = {}
+    def cell_scores(batch_id: str) -> dict[tuple[str, ...], float]:
+        cells: dict[tuple[str, ...], list[float]] = {}
         for r in data.results:
             if r.batch_id != batch_id:
                 continue
             value = r.weighted_score if r.status == "completed" else 0.0
             if value is None:
                 continue
-            cells.setdefault((r.suite, r.scenario, r.tier), []).append(value)
+            key = (r.suite, r.scenario, r.tier, r.agent, r.model or "")
+            cells.setdefault(key, []).append(value)
         return {k: statistics.mean(v) for k, v in cells.items()}
 
     base, other = cell_scores(a), cell_scores(b)
@@ -183,7 +202,7 @@ def test_comparison_deltas_and_tests(seeded_db: Database, data: Generated) -> No
         with pytest.raises(NotFound):
             compare_batches(conn, [a, "missing"])
     deltas = {
-        (c.suite, c.scenario, c.tier): c.deltas[0]
+        (c.suite, c.scenario, c.tier, c.agent, c.model or ""): c.deltas[0]
         for c in comparison.cells
         if c.deltas[0] is not None
     }

@@ -16,6 +16,7 @@ from zebench.throughput.cycle import CycleSummary
 from zebench.throughput.probe.history import newest_sweep, probe_history
 from zebench.throughput.probe.saved import PROBE_SOURCE
 from zebench.throughput.schemas import (
+    AgentScore,
     BenchmarkScore,
     CycleOut,
     DailyOut,
@@ -134,25 +135,40 @@ def cycle_out(summary: CycleSummary) -> CycleOut:
 
 
 def _benchmark_scores(conn: Connection, names: list[str]) -> dict[str, BenchmarkScore]:
-    """Benchmark runs per model name, one grouped query over the runs' model index."""
-    scores: dict[str, BenchmarkScore] = {}
+    """Benchmark runs per model name and agent, one grouped query over the runs' model index."""
+    found: dict[str, list[AgentScore]] = {}
     for chunk in chunks(names):
         query = (
             sa.select(
                 runs.c.model,
+                runs.c.agent,
                 sa.func.count(),
                 sa.func.count(runs.c.weighted_score),
                 sa.func.avg(runs.c.weighted_score),
             )
             .where(runs.c.model.in_(chunk))
-            .group_by(runs.c.model)
+            .group_by(runs.c.model, runs.c.agent)
         )
-        for model, count, scored, mean in conn.execute(query):
-            scores[model] = BenchmarkScore(
-                runs=count,
-                scored_runs=scored,
-                mean_weighted_score=float(mean) if mean is not None else None,
+        for model, agent, count, scored, mean in conn.execute(query):
+            found.setdefault(model, []).append(
+                AgentScore(
+                    agent=agent,
+                    runs=count,
+                    scored_runs=scored,
+                    mean_weighted_score=float(mean) if mean is not None else None,
+                )
             )
+    scores: dict[str, BenchmarkScore] = {}
+    for model, agents in found.items():
+        agents.sort(key=lambda a: (-a.scored_runs, -a.runs, a.agent))
+        top = agents[0]
+        scores[model] = BenchmarkScore(
+            agent=top.agent,
+            runs=top.runs,
+            scored_runs=top.scored_runs,
+            mean_weighted_score=top.mean_weighted_score,
+            agents=agents,
+        )
     return scores
 
 

@@ -24,12 +24,25 @@ SortKey = Literal[
 ]
 
 
-class BenchmarkScore(BaseModel):
-    """The model's benchmark runs (runs whose ``model`` equals the model's name)."""
+class AgentScore(BaseModel):
+    """One agent's benchmark runs on the model."""
 
+    agent: str
     runs: int
     scored_runs: int
     mean_weighted_score: float | None = Field(description="0..10, over runs with a score")
+
+
+class BenchmarkScore(BaseModel):
+    """The model's benchmark runs (runs whose ``model`` equals the model's name), per agent:
+    an agent's score is never credited to another agent on the same model. The top-level
+    figures are those of ``agent``, the agent with the most scored runs on the model."""
+
+    agent: str
+    runs: int
+    scored_runs: int
+    mean_weighted_score: float | None = Field(description="0..10, over runs with a score")
+    agents: list[AgentScore] = Field(default_factory=list)
 
 
 class ModelOut(BaseModel):

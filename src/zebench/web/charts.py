@@ -179,7 +179,12 @@ def cost_scatter(points: list[ScatterPoint]) -> Figure:
 
 
 def comparison_deltas(comparison: Comparison) -> Figure:
-    labels = axis_labels([f"{c.suite} / {c.scenario} / {c.tier}" for c in comparison.cells])
+    labels = axis_labels(
+        [
+            " / ".join(p for p in (c.suite, c.scenario, c.tier, c.agent, c.model) if p)
+            for c in comparison.cells
+        ]
+    )
     data = [
         {
             "type": "bar",

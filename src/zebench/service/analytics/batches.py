@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,6 +121,20 @@ class BatchAnalytics:
     by_tier: list[Row]
     by_evaluator: list[Row]
     failures: list[FailureGroup]
+    matrix: ScoreMatrix = field(default_factory=lambda: ScoreMatrix([], [], {}))
+
+
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """Scenario x (agent, model): each cell's figures (``stats_row``), None where the
+    pair did not run the scenario."""
+
+    scenarios: list[tuple[str, str]]
+    pairs: list[tuple[str, str | None]]
+    cells: dict[tuple[str, str, str, str | None], Row]
+
+    def cell(self, scenario: tuple[str, str], pair: tuple[str, str | None]) -> Row | None:
+        return self.cells.get((*scenario, *pair))
 
 
 def batch_analytics(conn: Connection, batch_id: str) -> BatchAnalytics | None:
@@ -130,19 +144,29 @@ def batch_analytics(conn: Connection, batch_id: str) -> BatchAnalytics | None:
         return None
     flt = RunFilter(batch=batch_id)
     fine = cells(conn, flt)
-    by_scenario = roll_up(fine, lambda k: (k[0], k[1]))
+    # Split by agent and model: one agent's figures are never blended with another's.
+    by_scenario = roll_up(fine, lambda k: (k[0], k[1], k[3], k[4]))
     by_pair = roll_up(fine, lambda k: (k[3], k[4]))
-    by_tier = roll_up(fine, lambda k: (k[2],))
+    by_tier = roll_up(fine, lambda k: (k[2], k[3], k[4]))
+    per_cell = {k: stats_row(g) for k, g in by_scenario.items()}
     return BatchAnalytics(
         batch=batch,
         totals=merge(fine),
         by_scenario=[
-            {"suite": k[0], "scenario": k[1], **stats_row(g)} for k, g in by_scenario.items()
+            {"suite": k[0], "scenario": k[1], "agent": k[2], "model": k[3], **row}
+            for k, row in per_cell.items()
         ],
         by_pair=[{"agent": k[0], "model": k[1], **stats_row(g)} for k, g in by_pair.items()],
-        by_tier=[{"tier": k[0], **stats_row(g)} for k, g in by_tier.items()],
+        by_tier=[
+            {"tier": k[0], "agent": k[1], "model": k[2], **stats_row(g)} for k, g in by_tier.items()
+        ],
         by_evaluator=evaluator_rows(conn, flt),
         failures=failure_groups(conn, flt),
+        matrix=ScoreMatrix(
+            scenarios=sorted({(k[0], k[1]) for k in per_cell}),
+            pairs=sorted({(k[2], k[3]) for k in per_cell}, key=lambda p: (p[0], p[1] or "")),
+            cells=per_cell,
+        ),
     )
 
 

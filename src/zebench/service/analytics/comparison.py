@@ -1,6 +1,6 @@
 """Comparing 2-5 batches scenario by scenario, and whether a difference is beyond noise.
 
-The unit of comparison is a scenario cell (suite, scenario, tier): its score in
+The unit of comparison is a cell (suite, scenario, tier, agent, model): its score in
 a batch is the mean weighted score of its runs there, a failed run counting
 as 0 (a crash is the worst outcome, not a missing one). Every batch is
 compared with the first one over the cells both ran, with two tests that
@@ -41,6 +41,8 @@ class Cell:
     suite: str
     scenario: str
     tier: str
+    agent: str
+    model: str | None
     scores: list[float | None]
     """Per batch, in the order asked; None where the batch did not run the cell."""
     runs: list[int]
@@ -95,13 +97,13 @@ def compare_batches(conn: Connection, ids: list[str]) -> Comparison:
         )
     fine = group_stats(
         conn,
-        [runs.c.batch_id, runs.c.suite, runs.c.scenario, runs.c.tier],
+        [runs.c.batch_id, runs.c.suite, runs.c.scenario, runs.c.tier, runs.c.agent, runs.c.model],
         RunFilter(),
         extra=[runs.c.batch_id.in_(ids)],
     )
     per_batch = roll_up(fine, lambda k: (k[0],))
     position = {b: i for i, b in enumerate(ids)}
-    keys = sorted({g.key[1:] for g in fine})
+    keys = sorted({g.key[1:] for g in fine}, key=lambda k: tuple(str(p or "") for p in k))
     table: dict[tuple[Any, ...], tuple[list[float | None], list[int]]] = {
         k: ([None] * len(ids), [0] * len(ids)) for k in keys
     }
@@ -115,6 +117,8 @@ def compare_batches(conn: Connection, ids: list[str]) -> Comparison:
             suite=k[0],
             scenario=k[1],
             tier=k[2],
+            agent=k[3],
+            model=k[4],
             scores=scores,
             runs=counts,
             deltas=[

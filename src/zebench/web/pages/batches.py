@@ -125,7 +125,13 @@ def compare_page(request: Request) -> Response:
     names = [str(b["batchId"]) for b in comparison.batches]
     cell_rows: list[dict[str, Any]] = []
     for cell in comparison.cells:
-        row: dict[str, Any] = {"suite": cell.suite, "scenario": cell.scenario, "tier": cell.tier}
+        row: dict[str, Any] = {
+            "suite": cell.suite,
+            "scenario": cell.scenario,
+            "tier": cell.tier,
+            "agent": cell.agent,
+            "model": cell.model,
+        }
         for i, score in enumerate(cell.scores):
             row[f"score{i}"] = score
             row[f"runs{i}"] = cell.runs[i]
@@ -136,6 +142,8 @@ def compare_page(request: Request) -> Response:
         Column("suite", "Suite"),
         Column("scenario", "Scenario"),
         Column("tier", "Tier"),
+        Column("agent", "Agent"),
+        Column("model", "Model"),
     ]
     for i, name in enumerate(names):
         cell_columns.append(Column(f"score{i}", f"Score: {name}", "score"))
@@ -190,8 +198,8 @@ def batch_page(request: Request, batch_id: str) -> Response:
             query,
             id="by-scenario",
             prefix="sc",
-            caption="By suite and scenario",
-            columns=scenario_columns() + stats,
+            caption="By suite and scenario, per agent and model",
+            columns=scenario_columns() + pair_columns() + stats,
             rows=data.by_scenario,
             default_sort="suite",
             default_descending=False,
@@ -211,8 +219,8 @@ def batch_page(request: Request, batch_id: str) -> Response:
             query,
             id="by-tier",
             prefix="ti",
-            caption="By tier",
-            columns=[Column("tier", "Tier"), *stats],
+            caption="By tier, per agent and model",
+            columns=[Column("tier", "Tier"), *pair_columns(), *stats],
             rows=data.by_tier,
             default_sort="tier",
             default_descending=False,
