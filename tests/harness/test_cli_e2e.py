@@ -54,7 +54,10 @@ def test_reference_succeeds_echo_does_not_both_visible_through_the_api(
     assert {e["evaluatorName"] for e in detail["evaluations"]} == {
         "tests_nonregression",
         "heuristic_checks",
+        "validation_commands",
     }
+    assert detail["run"]["weightedScore"] == 0.0
+    assert detail["run"]["metadata"]["scoringVersion"] == 2
     assert detail["telemetry"]["durationMs"] is not None
     transcript = httpx.get(f"{live_server.url}/api/runs/{echo_id}/transcript").json()
     assert transcript["messages"][0]["role"] == "user"
