@@ -1,8 +1,8 @@
 """``zebench validate --run``: prove a scenario can be won and cannot be won by doing nothing.
 
-Each scenario runs twice without an agent, in workspaces of its own: on the untouched
-fixture (its validation commands and checks twice, to find flaky tests) and with its
-reference solution (``reference_path``) copied over the fixture. Findings:
+Each scenario runs twice without an agent, in workspaces (and sandboxes) of its own: on
+the untouched fixture (its validation commands and checks twice, to find flaky tests)
+and with its reference solution (``reference_path``) copied over the fixture. Findings:
 
 - info: what already passes on the fixture (guards: they earn nothing);
 - error: a check, validation command or test the reference solution fails (the
@@ -22,7 +22,9 @@ from zebench.config import Settings
 from zebench.evaluators.base import CheckSite, template_variables
 from zebench.evaluators.observation import Observation, flaky_tests, observe, observe_fixture
 from zebench.harness.commands import CommandResult
+from zebench.harness.isolation import sandbox_config
 from zebench.harness.workspace import create_workspace, remove_workspace
+from zebench.sandbox import Sandbox, require_provider, using_sandbox
 from zebench.suites.loader import LoadedScenario
 
 Level = Literal["info", "warning", "error"]
@@ -73,16 +75,23 @@ async def _look(
     workspace = await asyncio.to_thread(
         create_workspace, root, f"validate-{loaded.suite}-{loaded.id}-{label}", loaded.fixture_dir
     )
+    sandbox: Sandbox | None = None
     try:
         if solution is not None:
             await asyncio.to_thread(apply_solution, solution, workspace)
+        # The scenario's commands run contained, as in a real run.
+        config = sandbox_config(settings, loaded)
+        sandbox = await require_provider(config).start(workspace, config)
         variables = template_variables(loaded, workspace, "", "validate", None)
         site = CheckSite(loaded, workspace, settings, variables)
         baseline: list[CommandResult] = []
-        first = await observe_fixture(site, baseline)
-        second = await observe(site, f"{label}-again") if solution is None else None
+        with using_sandbox(sandbox):
+            first = await observe_fixture(site, baseline)
+            second = await observe(site, f"{label}-again") if solution is None else None
         return first, second
     finally:
+        if sandbox is not None:
+            await sandbox.cleanup()
         await asyncio.to_thread(remove_workspace, workspace)
 
 
