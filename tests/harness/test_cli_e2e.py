@@ -57,7 +57,7 @@ def test_reference_succeeds_echo_does_not_both_visible_through_the_api(
         "validation_commands",
     }
     assert detail["run"]["weightedScore"] == 0.0
-    assert detail["run"]["metadata"]["scoringVersion"] == 2
+    assert _metadata(detail["run"])["scoringVersion"] == 2
     assert detail["telemetry"]["durationMs"] is not None
     transcript = httpx.get(f"{live_server.url}/api/runs/{echo_id}/transcript").json()
     assert transcript["messages"][0]["role"] == "user"
