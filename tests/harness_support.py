@@ -186,3 +186,23 @@ def make_context(
         baseline=list(baseline or []),
         validation=dict(validation or {}),
     )
+
+
+def path_without(root: Path, *programs: str) -> str:
+    """A PATH finding every program the current PATH finds except ``programs``: one
+    directory of links, so a test of "tool missing" holds whether or not the host
+    has the tool installed."""
+    bin_dir = root / "bin-without"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for directory in reversed(os.environ.get("PATH", os.defpath).split(os.pathsep)):
+        folder = Path(directory)
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if entry.name in programs:
+                continue
+            link = bin_dir / entry.name
+            if link.is_symlink():
+                link.unlink()  # earlier PATH entries win, as in a shell
+            link.symlink_to(entry)
+    return str(bin_dir)

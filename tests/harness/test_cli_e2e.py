@@ -68,9 +68,13 @@ def test_reference_succeeds_echo_does_not_both_visible_through_the_api(
 def test_the_original_suites_run_with_echo_and_a_missing_tier_is_explained(
     live_server: Any, tmp_path: Path
 ) -> None:
-    from harness_support import REFERENCE_SUITES
+    from harness_support import REFERENCE_SUITES, path_without
 
-    env = cli_env(tmp_path / "home", ZE_BENCHMARKS_WORKER_URL=live_server.url)
+    env = cli_env(
+        tmp_path / "home",
+        ZE_BENCHMARKS_WORKER_URL=live_server.url,
+        PATH=path_without(tmp_path, "pnpm"),  # missing pnpm, installed on the host or not
+    )
     args = ["batch", "--suites-dir", str(REFERENCE_SUITES), "--tier", "L0", "-j", "2"]
     for suite in ("update-deps", "test-suite"):
         proc = zebench([*args, "--suite", suite], env)

@@ -14,6 +14,7 @@ from harness_support import (
     WritingAgent,
     make_scenario,
     offline_settings,
+    path_without,
 )
 from zebench.agents.echo import EchoAgent
 from zebench.agents.reference import ReferenceAgent
@@ -186,8 +187,10 @@ async def test_an_unknown_tier_is_refused_before_anything_runs(settings: Setting
 
 
 async def test_the_original_suite_runs_with_echo_and_reports_missing_pnpm(
-    settings: Settings,
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # pnpm missing whether or not the host has it installed.
+    monkeypatch.setenv("PATH", path_without(tmp_path, "pnpm"))
     loaded = load_scenario(REFERENCE_SUITES / "update-deps", "nx-pnpm-monorepo")
     outcome = await execute_run(
         RunSpec("update-deps", "nx-pnpm-monorepo", "L1", "echo", None),
