@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +67,18 @@ def migrated(url: str) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+@contextmanager
+def empty_twin_of(db: Database, directory: Path) -> Iterator[Database]:
+    """A second, empty, migrated database on the same engine as ``db``: on SQLite a
+    file in ``directory``, on PostgreSQL another fresh database on the same server."""
+    if db.is_sqlite:
+        with migrated(f"sqlite:///{directory}/twin.db") as twin:
+            yield twin
+        return
+    with fresh_pg_database() as url, migrated(url) as twin:
+        yield twin
 
 
 def free_port() -> int:

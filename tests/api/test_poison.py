@@ -13,10 +13,9 @@ import httpx
 import pytest
 from api_support import result
 
-from loopback import AppServer, fresh_pg_database, migrated
+from loopback import AppServer, empty_twin_of
 from zebench.bounds import INT32_MAX, MAX_TIME_MS, MIN_TIME_MS
 from zebench.service.transfer import export_jsonl, import_file
-from zebench.store.database import Database
 
 AUTH = {"Authorization": "Bearer dev-local-key"}
 WIDE = "\U0001f9ea"  # four bytes in UTF-8: names at their length limit, in bytes too
@@ -171,7 +170,7 @@ def test_an_export_of_everything_imports_back_whole(
     with path.open("wb") as out:
         exported = export_jsonl(api.db, out)
     assert exported >= 3
-    with _empty_database(api.db, tmp_path) as twin:
+    with empty_twin_of(api.db, tmp_path) as twin:
         report = import_file(twin, path)
         assert report.runs_invalid == 0, report
         assert report.runs_created == exported
@@ -181,17 +180,21 @@ def test_an_export_of_everything_imports_back_whole(
     assert again.read_bytes() == path.read_bytes()
 
 
-def _empty_database(like: Database, tmp_path: Path) -> Any:
-    """A new, migrated database on the same engine as ``like``."""
-    from contextlib import contextmanager
+def test_an_export_from_before_four_digit_years_imports(
+    poisoned: httpx.Client, api: AppServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "old.jsonl"
+    with path.open("wb") as out:
+        export_jsonl(api.db, out)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    (edge,) = [doc for doc in lines if doc.get("runId") == "poison-edges"]
+    # How the export used to write year 1.
+    edge["startedAt"] = "1-01-01T00:00:00.000Z"
+    path.write_text(json.dumps(edge) + "\n")
+    with empty_twin_of(api.db, tmp_path) as twin:
+        report = import_file(twin, path)
+        assert (report.runs_created, report.runs_invalid) == (1, 0)
+        with twin.read() as conn:
+            from zebench.service.runs import get_run
 
-    @contextmanager
-    def opened() -> Iterator[Database]:
-        if like.is_sqlite:
-            with migrated(f"sqlite:///{tmp_path / 'twin.db'}") as db:
-                yield db
-            return
-        with fresh_pg_database() as url, migrated(url) as db:
-            yield db
-
-    return opened()
+            assert get_run(conn, "poison-edges")["run"]["startedAt"] == ("0001-01-01T00:00:00.000Z")

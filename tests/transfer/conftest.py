@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import fresh_pg_database, migrated
+from loopback import empty_twin_of
 from zebench.store.database import Database
 
 D1_SAMPLE = Path(__file__).parents[1] / "fixtures" / "d1-export-sample.sql"
@@ -111,11 +111,6 @@ def old_benchmarks_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def empty_twin(db: Database, tmp_path: Path) -> Iterator[Database]:
-    """A second, empty, migrated database on the same engine as ``db``: on SQLite another
-    file, on PostgreSQL another fresh database on the same server."""
-    if db.is_sqlite:
-        with migrated(f"sqlite:///{tmp_path}/twin.db") as twin:
-            yield twin
-        return
-    with fresh_pg_database() as url, migrated(url) as twin:
+    """A second, empty, migrated database on the same engine as ``db``."""
+    with empty_twin_of(db, tmp_path) as twin:
         yield twin

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from zebench.api.schemas import BatchIn, ResultIn
-from zebench.service.transfer.records import BATCH_KIND, Invalid, Record, explain
+from zebench.service.transfer.records import (
+    BATCH_KIND,
+    Invalid,
+    Record,
+    explain,
+    four_digit_year,
+)
 
 
 def count_lines(path: Path) -> int:
@@ -45,7 +52,17 @@ def read_jsonl(path: Path) -> Iterator[Record]:
                 if obj.get("kind") == BATCH_KIND:
                     yield BatchIn.model_validate(obj)
                 else:
-                    yield ResultIn.model_validate(obj)
+                    yield ResultIn.model_validate(_padded_years(obj))
             except ValidationError as exc:
                 run_id = obj.get("runId")
                 yield Invalid(where, explain(exc), run_id if isinstance(run_id, str) else None)
+
+
+def _padded_years(run: dict[str, Any]) -> dict[str, Any]:
+    for key in ("startedAt", "completedAt"):
+        if key in run:
+            run[key] = four_digit_year(run[key])
+    for evaluation in run.get("evaluations") or ():
+        if isinstance(evaluation, dict) and "createdAt" in evaluation:
+            evaluation["createdAt"] = four_digit_year(evaluation["createdAt"])
+    return run

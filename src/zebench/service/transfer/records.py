@@ -7,6 +7,7 @@ export) turns into this one stream, so storing and counting happen in one place.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +20,19 @@ BATCH_KIND = "batch"
 """JSONL lines whose ``kind`` is this are batches; every other line is one run (a ResultIn)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SHORT_YEAR = re.compile(r"^(\d{1,3})(?=-\d\d-\d\d)")
+
+
+def _four_digits(match: re.Match[str]) -> str:
+    return match.group(1).zfill(4)
+
+
+def four_digit_year(value: Any) -> Any:
+    """An ISO time as exports made before four-digit years wrote year 1 (``1-01-01T…``),
+    with its year padded; any other value unchanged."""
+    return _SHORT_YEAR.sub(_four_digits, value) if isinstance(value, str) else value
+
+
 # Numbers below this are epoch seconds, above it epoch milliseconds (1e11 s is year 5138).
 _SECONDS_LIMIT = 100_000_000_000
 
@@ -61,13 +75,18 @@ def parse_time(value: Any) -> datetime | None:
             value = int(text) if text.lstrip("-").isdigit() else float(text)
         except ValueError:
             try:
-                parsed = datetime.fromisoformat(text)
+                # Exports made before times were written with four-digit years
+                # spelled year 1 as "1-01-01T...": read those back too.
+                parsed = datetime.fromisoformat(four_digit_year(text))
             except ValueError:
                 raise ValueError(f"not a time: {value!r}") from None
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if isinstance(value, int | float):
         ms = value if abs(value) >= _SECONDS_LIMIT else value * 1000
-        return _EPOCH + timedelta(milliseconds=round(ms))
+        try:
+            return _EPOCH + timedelta(milliseconds=round(ms))
+        except (OverflowError, ValueError):
+            raise ValueError(f"not a time of years 0001-9999: {value!r}") from None
     raise ValueError(f"not a time: {value!r}")
 
 
