@@ -111,7 +111,10 @@ def run_schemathesis(
             [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
         ),
     }
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    # In the report's directory: schemathesis keeps a cache where it runs.
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=report.parent, check=False
+    )
     if not report.exists():
         raise RuntimeError(f"schemathesis wrote no report:\n{done.stdout}\n{done.stderr}")
     summary = json.loads(report.read_text())
