@@ -135,3 +135,28 @@ def test_every_page_fits_and_reads_cleanly(
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
+
+
+def test_every_page_reads_without_javascript(
+    browser: Browser, store: tuple[str, Generated | None, AppServer]
+) -> None:
+    """Charts need a script; everything else (figures, tables, empty states) is HTML."""
+    name, data, site = store
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        for _label, path in pages_of(data):
+            page.goto(site.url + path)
+            expect(page.locator("h1")).to_be_visible()
+            text = page.locator("main").inner_text()
+            assert "Loading" not in text, path
+            if data is not None and path in ("/", "/runs", "/leaderboard", "/costs"):
+                assert page.locator("main table tbody tr").count() > 0, (name, path)
+        if data is None:
+            page.goto(site.url + "/costs")
+            expect(page.locator("main .empty").first).to_contain_text("No runs stored yet")
+        elif name == "one-run":
+            page.goto(site.url + "/costs")
+            expect(page.locator("#no-cost-data")).to_contain_text("No cost data")
+    finally:
+        context.close()
