@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from zebench.cli.output import make_console
 from zebench.throughput.probe.figures import Distribution
 from zebench.throughput.probe.runner import ProbeResult
 
@@ -19,7 +20,7 @@ _ROWS = (
 
 
 def print_result(result: ProbeResult, console: Console | None = None) -> None:
-    out = console or Console(highlight=False)
+    out = console or make_console()
     f, c = result.figures, result.config
     load = f"rate {c.rate:g}/s" if c.rate is not None else f"concurrency {c.concurrency}"
     table = Table(title=f"{escape(c.model)} at {escape(c.base_url)}, {load}", title_justify="left")
@@ -44,7 +45,7 @@ def print_result(result: ProbeResult, console: Console | None = None) -> None:
 
 
 def print_sweep(results: list[ProbeResult], console: Console | None = None) -> None:
-    out = console or Console(highlight=False)
+    out = console or make_console()
     c = results[0].config
     table = Table(title=f"{escape(c.model)} at {escape(c.base_url)}, sweep", title_justify="left")
     heads = "Concurrency|req/s|tok/s (system)|TTFT p50 ms|TTFT p90 ms|TPOT p50 ms|ITL p50 ms"
