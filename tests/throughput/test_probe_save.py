@@ -63,10 +63,11 @@ def test_saved_probes_beside_scraped_models_in_the_api_and_pages(
             one = probed[0]
             assert one["endpoint"] == streaming_url and one["name"] == MODEL
             assert one["listed"] is True and len(one["trend_tps"]) == 3
-            # 10 ms per token; accuracy is test_probe.py's subject, here only the wiring.
-            assert 50 <= one["tps_p50"] <= 101
+            # Accuracy is test_probe.py's subject; here only the wiring (no upper bounds:
+            # the whole suite's load must not decide this test).
+            assert 0 < one["tps_p50"] <= 101  # never faster than the server's 10 ms per token
             assert one["latest_tps"] == one["tps_p50"]
-            assert 0.030 <= one["ttft_p50"] <= 0.5
+            assert one["ttft_p50"] >= 0.030  # never before the server's first token
             assert http.get("/api/models", params={"source": "probe"}).json()["total"] == 1
             assert http.get("/api/models", params={"source": "scraped"}).json()["total"] == 40
             detail = http.get(f"/api/models/{chute_id}").json()
