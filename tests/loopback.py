@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
 
-from zebench.api.app import create_app
 from zebench.config import Settings
+from zebench.server import create_app
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 

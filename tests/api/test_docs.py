@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zebench.api.app import create_app
 from zebench.config import Settings
+from zebench.server import create_app
 
 API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 

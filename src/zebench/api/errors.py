@@ -122,15 +122,6 @@ _HANDLERS: dict[type[Exception], Callable[[Request, Exception], Awaitable[Respon
 }
 
 
-async def error_response_for(request: Request, exc: Exception) -> Response | None:
-    """The answer the app's handlers give ``exc``, or None for an unexpected one
-    (for handlers called outside FastAPI's routing, see ``zebench.api.middleware``)."""
-    for kind, handler in _HANDLERS.items():
-        if isinstance(exc, kind):
-            return await handler(request, exc)
-    return None
-
-
 def install_error_handlers(app: FastAPI) -> None:
     for kind, handler in _HANDLERS.items():
         app.add_exception_handler(kind, handler)

@@ -10,26 +10,17 @@ Content-Length up front or while a chunked body streams in. An exception no
 handler took becomes a generic 500 JSON answer and is logged with its
 traceback here, never sent to the client; a client that went away mid-request
 is no error and is only noted at debug level.
-
-The hottest routes (``DIRECT_ROUTES``) are dispatched from here straight to
-their handler, past FastAPI's routing, dependency and exception machinery,
-which cost about as much as the handler itself; they keep their FastAPI route
-(and so their place in /openapi.json), and errors they raise get the answers
-the app's exception handlers give (``zebench.api.errors.error_response_for``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from fastapi import FastAPI
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zebench.api.errors import BodyTooLarge, error_response_for
+from zebench.api.errors import BodyTooLarge
 from zebench.api.responses import error_response
 from zebench.config import Settings
 
@@ -44,36 +35,14 @@ _COMMON_CORS = [
 ]
 
 
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _direct(handler: Handler) -> ASGIApp:
-    """``handler`` as an ASGI app that answers errors as the app's handlers would."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await handler(request)
-        except Exception as exc:
-            answer = await error_response_for(request, exc)
-            if answer is None:
-                raise
-            response = answer
-        await response(scope, receive, send)
-
-    return app
-
-
 class ApiMiddleware:
     def __init__(
         self,
         app: ASGIApp,
         *,
         settings: Settings,
-        direct: Mapping[tuple[str, str], Handler] | None = None,
     ) -> None:
         self.app = app
-        self.direct = {route: _direct(handler) for route, handler in (direct or {}).items()}
         self.max_body = settings.max_body_bytes
         self.any_origin = "*" in settings.cors_origins
         self.origins = {o.rstrip("/") for o in settings.cors_origins}
@@ -129,9 +98,8 @@ class ApiMiddleware:
                 message = {**message, "headers": [*message.get("headers", ()), *cors]}
             await send(message)
 
-        target = self.direct.get((method, scope["path"]), self.app)
         try:
-            await target(scope, limited_receive, send_with_cors)
+            await self.app(scope, limited_receive, send_with_cors)
         except (ClientDisconnect, ConnectionError) as exc:
             log.debug(
                 "client went away during %s %s (%s)",
@@ -156,12 +124,3 @@ async def _send_empty(send: Send, status: int, headers: list[tuple[bytes, bytes]
     start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": b""})
-
-
-def install_middleware(app: FastAPI, settings: Settings) -> None:
-    from zebench.api.nul_guard import NulGuard
-    from zebench.api.routes.results import DIRECT_ROUTES
-
-    # Inside ApiMiddleware: its answers carry the CORS headers too.
-    app.add_middleware(NulGuard)
-    app.add_middleware(ApiMiddleware, settings=settings, direct=DIRECT_ROUTES)

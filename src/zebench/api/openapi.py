@@ -6,10 +6,13 @@ authentication before parsing), so their request schemas are added here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from starlette.routing import BaseRoute
 
 from zebench.api.schemas import BatchIn, ErrorResponse, ResultIn
 
@@ -37,13 +40,20 @@ def body_schema(ref: str, *, array_too: bool = False) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def install_openapi(app: FastAPI) -> None:
-    generate = app.openapi
+def install_openapi(app: FastAPI, *, documented: Sequence[BaseRoute] = ()) -> None:
+    """/openapi.json from the app's routes plus ``documented`` (routes described here
+    but served by explicit Starlette routes), with the write bodies' schemas."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        schema = generate()
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            openapi_version=app.openapi_version,
+            description=app.description,
+            routes=[*documented, *app.routes],
+        )
         _, defs = models_json_schema(
             [(ResultIn, "validation"), (BatchIn, "validation")],
             ref_template="#/components/schemas/{model}",

@@ -91,7 +91,7 @@ def serve(
     finally:
         db.close()
 
-    # Worker processes build their app from the environment (zebench.api.asgi).
+    # Each server process builds its app from the environment (zebench.server.serving_app).
     os.environ["ZEBENCH_DATABASE_URL"] = url
     os.environ["ZEBENCH_HOST"] = host
     os.environ["ZEBENCH_PORT"] = str(port)
@@ -104,15 +104,9 @@ def serve(
         f"zebench: serving http://{host}:{port}/ with {workers} worker(s), "
         f"database {display_url(url)}\n"
     )
-    app: object = "zebench.api.asgi:app"
-    if workers == 1:
-        from zebench.api.app import create_app
-        from zebench.api.gc_tuning import tune_for_serving
-
-        app = create_app(settings)
-        tune_for_serving()
     uvicorn.run(
-        app,  # type: ignore[arg-type]
+        "zebench.server:serving_app",
+        factory=True,
         host=host,
         port=port,
         workers=workers,

@@ -26,7 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.prepared import Prepared
 from zebench.service.timeutil import DAY_MS, now_ms
 from zebench.store.tables import (
     NO_MODEL_KEY,
@@ -174,9 +173,7 @@ def mean(total: float | None, n: int | Decimal | None) -> float | None:
 def succeeded(table: sa.Table) -> ColumnElement[bool]:
     """Rows of completed, successful runs (the original's
     ``status = 'completed' AND is_successful = 1``)."""
-    # Literal SQL rather than bound values: a statement the writer compiles once
-    # (service.prepared) binds only what it is given.
-    return sa.and_(table.c.status == sa.literal_column("'completed'"), table.c.successful)
+    return sa.and_(table.c.status == "completed", table.c.successful)
 
 
 def shard_for(conn: Connection, run_id: str) -> int:
@@ -231,9 +228,6 @@ def _run_measures(run: RunFacts) -> dict[str, Any]:
 
 
 def _evaluation_measures(ev: EvaluationFacts) -> dict[str, Any]:
-    # A max_score the database will refuse (NOT NULL) can get this far on PostgreSQL,
-    # whose pipeline reports the refusal at its end: count it as not perfect.
-    perfect = ev.max_score is not None and ev.score >= ev.max_score
     ratio = ev.score / ev.max_score if ev.max_score else None
     return {
         "n": 1,
@@ -241,7 +235,7 @@ def _evaluation_measures(ev: EvaluationFacts) -> dict[str, Any]:
         "ratio_sum": ratio or 0.0,
         "ratio_min": ratio,
         "ratio_max": ratio,
-        "perfect_n": int(perfect),
+        "perfect_n": int(ev.score >= ev.max_score),
         "score_sum": ev.score,
         "max_score_max": ev.max_score,
         "last_at": ev.created_at,
@@ -312,8 +306,10 @@ def apply(
             durations.append({**key, "duration_ms": run.duration_ms, "run_id": run.run_id})
     statements = _statements(conn.dialect.name)
     for agg, rows in folded.items():
-        statements[agg.table.name].insert_rows(conn, [rows[k] for k in sorted(rows)])
-    _INSERT_DURATION.insert_rows(conn, durations)
+        if rows:
+            conn.execute(statements[agg.table.name], [rows[k] for k in sorted(rows)])
+    if durations:
+        conn.execute(agg_durations.insert(), durations)
     return touched
 
 
@@ -360,10 +356,12 @@ def upsert_adding(
     return insert.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
-_STATEMENTS: dict[str, dict[str, Prepared]] = {}
+_STATEMENTS: dict[str, dict[str, Any]] = {}
 
 
-def _statements(dialect: str) -> dict[str, Prepared]:
+def _statements(dialect: str) -> dict[str, Any]:
+    """Each table's adding upsert, built once per dialect (SQLAlchemy then compiles it
+    once, into the engine's compiled cache)."""
     built = _STATEMENTS.get(dialect)
     if built is None:
         built = {}
@@ -373,15 +371,11 @@ def _statements(dialect: str) -> dict[str, Prepared]:
                 if agg.evaluations
                 else (RUN_SUMS, RUN_MINIMA, RUN_MAXIMA)
             )
-            statement = upsert_adding(
+            built[agg.table.name] = upsert_adding(
                 dialect, agg.table, (*sums, *minima, *maxima), minima=minima, maxima=maxima
             )
-            built[agg.table.name] = Prepared(statement, [c.name for c in agg.table.c])
         _STATEMENTS[dialect] = built
     return built
-
-
-_INSERT_DURATION = Prepared(agg_durations.insert(), [c.name for c in agg_durations.c])
 
 
 # --- batch totals ------------------------------------------------------------------
@@ -392,7 +386,7 @@ def batch_totals(conn: Connection, batch_ids: Iterable[str]) -> dict[str, dict[s
     ``agg_batches`` rows: every run, the completed successful ones, and the mean
     scores of its completed runs. A batch without runs has zeros."""
     return {
-        batch_id: _totals(*(_SELECT_TOTALS.first(conn, {"batch_id": batch_id}) or ()))
+        batch_id: _totals(*conn.execute(_SELECT_TOTALS, {"batch_id": batch_id}).one())
         for batch_id in sorted(set(batch_ids))
     }
 
@@ -412,7 +406,7 @@ def _totals_columns() -> list[ColumnElement[Any]]:
     b = agg_batches.c
     return [
         sa.func.sum(b.runs),
-        sa.func.sum(sa.case((succeeded(agg_batches), b.runs), else_=sa.literal_column("0"))),
+        sa.func.sum(sa.case((succeeded(agg_batches), b.runs), else_=0)),
         sa.func.sum(b.total_sum),
         sa.func.sum(b.total_n),
         sa.func.sum(b.score_sum),
@@ -420,9 +414,8 @@ def _totals_columns() -> list[ColumnElement[Any]]:
     ]
 
 
-# Read on every write, on the writer's raw cursor (see service.prepared).
-_SELECT_TOTALS = Prepared(
-    sa.select(*_totals_columns()).where(agg_batches.c.batch_id == sa.bindparam("batch_id"))
+_SELECT_TOTALS = sa.select(*_totals_columns()).where(
+    agg_batches.c.batch_id == sa.bindparam("batch_id")
 )
 
 
@@ -439,13 +432,14 @@ def write_batch_totals(
     conn: Connection, totals: Mapping[str, Mapping[str, Any]], *, now: int
 ) -> None:
     """Set the totals columns of each batch in ``totals`` (by batch id) at time ``now``."""
-    _UPDATE_BATCH_TOTALS.executemany(
-        conn,
-        [{**t, "updated_at": now, "key_batch_id": batch_id} for batch_id, t in totals.items()],
-    )
+    if totals:
+        conn.execute(
+            _UPDATE_BATCH_TOTALS,
+            [{**t, "updated_at": now, "key_batch_id": batch_id} for batch_id, t in totals.items()],
+        )
 
 
-_UPDATE_BATCH_TOTALS = Prepared(
+_UPDATE_BATCH_TOTALS = (
     batches.update()
     .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
     .values(

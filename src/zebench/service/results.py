@@ -1,6 +1,8 @@
-"""Storing results: one transaction per run, idempotent by runId, batch totals from runs.
+"""Storing results: idempotent by runId, batch totals from runs, all or nothing.
 
-Both the HTTP API and the harness's embedded delivery call these functions.
+One write path: ``store_results`` stores any number of results in the caller's
+transaction (a single result is a batch of one). The HTTP API, the harness's
+embedded delivery, imports and the demo data all go through it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn
 from zebench.service import aggregates
 from zebench.service.errors import Conflict
-from zebench.service.prepared import Prepared, pipelined
 from zebench.service.timeutil import now_ms, to_ms
 from zebench.store.database import Database, GroupableWrite
 from zebench.store.tables import (
@@ -78,34 +79,29 @@ async def asubmit_result(db: Database, result: ResultIn) -> SubmitOutcome:
 def store_result(
     conn: Connection, result: ResultIn, digest: str, *, defer_batch_totals: bool = False
 ) -> SubmitOutcome:
-    """The write job behind ``submit_result``; runs inside the caller's transaction.
+    """``store_results`` of one result: its answer, or the exception it answered.
 
-    Besides the run's rows it maintains the statistics' pre-aggregates and the
-    batch's totals (``zebench.service.aggregates``), in the same transaction.
-    Bulk callers may pass ``defer_batch_totals=True`` and call ``recompute_batch``
-    once per touched batch before their transaction ends.
+    Callers storing many results one at a time (each in its own savepoint) may pass
+    ``defer_batch_totals=True`` and call ``recompute_batch`` once per touched batch
+    before their transaction ends.
     """
-    found = _SELECT_HASH.first(conn, {"run_id": result.run_id})
-    if found is not None:
-        if found[0] == digest:
-            return SubmitOutcome(result.run_id, "duplicate")
-        raise _conflict(result.run_id)
-
-    with pipelined(conn):
-        return _store_new(conn, result, digest, defer_batch_totals=defer_batch_totals)
+    answer = store_results(conn, [(result, digest)], batch_totals=not defer_batch_totals)[0]
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def store_results(
-    conn: Connection, items: Sequence[tuple[ResultIn, str]]
+    conn: Connection, items: Sequence[tuple[ResultIn, str]], *, batch_totals: bool = True
 ) -> list[SubmitOutcome | Exception]:
-    """``store_result`` for several (result, digest) pairs at once, in the caller's
-    transaction: one multi-row statement per table instead of a dozen statements per
-    result, and the pre-aggregates' increments folded per key before they are added.
+    """Store (result, digest) pairs in the caller's transaction: one statement per
+    table for all of them, the pre-aggregates' increments folded per key before they
+    are added, then (unless ``batch_totals`` is False) the touched batches' totals.
 
-    Answers per item, in order, what ``store_result`` would have returned or raised
-    had the items been stored one after the other (a runId seen earlier in ``items``
-    is a duplicate or a conflict of that earlier item). Database errors propagate:
-    the caller then rolls everything back and stores the items one by one.
+    Answers per item, in order: ``created``, ``duplicate`` (the same content was
+    stored before, or earlier in ``items``), or a ``Conflict`` (the runId exists with
+    different content). Database errors propagate: the caller rolls everything back
+    (the SQLite writer then stores the items one by one, each in a savepoint).
     """
     known = _stored_hashes(conn, {result.run_id for result, _ in items})
     answers: list[SubmitOutcome | Exception] = []
@@ -129,34 +125,29 @@ def store_results(
     for (result, _), start in zip(new, started, strict=True):
         if result.batch_id is not None:
             first_start.setdefault(result.batch_id, start)
-    _ENSURE_BATCH[conn.dialect.name].insert_rows(
+    _ensure_batches(conn, first_start, now=received)
+    _insert(
         conn,
-        [
-            {"batch_id": batch_id, "created_at": start, "updated_at": received}
-            for batch_id, start in first_start.items()
-        ],
-    )
-    _INSERT_RUN.insert_rows(
-        conn,
+        runs,
         [
             _run_row(result, digest, start, received)
             for (result, digest), start in zip(new, started, strict=True)
         ],
     )
     facts = [_evaluation_facts(result, received) for result, _ in new]
-    _INSERT_EVALUATION.insert_rows(
+    _insert(
         conn,
+        evaluations,
         [
             _evaluation_row(result, ev, f)
             for (result, _), evaluation_facts in zip(new, facts, strict=True)
             for ev, f in zip(result.evaluations, evaluation_facts, strict=True)
         ],
     )
-    _INSERT_TELEMETRY.insert_rows(
-        conn, [_telemetry_row(result) for result, _ in new if result.telemetry is not None]
-    )
-    _INSERT_TRANSCRIPT.insert_rows(
+    _insert(conn, telemetry, [_telemetry_row(result) for result, _ in new if result.telemetry])
+    _insert(
         conn,
+        transcripts,
         [
             {"run_id": result.run_id, "content": json.dumps(result.transcript)}
             for result, _ in new
@@ -168,8 +159,16 @@ def store_results(
         for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
     ]
     touched = aggregates.apply(conn, stored)
-    aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
+    if batch_totals:
+        aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
     return answers
+
+
+def _insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    # One execution for all rows: SQLAlchemy sends them as multi-row INSERTs
+    # (insertmanyvalues, see store.database) or the driver's executemany.
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def _stored_hashes(conn: Connection, run_ids: set[str]) -> dict[str, str]:
@@ -252,62 +251,19 @@ def _telemetry_row(result: ResultIn) -> dict[str, Any]:
     }
 
 
-def _store_new(
-    conn: Connection, result: ResultIn, digest: str, *, defer_batch_totals: bool
-) -> SubmitOutcome:
-    received = now_ms()
-    started = to_ms(result.started_at)
-    if result.batch_id is not None:
-        _ensure_batch(conn, result.batch_id, created_at=started, now=received)
-
-    _INSERT_RUN.execute(conn, _run_row(result, digest, started, received))
-    evaluation_facts = _evaluation_facts(result, received)
-    _INSERT_EVALUATION.insert_rows(
-        conn,
-        [
-            _evaluation_row(result, ev, facts)
-            for ev, facts in zip(result.evaluations, evaluation_facts, strict=True)
-        ],
-    )
-    if result.telemetry is not None:
-        _INSERT_TELEMETRY.execute(conn, _telemetry_row(result))
-    if result.transcript is not None:
-        _INSERT_TRANSCRIPT.execute(
-            conn, {"run_id": result.run_id, "content": json.dumps(result.transcript)}
-        )
-    facts = _run_facts(result, started)
-    touched = aggregates.apply(conn, [(facts, evaluation_facts)])
-    if touched and not defer_batch_totals:
-        aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
-    return SubmitOutcome(result.run_id, "created")
-
-
-# The ingest path's statements, compiled once per dialect (see service.prepared).
-_SELECT_HASH = Prepared(
-    sa.select(runs.c.content_hash).where(runs.c.run_id == sa.bindparam("run_id"))
-)
 _SELECT_HASHES = sa.select(runs.c.run_id, runs.c.content_hash).where(
     runs.c.run_id.in_(sa.bindparam("run_ids", expanding=True))
 )
 _IN_CHUNK = 500
 """runIds per ``IN (...)``, well under SQLite's bound-parameter limit."""
-_INSERT_RUN = Prepared(runs.insert(), [c.name for c in runs.c if c.name != "id"])
-_INSERT_EVALUATION = Prepared(
-    evaluations.insert(),
-    ["run_id", "evaluator_name", "score", "max_score", "details", "created_at"],
-)
-_INSERT_TELEMETRY = Prepared(telemetry.insert(), [c.name for c in telemetry.c if c.name != "id"])
-_INSERT_TRANSCRIPT = Prepared(transcripts.insert(), ["run_id", "content"])
 _ENSURE_BATCH = {
-    name: Prepared(
-        dialect.insert(batches).on_conflict_do_nothing(),
-        ["batch_id", "created_at", "updated_at"],
-    )
+    name: dialect.insert(batches).on_conflict_do_nothing()
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
-_LOCK_BATCH = Prepared(
+_LOCK_BATCHES = (
     sa.select(batches.c.batch_id)
-    .where(batches.c.batch_id == sa.bindparam("batch_id"))
+    .where(batches.c.batch_id.in_(sa.bindparam("batch_ids", expanding=True)))
+    .order_by(batches.c.batch_id)
     .with_for_update()
 )
 
@@ -345,13 +301,21 @@ def _evaluation_facts(result: ResultIn, received: int) -> list[aggregates.Evalua
     ]
 
 
-def _ensure_batch(conn: Connection, batch_id: str, *, created_at: int, now: int) -> None:
-    _ENSURE_BATCH[conn.dialect.name].execute(
-        conn, {"batch_id": batch_id, "created_at": created_at, "updated_at": now}
+def _ensure_batches(conn: Connection, first_start: dict[str, int], *, now: int) -> None:
+    """Create the batches not stored yet (created when their first run started)."""
+    if not first_start:
+        return
+    conn.execute(
+        _ENSURE_BATCH[conn.dialect.name],
+        [
+            {"batch_id": batch_id, "created_at": start, "updated_at": now}
+            for batch_id, start in first_start.items()
+        ],
     )
     if conn.dialect.name == "postgresql":
-        # Serialise writers of one batch so each sees the others' totals.
-        _LOCK_BATCH.execute(conn, {"batch_id": batch_id})
+        # Serialise writers of one batch so each sees the others' totals (in key
+        # order, so two writers of the same batches cannot deadlock).
+        conn.execute(_LOCK_BATCHES, {"batch_ids": sorted(first_start)})
 
 
 def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) -> None:
@@ -373,7 +337,7 @@ def upsert_batch(conn: Connection, batch: BatchIn) -> str:
     """Create or update a batch's own fields (times, metadata); totals are recomputed.
     ``createdAt`` never moves later (see below)."""
     now = now_ms()
-    _ensure_batch(conn, batch.batch_id, created_at=batch.created_at or now, now=now)
+    _ensure_batches(conn, {batch.batch_id: batch.created_at or now}, now=now)
     values: dict[str, Any] = {"updated_at": now}
     if batch.created_at is not None:
         # The first createdAt is kept, as the original's upsert kept it: the harness

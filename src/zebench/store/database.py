@@ -209,6 +209,11 @@ class Database:
                 self.url, connect_args=connect_args, poolclass=sa.pool.StaticPool
             )
             _install_sqlite_pragmas(self.write_engine, writer=True)
+            # Rows inserted by one execution go as multi-row INSERTs (SQLAlchemy's
+            # "insertmanyvalues", pages of up to 1000 rows) rather than pysqlite's
+            # executemany, which steps once per row and lets go of the GIL at every
+            # step: the writer thread then queues behind the event loop once per row.
+            self.write_engine.dialect.use_insertmanyvalues_wo_returning = True
         else:
             self.engine = sa.create_engine(
                 self.url, pool_size=10, max_overflow=20, pool_pre_ping=True

@@ -56,7 +56,12 @@ def _parse(model: type[M], body: bytes) -> M:
         raise body_validation_error(exc) from None
 
 
-@router.post(
+DOCUMENTED = APIRouter(tags=["writes"])
+"""Routes served elsewhere (explicit Starlette routes, see ``zebench.api.app``) and
+described here for /openapi.json."""
+
+
+@DOCUMENTED.post(
     "/api/results",
     status_code=201,
     response_model=SubmitResponse,
@@ -77,8 +82,8 @@ def _parse(model: type[M], body: bytes) -> M:
 )
 async def submit_results(request: Request) -> Response:
     """Store one benchmark run (or an array of them) with evaluations, telemetry, transcript."""
-    # The hottest route: authorised by a direct call rather than a dependency (its
-    # OpenAPI security is declared in openapi_extra).
+    # An explicit Starlette route (no dependencies): authorised by a direct call, its
+    # OpenAPI security declared in openapi_extra.
     await authorize_write(request, request.headers.get("authorization"))
     db: Database = request.app.state.db
     body = await request.body()
@@ -168,8 +173,3 @@ async def submit_batch(
     batch = _parse(BatchIn, await request.body())
     batch_id = await db.awrite(lambda conn: upsert_batch(conn, batch))
     return json_response({"success": True, "batchId": batch_id}, 201)
-
-
-DIRECT_ROUTES = {("POST", "/api/results"): submit_results}
-"""Routes ``zebench.api.middleware`` calls directly, past FastAPI's routing (they
-take only the Request, so FastAPI has nothing to inject)."""
