@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
 from _common import machine
 from sandbox_support import none_left
-from zebench.agents.process import run_process
 from zebench.config import Settings
 from zebench.harness.isolation import sandbox_config
 from zebench.sandbox import Sandbox, require_provider
+from zebench.sandbox.process import run_process
 
 
 def _command(token: str, sandboxed: bool) -> str:

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn, TelemetryIn
 from zebench.harness.scoring import SUCCESS_THRESHOLD
-from zebench.service.timeutil import DAY_MS, now_ms
+from zebench.model.results import BatchIn, EvaluationIn, ResultIn, TelemetryIn
+from zebench.model.time import DAY_MS, now_ms
 
 
 @dataclass(frozen=True)

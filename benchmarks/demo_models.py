@@ -30,7 +30,7 @@ sys.path[:0] = [str(ROOT / "tests" / "throughput")]
 from fake_chutes import FakeChutes, make_dataset  # noqa: E402
 
 from zebench.config import Settings  # noqa: E402
-from zebench.service.timeutil import now_ms  # noqa: E402
+from zebench.model.time import now_ms  # noqa: E402
 from zebench.store.database import Database  # noqa: E402
 from zebench.store.migrate import upgrade  # noqa: E402
 from zebench.throughput import Scraper  # noqa: E402

@@ -36,13 +36,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from rich.console import Console
 
 from _common import ZEBENCH, machine
-from zebench.agents.process import run_process
 from zebench.config import Settings
 from zebench.delivery import open_delivery
 from zebench.harness.batch import plan_batch, run_batch
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import Matrix
 from zebench.sandbox import require_provider
+from zebench.sandbox.process import run_process
 
 
 def startup_ms(times: int) -> list[float]:

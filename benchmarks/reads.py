@@ -56,7 +56,7 @@ def load(database_url: str, runs: int) -> float:
     import sqlalchemy as sa
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from zebench.api.schemas import ResultIn
+    from zebench.model.results import ResultIn
     from zebench.service.transfer import store_records
     from zebench.store.database import Database
     from zebench.store.migrate import upgrade

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from demo_data import Generated, generate, store
 from loopback import AppServer, app_settings, fresh_pg_database, serving_app
 from xss_fixtures import with_xss_runs
-from zebench.api.schemas import ResultIn
+from zebench.model.results import ResultIn
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 

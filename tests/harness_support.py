@@ -164,9 +164,9 @@ def make_context(
 ) -> Any:
     """A ``RunContext`` for evaluator tests: the fixture copied, ``workspace_files`` written."""
     from zebench.evaluators.base import RunContext
-    from zebench.harness.diff import diff_workspace
     from zebench.harness.workspace import create_workspace
     from zebench.suites import load_scenario
+    from zebench.workspace.diff import diff_workspace
 
     loaded = load_scenario(make_scenario(root, scenario, fixture), "x")
     workspace = create_workspace(root / "ws", "x", loaded.fixture_dir)

@@ -16,8 +16,8 @@ import pytest
 from zebench.agents.base import AgentRequest
 from zebench.agents.command import CommandAgent
 from zebench.agents.workspace_tools import WorkspaceTools
-from zebench.harness.commands import run_command
 from zebench.sandbox import Limits, Network, Sandbox, SandboxConfig, get_provider
+from zebench.workspace.commands import run_command
 
 SECRET = "s3cr3t-value-of-the-fake-home"
 

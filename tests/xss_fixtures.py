@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from demo_data import Generated
-from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn, TelemetryIn
+from zebench.model.results import BatchIn, EvaluationIn, ResultIn, TelemetryIn
 
 # Payloads that would run (set window.__xss or open a dialog) if any page
 # rendered them unescaped, in an attribute, in a script block or as a URL.

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from api_support import result
 from sqlalchemy.exc import IntegrityError
 
-from zebench.api.schemas import EvaluationIn, ResultIn
+from zebench.model.errors import Conflict
+from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service import stats as stats_service
-from zebench.service.errors import Conflict
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.store.tables import metadata

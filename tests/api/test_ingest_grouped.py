@@ -14,9 +14,9 @@ from api_support import result
 from sqlalchemy.exc import IntegrityError
 
 from tolerance import nearly_equal
-from zebench.api.schemas import EvaluationIn, ResultIn
+from zebench.model.errors import Conflict
+from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service import aggregates
-from zebench.service.errors import Conflict
 from zebench.service.results import SubmitOutcome, asubmit_result, submit_result
 from zebench.store.database import Database
 from zebench.store.tables import metadata

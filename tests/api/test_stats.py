@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from api_support import result
 
 from tolerance import nearly_equal
-from zebench.api.schemas import ResultIn
+from zebench.model.results import ResultIn
+from zebench.model.time import to_ms
 from zebench.service import aggregates
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
 from zebench.service.results import submit_result
-from zebench.service.timeutil import to_ms
 from zebench.store.database import Database
 from zebench.store.tables import evaluations, runs
 

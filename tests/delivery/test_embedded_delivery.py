@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness_support import offline_settings
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.delivery import open_delivery
 from zebench.delivery.embedded import EmbeddedSink
+from zebench.model.results import BatchIn, ResultIn
 from zebench.store.database import Database
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.delivery import Delivery, Spool
 from zebench.delivery.http import HttpSink
+from zebench.model.results import BatchIn, ResultIn
 
 
 def _result(run_id: str, score: float = 7.5, batch_id: str | None = "batch-h") -> ResultIn:

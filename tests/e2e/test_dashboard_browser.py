@@ -26,7 +26,7 @@ from dashboard_support import (
 )
 from demo_data import Generated
 from loopback import AppServer
-from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
+from zebench.model.results import EvaluationIn, ResultIn, TelemetryIn
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.web.rendering import path_part

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard_support import NOW_MS, SEED, seeded, serve
 from demo_data import Generated, generate
 from loopback import AppServer
-from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn, TelemetryIn
+from zebench.model.results import BatchIn, EvaluationIn, ResultIn, TelemetryIn
 from zebench.web.rendering import path_part
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness_support import wait_gone
-from zebench.harness.commands import command_clock, command_env, run_command
+from zebench.workspace.commands import command_clock, command_env, run_command
 
 
 async def test_exit_code_duration_and_output_tail(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from zebench.evaluators.base import CheckSite
 from zebench.evaluators.globs import expand_braces, glob_regex
 from zebench.evaluators.heuristic import HeuristicChecks
 from zebench.evaluators.observation import Observation, run_checks
-from zebench.harness.commands import CommandResult
+from zebench.workspace.commands import CommandResult
 
 FIXTURE = {
     "src/app.ts": "export const color = '#3B82F6';\n",

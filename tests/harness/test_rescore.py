@@ -9,10 +9,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from harness_support import WritingAgent, cli_env, make_scenario, offline_settings, zebench
-from zebench.api.schemas import EvaluationIn, ResultIn
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
 from zebench.harness.runner import RunOptions, execute_run
+from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service.results import submit_result
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade

@@ -10,9 +10,9 @@ from zebench.evaluators.heuristic import compare_checks
 from zebench.evaluators.observation import CheckResult, Observation, flaky_tests
 from zebench.evaluators.progress import compare_tests, metric_from, state_of
 from zebench.evaluators.tests import score_tests
-from zebench.harness.commands import CommandResult
-from zebench.harness.junit import CaseResult, JUnitReport, parse_report
 from zebench.harness.scoring import compute_scores, role
+from zebench.workspace.commands import CommandResult
+from zebench.workspace.junit import CaseResult, JUnitReport, parse_report
 
 TEST = "python -m pytest -q"
 

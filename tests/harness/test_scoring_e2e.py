@@ -14,10 +14,10 @@ from harness_support import WritingAgent, make_scenario, offline_settings
 from zebench.agents.base import AgentRequest, AgentResult
 from zebench.agents.echo import EchoAgent
 from zebench.agents.reference import ReferenceAgent
-from zebench.api.schemas import ResultIn
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
 from zebench.harness.runner import RunOptions, execute_run
+from zebench.model.results import ResultIn
 from zebench.suites import LoadedScenario, load_scenario
 
 BUGS = {

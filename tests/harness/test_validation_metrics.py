@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness_support import make_context
 from zebench.evaluators.validation import ValidationMetrics
-from zebench.harness.commands import CommandResult
+from zebench.workspace.commands import CommandResult
 
 
 def _cmd(exit_code: int | None, output: str = "", command: str = "pnpm test") -> CommandResult:

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from harness_support import REFERENCE_SUITES
-from zebench.harness.diff import diff_workspace
 from zebench.harness.workspace import create_workspace, remove_workspace
+from zebench.workspace.diff import diff_workspace
 
 FIXTURE = REFERENCE_SUITES / "update-deps" / "scenarios" / "nx-pnpm-monorepo" / "repo-fixture"
 

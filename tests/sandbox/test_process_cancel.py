@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import zebench.agents.process as process
+import zebench.sandbox.process as process
 from harness_support import wait_gone
-from zebench.agents.process import run_process
+from zebench.sandbox.process import run_process
 
 
 async def test_cancelled_while_the_child_is_being_spawned(

@@ -14,7 +14,7 @@ from fake_chutes import FakeChutes, make_dataset
 from throughput_support import TODAY, DayClock, RunningServer, scrape_settings
 
 from loopback import free_port
-from zebench.service.timeutil import now_ms
+from zebench.model.time import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 from zebench.store.tables import meta, model_daily, models, runs, scrape_leases

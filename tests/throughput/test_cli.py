@@ -10,7 +10,7 @@ import pytest
 from fake_chutes import FakeChutes
 
 from harness_support import ZEBENCH
-from zebench.service.timeutil import now_ms
+from zebench.model.time import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 from zebench.store.tables import scrape_leases

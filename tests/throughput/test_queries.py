@@ -9,8 +9,8 @@ import pytest
 from fake_chutes import FakeChutes, stats_json
 from throughput_support import TODAY, DayClock, scrape_settings
 
-from zebench.service.errors import NotFound
-from zebench.service.timeutil import now_ms
+from zebench.model.errors import NotFound
+from zebench.model.time import now_ms
 from zebench.store.database import Database
 from zebench.store.tables import runs
 from zebench.throughput import Scraper, get_model, list_models

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from zebench.api.schemas import ResultIn
+from zebench.model.results import ResultIn
 from zebench.service.results import submit_result
 from zebench.service.transfer import CSV_COLUMNS, export_csv, export_jsonl, import_file
 from zebench.store.database import Database

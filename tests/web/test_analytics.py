@@ -10,7 +10,8 @@ import pytest
 
 from dashboard_support import by_pair, ci95, median_duration, scored, successful, total_cost
 from demo_data import Generated
-from zebench.api.schemas import ResultIn, TelemetryIn
+from zebench.model.errors import Invalid, NotFound
+from zebench.model.results import ResultIn, TelemetryIn
 from zebench.service.analytics import runs as runs_analytics
 from zebench.service.analytics.batches import batch_analytics, list_batches
 from zebench.service.analytics.catalog import compute_catalog
@@ -23,7 +24,6 @@ from zebench.service.analytics.runs import list_runs, run_detail
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.analytics.version import data_version
-from zebench.service.errors import Invalid, NotFound
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import submit_result
 from zebench.store.database import Database

@@ -15,10 +15,10 @@ import pytest
 from dashboard_support import seeded, serve
 from harness_support import make_scenario, offline_settings
 from zebench.agents.base import AgentRequest, AgentResult, Usage
-from zebench.api.schemas import EvaluationIn, ResultIn
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
 from zebench.harness.runner import RunOptions, execute_run
+from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service.analytics.run_details import timeline
 from zebench.service.results import submit_result
 from zebench.suites import load_scenario

@@ -25,14 +25,14 @@ from dashboard_support import (
 )
 from demo_data import Generated
 from tolerance import nearly_equal
-from zebench.api.schemas import ResultIn
+from zebench.model.results import ResultIn
+from zebench.model.time import DAY_MS
 from zebench.service import aggregates
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import content_hash, store_results, upsert_batch
-from zebench.service.timeutil import DAY_MS
 from zebench.store.database import Database
 from zebench.store.migrate import alembic_config, upgrade
 from zebench.store.tables import agg_durations

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from zebench.service.analytics.stats import (
+from zebench.model.statistics import (
     ci95_half_width,
     ci95_half_width_from_sums,
     mean,

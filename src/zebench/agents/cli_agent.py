@@ -19,9 +19,9 @@ from zebench.agents.cli_report import (
     report_output,
     report_usage,
 )
-from zebench.agents.process import ProcessOutcome, run_process
 from zebench.agents.workspace_tools import truncate
 from zebench.sandbox import current_sandbox
+from zebench.sandbox.process import ProcessOutcome, run_process
 
 STDOUT_LIMIT = 8_000_000
 TAIL_CHARS = 4000

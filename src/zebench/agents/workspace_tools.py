@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from zebench.agents.oracle import answer_question
-from zebench.agents.process import ProcessOutcome, run_process
 from zebench.llm.chat import ToolSpec
 from zebench.sandbox import Sandbox
 from zebench.sandbox.paths import PathOutsideWorkspace, display_path, resolve_in_workspace
+from zebench.sandbox.process import ProcessOutcome, run_process
 
 LIST_LIMIT = 2000
 SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})

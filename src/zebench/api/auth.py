@@ -34,9 +34,9 @@ from starlette.concurrency import run_in_threadpool
 from zebench.api.errors import ApiError
 from zebench.api.ratelimit import RateLimiter, retry_after_header
 from zebench.config import DEV_LOCAL_KEY, Settings
+from zebench.model.time import now_ms
 from zebench.service import keys as key_service
 from zebench.service.keys import Scope
-from zebench.service.timeutil import now_ms
 from zebench.store.database import Database
 
 log = logging.getLogger("zebench.api")

@@ -2,7 +2,7 @@
 
 400 malformed JSON, 422 an invalid field (``details`` names each field by its
 camelCase path, e.g. ``evaluations.0.score``), 404 unknown route or resource,
-405, 409, 413, 429 and the statuses of ``zebench.service.errors``. Unexpected
+405, 409, 413, 429 and the statuses of ``zebench.model.errors``. Unexpected
 exceptions become a generic 500 in ``zebench.api.middleware`` (logged there).
 """
 
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from zebench.api.responses import error_response
-from zebench.service.errors import ServiceError
+from zebench.model.errors import ServiceError
 
 _HTTP_MESSAGES = {
     404: "Not found",

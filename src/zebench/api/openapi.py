@@ -14,7 +14,8 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
-from zebench.api.schemas import BatchIn, ErrorResponse, ResultIn
+from zebench.api.schemas import ErrorResponse
+from zebench.model.results import BatchIn, ResultIn
 
 _ERROR_TEXT = {
     400: "Malformed JSON, or a required query parameter missing",

@@ -36,7 +36,7 @@ def create_command(
 
     from zebench.cli.options import open_database
     from zebench.errors import UserError
-    from zebench.service.errors import Conflict
+    from zebench.model.errors import Conflict
     from zebench.service.keys import create_key
 
     name = name.strip()
@@ -97,7 +97,7 @@ def revoke_command(
     """Revoke a key: servers refuse it within ZEBENCH_KEY_CACHE_SECONDS (5 s by default)."""
     from zebench.cli.options import open_database
     from zebench.errors import UserError
-    from zebench.service.errors import NotFound
+    from zebench.model.errors import NotFound
     from zebench.service.keys import revoke_key
 
     db = open_database(database_url)

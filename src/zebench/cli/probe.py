@@ -164,7 +164,7 @@ def _print(results: list[ProbeResult], fmt: str, *, sweep: bool) -> None:
 def _save(db: Database, results: list[ProbeResult], fmt: str) -> None:
     import sys
 
-    from zebench.service.timeutil import now_ms
+    from zebench.model.time import now_ms
     from zebench.throughput.probe.saved import save_probe
 
     chute_id = db.write(lambda conn: save_probe(conn, results, now_ms=now_ms()))

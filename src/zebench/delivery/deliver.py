@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.config import Settings
 from zebench.delivery.base import BatchInfo, Rejected, Sink, Unavailable
 from zebench.delivery.spool import Kind, Spool, SpoolEntry
+from zebench.model.results import BatchIn, ResultIn
 
 Outcome = Literal["delivered", "duplicate", "spooled", "rejected"]
 

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.delivery.base import (
     Acknowledged,
     BatchInfo,
@@ -19,7 +18,8 @@ from zebench.delivery.base import (
     json_object,
     stored_run,
 )
-from zebench.service.errors import NotFound, ServiceError
+from zebench.model.errors import NotFound, ServiceError
+from zebench.model.results import BatchIn, ResultIn
 from zebench.store.database import Database
 
 _Model = TypeVar("_Model", bound=BaseModel)

@@ -23,7 +23,7 @@ from zebench.delivery.base import (
     json_object,
     stored_run,
 )
-from zebench.llm.transport import parse_retry_after
+from zebench.retry_after import parse_retry_after
 
 MAX_BACKOFF_S = 30.0
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524, 529})

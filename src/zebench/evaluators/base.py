@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from zebench.agents.base import AgentResult
 from zebench.config import Settings
-from zebench.harness.commands import CommandResult
-from zebench.harness.diff import WorkspaceDiff
 from zebench.suites.loader import LoadedScenario
+from zebench.workspace.commands import CommandResult
+from zebench.workspace.diff import WorkspaceDiff
 
 if TYPE_CHECKING:
     from zebench.evaluators.observation import Observation

@@ -14,7 +14,6 @@ import yaml
 
 from zebench.evaluators.base import CheckSite
 from zebench.evaluators.globs import WorkspaceFiles
-from zebench.harness.commands import CommandResult, command_env, find_command, run_command
 from zebench.sandbox.paths import is_inside
 from zebench.suites.model import (
     CommandCheck,
@@ -24,6 +23,7 @@ from zebench.suites.model import (
     StructuredCheck,
 )
 from zebench.suites.templates import TemplateError, render
+from zebench.workspace.commands import CommandResult, command_env, find_command, run_command
 
 _MISSING = object()
 _PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]")

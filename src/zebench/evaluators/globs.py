@@ -6,8 +6,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from zebench.harness.diff import list_names
 from zebench.sandbox.paths import is_inside
+from zebench.workspace.diff import list_names
 
 _BRACES = re.compile(r"\{([^{}]*)\}")
 

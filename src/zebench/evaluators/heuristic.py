@@ -15,7 +15,7 @@ from zebench.evaluators.base import Metric, RunContext
 from zebench.evaluators.observation import CheckResult, Observation
 from zebench.evaluators.progress import Item, metric_from, state_of, word
 from zebench.evaluators.tests import weakened_ids
-from zebench.harness.commands import find_command
+from zebench.workspace.commands import find_command
 
 
 class HeuristicChecks:

@@ -29,8 +29,8 @@ from zebench.evaluators.checks import (
     check_structured,
 )
 from zebench.evaluators.globs import WorkspaceFiles
-from zebench.harness.commands import CommandResult, command_env, run_command
-from zebench.harness.junit import JUnitReport, ReportError, read_report
+from zebench.workspace.commands import CommandResult, command_env, run_command
+from zebench.workspace.junit import JUnitReport, ReportError, read_report
 
 REPORT_DIR = ".zebench"
 

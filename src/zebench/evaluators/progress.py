@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from zebench.evaluators.base import Metric
-from zebench.harness.junit import JUnitReport
+from zebench.workspace.junit import JUnitReport
 
 State = Literal[
     "progress",

@@ -16,8 +16,8 @@ from typing import Any
 from zebench.evaluators.base import Metric
 from zebench.evaluators.observation import Observation
 from zebench.evaluators.progress import Item, compare_tests, metric_from, state_of, word
-from zebench.harness.commands import CommandResult
-from zebench.harness.junit import JUnitReport
+from zebench.workspace.commands import CommandResult
+from zebench.workspace.junit import JUnitReport
 
 NAME = "tests_nonregression"
 

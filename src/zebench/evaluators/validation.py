@@ -12,7 +12,7 @@ from zebench.evaluators.base import Metric, RunContext
 from zebench.evaluators.observation import flaky_tests
 from zebench.evaluators.progress import Item, metric_from, state_of, word
 from zebench.evaluators.tests import score_tests
-from zebench.harness.commands import CommandResult
+from zebench.workspace.commands import CommandResult
 
 OTHER_STEPS = ("lint", "typecheck", "build")
 

@@ -31,7 +31,6 @@ from rich.progress import (
 
 from zebench import __version__
 from zebench.agents.base import Agent
-from zebench.api.schemas import BatchIn
 from zebench.config import Settings
 from zebench.delivery import Delivery, DeliveryReport, StoredRun
 from zebench.delivery.base import Rejected, Unavailable
@@ -41,7 +40,8 @@ from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.runner import Phase, RunOptions, execute_run
 from zebench.harness.summary import RunRecord, whole_batch_table
-from zebench.service.timeutil import now_ms
+from zebench.model.results import BatchIn
+from zebench.model.time import now_ms
 from zebench.suites import LoadedScenario, find_suite, load_scenario, suite_search_path
 
 AgentFactory = Callable[[str, Settings], Agent]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zebench.harness.diff import WorkspaceDiff
+from zebench.workspace.diff import WorkspaceDiff
 
 MAX_PATCH_CHARS = 200_000
 MAX_FILE_BYTES = 1_000_000

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from zebench.agents.base import Agent, AgentRequest, AgentResult
-from zebench.api.schemas import EvaluationIn, ResultIn, TelemetryIn
 from zebench.config import Settings
 from zebench.evaluators.base import (
     CheckSite,
@@ -30,8 +29,6 @@ from zebench.evaluators.base import (
     template_variables,
 )
 from zebench.evaluators.observation import Observation, observe, observe_fixture
-from zebench.harness.commands import CommandResult, command_clock, run_command
-from zebench.harness.diff import WorkspaceDiff, diff_workspace
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.matrix import RunSpec
 from zebench.harness.patch import Patch, build_patch
@@ -42,8 +39,11 @@ from zebench.harness.workspace import (
     release_workspace,
     remove_workspace,
 )
+from zebench.model.results import EvaluationIn, ResultIn, TelemetryIn
 from zebench.sandbox import Sandbox, SandboxUnavailable, require_provider, using_sandbox
 from zebench.suites.loader import LoadedScenario
+from zebench.workspace.commands import CommandResult, command_clock, run_command
+from zebench.workspace.diff import WorkspaceDiff, diff_workspace
 
 ErrorType = Literal["workspace", "agent", "timeout", "evaluation"]
 Phase = Literal["workspace", "baseline", "agent", "validation", "evaluation"]

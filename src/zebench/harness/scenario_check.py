@@ -21,11 +21,11 @@ from zebench.agents.reference import apply_solution
 from zebench.config import Settings
 from zebench.evaluators.base import CheckSite, template_variables
 from zebench.evaluators.observation import Observation, flaky_tests, observe, observe_fixture
-from zebench.harness.commands import CommandResult
 from zebench.harness.isolation import sandbox_config
 from zebench.harness.workspace import create_workspace, remove_workspace
 from zebench.sandbox import Sandbox, require_provider, using_sandbox
 from zebench.suites.loader import LoadedScenario
+from zebench.workspace.commands import CommandResult
 
 Level = Literal["info", "warning", "error"]
 _NAMES_SHOWN = 8

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from zebench.delivery.base import StoredRun
 from zebench.display import NO_VALUE, model_name, money
-from zebench.service.analytics.stats import ci95_half_width, mean, median
+from zebench.model.statistics import ci95_half_width, mean, median
 
 
 @dataclass(frozen=True)

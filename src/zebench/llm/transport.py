@@ -8,9 +8,7 @@ errors; waits grow exponentially with jitter and honour ``Retry-After``. Anythin
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import httpx
 
 from zebench.llm.errors import LLMError
+from zebench.retry_after import parse_retry_after
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 _BODY_KEEP = 2000
@@ -40,21 +39,6 @@ class RetryPolicy:
 
 def is_retryable(status: int) -> bool:
     return status in RETRYABLE_STATUS or status >= 500
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when.timestamp() - time.time()
 
 
 def provider_error_message(body: Any) -> str | None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from zebench.agents.process import ProcessOutcome
 from zebench.errors import UserError
+from zebench.sandbox.process import ProcessOutcome
 
 Network = Literal["none", "on", "host"]
 """none: no network at all; on: outside network, no host loopback; host: the host's own."""

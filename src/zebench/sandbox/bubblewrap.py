@@ -30,13 +30,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from zebench.agents.process import ProcessOutcome, run_process
 from zebench.sandbox.base import Limits, Sandbox, SandboxConfig
 from zebench.sandbox.env import allowed_env
 from zebench.sandbox.files import ConfinedFiles
 from zebench.sandbox.limits import CommandCgroup, cgroup_for, preexec_for
 from zebench.sandbox.network import UserNetwork, slirp4netns_binary
 from zebench.sandbox.paths import is_inside
+from zebench.sandbox.process import ProcessOutcome, run_process
 
 ALWAYS_HIDDEN = ("/home", "/root", "/run", "/var/tmp", "/var/run", "/mnt", "/media")
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-")

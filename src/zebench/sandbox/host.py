@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from zebench.agents.process import ProcessOutcome, run_process
 from zebench.sandbox.base import Sandbox, SandboxConfig
 from zebench.sandbox.env import allowed_env
 from zebench.sandbox.files import ConfinedFiles
 from zebench.sandbox.paths import is_inside
+from zebench.sandbox.process import ProcessOutcome, run_process
 
 WARNING = (
     "--sandbox none: agents' commands run on this machine as you, with no isolation "

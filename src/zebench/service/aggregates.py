@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.timeutil import DAY_MS, now_ms
+from zebench.model.time import DAY_MS, now_ms
 from zebench.store.tables import (
     NO_MODEL_KEY,
     agg_batch_cells,

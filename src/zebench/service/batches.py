@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from zebench.bounds import OFFSET_MAX
+from zebench.model.errors import Invalid, NotFound, ServiceError
 from zebench.service.aggregates import mean, succeeded
-from zebench.service.errors import Invalid, NotFound, ServiceError
 from zebench.service.runs import MetadataForm, Page, parse_json_text, runs_of_batch
 from zebench.service.stats import desc_nulls_last
 from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, batches

@@ -15,8 +15,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.errors import Invalid, NotFound
-from zebench.service.timeutil import now_ms
+from zebench.model.errors import Invalid, NotFound
+from zebench.model.time import now_ms
 from zebench.store.tables import suite_bundles
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

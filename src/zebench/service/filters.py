@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.service.errors import Invalid
-from zebench.service.timeutil import DAY_MS
+from zebench.model.errors import Invalid
+from zebench.model.time import DAY_MS
 from zebench.store.tables import NO_MODEL_KEY, runs
 
 NO_MODEL = "(none)"

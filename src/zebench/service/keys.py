@@ -16,8 +16,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.errors import Conflict, NotFound
-from zebench.service.timeutil import now_ms, to_iso
+from zebench.model.errors import Conflict, NotFound
+from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.store.tables import api_keys
 

@@ -19,10 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from zebench.api.schemas import BatchIn, EvaluationIn, ResultIn
+from zebench.model.errors import Conflict
+from zebench.model.results import BatchIn, EvaluationIn, ResultIn
+from zebench.model.time import now_ms, to_ms
 from zebench.service import aggregates
-from zebench.service.errors import Conflict
-from zebench.service.timeutil import now_ms, to_ms
 from zebench.store.database import Database, GroupableWrite
 from zebench.store.tables import (
     batches,

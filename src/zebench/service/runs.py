@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from zebench.bounds import INT64_MAX
-from zebench.service.errors import Invalid, NotFound
+from zebench.model.errors import Invalid, NotFound
+from zebench.model.time import to_iso
 from zebench.service.filters import RunFilter
-from zebench.service.timeutil import to_iso
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
 MetadataForm = Literal["text", "object"]

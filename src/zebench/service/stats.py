@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.model.time import DAY_MS, now_ms, to_iso
 from zebench.service.aggregates import HOUR_MS, mean, succeeded
-from zebench.service.timeutil import DAY_MS, now_ms, to_iso
 from zebench.store.tables import (
     NO_MODEL_KEY,
     agg_cells,

@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from zebench.config import Settings
-from zebench.service.timeutil import now_ms, to_iso
+from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease, store
 from zebench.throughput.collect import collect

@@ -8,8 +8,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from zebench.service.errors import NotFound
-from zebench.service.timeutil import to_iso
+from zebench.model.errors import NotFound
+from zebench.model.time import to_iso
 from zebench.store.database import Database
 from zebench.store.tables import model_daily, models, runs
 from zebench.throughput.cycle import CycleSummary

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from zebench.model.time import DAY_MS
 from zebench.service.analytics.comparison import Comparison
 from zebench.service.analytics.costs import ScatterPoint
 from zebench.service.analytics.leaderboard import HeatMap
 from zebench.service.analytics.trends import Series
-from zebench.service.timeutil import DAY_MS
 from zebench.web.rendering import iso
 
 Figure = dict[str, Any]

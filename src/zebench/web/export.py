@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from zebench.service.errors import Invalid
+from zebench.model.errors import Invalid
 from zebench.web.rendering import SECURITY_HEADERS, iso
 from zebench.web.tables import Column
 

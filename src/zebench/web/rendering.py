@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from zebench import __version__
 from zebench.bounds import MAX_TIME_MS, MIN_TIME_MS
 from zebench.display import NO_COST_DATA, NO_MODEL, NO_VALUE, money
-from zebench.service.timeutil import to_iso
+from zebench.model.time import to_iso
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from zebench.service.errors import Invalid
+from zebench.model.errors import Invalid
 
 Row = dict[str, Any]
 

@@ -16,8 +16,8 @@ from zebench.api.auth import Principal, require_write_key
 from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.responses import json_response
+from zebench.model.errors import Invalid
 from zebench.service import bundles as bundle_service
-from zebench.service.errors import Invalid
 from zebench.store.database import Database
 
 router = APIRouter(tags=["suites"])

@@ -12,7 +12,7 @@ from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.responses import error_response, json_response
 from zebench.api.schemas import Health
-from zebench.service.timeutil import now_ms, to_iso
+from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 
 log = logging.getLogger("zebench.api")

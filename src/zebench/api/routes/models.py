@@ -12,7 +12,7 @@ from zebench.api.auth import require_admin_key
 from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.schemas import ErrorResponse
-from zebench.service.errors import Conflict, ServiceError
+from zebench.model.errors import Conflict, ServiceError
 from zebench.store.database import Database
 from zebench.throughput import cycle_out, get_model, list_models, scraper_for
 from zebench.throughput.schemas import CycleOut, ModelDetail, ModelList, SortKey

@@ -27,14 +27,13 @@ from zebench.api.errors import body_validation_error, field_errors, validation_r
 from zebench.api.openapi import body_schema, error_responses
 from zebench.api.responses import json_response
 from zebench.api.schemas import (
-    BatchIn,
     BatchSubmitResponse,
     BulkItemOutcome,
     BulkSubmitResponse,
-    ResultIn,
     SubmitResponse,
 )
-from zebench.service.errors import ServiceError
+from zebench.model.errors import ServiceError
+from zebench.model.results import BatchIn, ResultIn
 from zebench.service.results import asubmit_result, upsert_batch
 from zebench.store.database import Database
 

@@ -13,11 +13,11 @@ from zebench.api.pagination import page_response, streamed_page
 from zebench.api.responses import json_response
 from zebench.api.schemas import Evaluation, Run, RunDetail, Telemetry
 from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
+from zebench.model.time import to_ms
 from zebench.service import run_stream
 from zebench.service import runs as run_service
 from zebench.service.filters import RunFilter
 from zebench.service.runs import MetadataForm
-from zebench.service.timeutil import to_ms
 from zebench.store.database import Database
 
 router = APIRouter(tags=["runs"])

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.config import Settings
 from zebench.delivery import Delivery, DeliveryReport, Unavailable
 from zebench.delivery.http import HttpSink
@@ -28,7 +27,8 @@ from zebench.evaluators import default_evaluators
 from zebench.harness.bundle import BundleError, cached_suite, unpack_bundle
 from zebench.harness.distributed.task import RunTask
 from zebench.harness.runner import RunOptions, execute_run
-from zebench.service.timeutil import now_ms
+from zebench.model.results import BatchIn, ResultIn
+from zebench.model.time import now_ms
 from zebench.suites import load_scenario
 
 log = logging.getLogger("zebench.worker")

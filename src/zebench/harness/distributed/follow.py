@@ -14,14 +14,14 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from zebench.api.schemas import BatchIn
 from zebench.delivery import Delivery, StoredRun, Unavailable
 from zebench.delivery.base import json_object
 from zebench.harness.batch import batch_progress
 from zebench.harness.distributed.submit import Dispatch, http_sink
 from zebench.harness.matrix import RunKey
 from zebench.harness.summary import RunRecord, whole_batch_table
-from zebench.service.timeutil import now_ms
+from zebench.model.results import BatchIn
+from zebench.model.time import now_ms
 
 POLL_S = 1.0
 

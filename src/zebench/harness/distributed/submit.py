@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zebench.agents.registry import agent_names
-from zebench.api.schemas import BatchIn
 from zebench.delivery import BatchInfo, Delivery
 from zebench.delivery.http import HttpSink
 from zebench.errors import UserError
@@ -22,7 +21,8 @@ from zebench.harness.bundle import SuiteBundle, pack_suite
 from zebench.harness.distributed.broker import create_app, display_broker
 from zebench.harness.distributed.task import TASK_NAME, RunTask, SuiteRef, run_id_for
 from zebench.harness.matrix import Matrix, RunKey, RunSpec
-from zebench.service.timeutil import now_ms
+from zebench.model.results import BatchIn
+from zebench.model.time import now_ms
 
 INLINE_LIMIT_BYTES = 64 * 1024
 """Bundles up to this size also travel inside each task (no fetch on a cold worker)."""

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.jsontext import json_object
+from zebench.model.errors import Invalid
 from zebench.service.analytics.groups import GroupStats, merge, roll_up, stats_row
 from zebench.service.analytics.run_details import failure_of
 from zebench.service.analytics.sources import cells, evaluator_rows
-from zebench.service.errors import Invalid
 from zebench.service.filters import RunFilter
 from zebench.store.tables import batches, runs
 

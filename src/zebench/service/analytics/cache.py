@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from zebench.service.errors import ServiceError
+from zebench.model.errors import ServiceError
 
 T = TypeVar("T")
 

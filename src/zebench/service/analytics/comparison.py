@@ -20,15 +20,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.batches import get_batch
-from zebench.service.analytics.groups import group_stats, roll_up, stats_row
-from zebench.service.analytics.stats import (
+from zebench.model.errors import Invalid, NotFound
+from zebench.model.statistics import (
     BootstrapResult,
     SignTest,
     paired_bootstrap,
     sign_test,
 )
-from zebench.service.errors import Invalid, NotFound
+from zebench.service.analytics.batches import get_batch
+from zebench.service.analytics.groups import group_stats, roll_up, stats_row
 from zebench.service.filters import RunFilter
 from zebench.store.tables import runs
 

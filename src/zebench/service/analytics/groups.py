@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.display import model_name
-from zebench.service.analytics.stats import ci95_half_width_from_sums
+from zebench.model.statistics import ci95_half_width_from_sums
 from zebench.service.filters import RunFilter
 from zebench.store.tables import runs, telemetry
 

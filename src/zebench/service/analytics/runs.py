@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Join
 
 from zebench.jsontext import json_object
+from zebench.model.errors import Invalid
 from zebench.service.analytics.run_details import (
     Failure,
     FileChange,
@@ -26,7 +27,6 @@ from zebench.service.analytics.run_details import (
     transcript_entries,
     validation_commands,
 )
-from zebench.service.errors import Invalid
 from zebench.service.filters import RunFilter
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from zebench.model.time import DAY_MS
 from zebench.service.aggregates import (
     EVALUATION_FILTERABLE,
     RUN_FILTERABLE,
@@ -31,7 +32,6 @@ from zebench.service.analytics.groups import (
     opt_float,
 )
 from zebench.service.filters import RunFilter
-from zebench.service.timeutil import DAY_MS
 from zebench.store.tables import NO_MODEL_KEY, agg_durations, evaluations, runs, telemetry
 
 CELL = ("suite", "scenario", "tier", "agent", "model")

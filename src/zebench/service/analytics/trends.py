@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
+from zebench.model.time import DAY_MS
 from zebench.service.analytics.groups import pair_label
 from zebench.service.analytics.sources import evaluator_buckets, stats, time_span
 from zebench.service.filters import RunFilter
-from zebench.service.timeutil import DAY_MS
 
 WEEKLY_AFTER_DAYS = 120
 """Longer spans are bucketed by week so a chart keeps a readable number of points."""

@@ -22,7 +22,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.timeutil import to_iso
+from zebench.model.time import to_iso
 from zebench.service.transfer.records import BATCH_KIND
 from zebench.store.database import Database
 from zebench.store.tables import batches, evaluations, runs, telemetry, transcripts

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.errors import UserError
-from zebench.service.errors import Conflict
+from zebench.model.errors import Conflict
+from zebench.model.results import BatchIn, ResultIn
 from zebench.service.results import (
     content_hash,
     recompute_batch,

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from zebench.api.schemas import BatchIn, ResultIn
+from zebench.model.results import BatchIn, ResultIn
 from zebench.service.transfer.records import (
     BATCH_KIND,
     Invalid,

@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from zebench.api.schemas import BatchIn, ResultIn
 from zebench.errors import UserError
+from zebench.model.results import BatchIn, ResultIn
 from zebench.service.transfer.records import (
     Invalid,
     Record,

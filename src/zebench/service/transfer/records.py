@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from zebench.api.schemas import BatchIn, ResultIn
+from zebench.model.results import BatchIn, ResultIn
 
 BATCH_KIND = "batch"
 """JSONL lines whose ``kind`` is this are batches; every other line is one run (a ResultIn)."""

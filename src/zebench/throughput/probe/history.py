@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.service.timeutil import to_iso
+from zebench.model.time import to_iso
 from zebench.store.tables import model_probes
 from zebench.throughput.schemas import ProbeOut
 

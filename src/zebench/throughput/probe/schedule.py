@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from zebench.config import Settings
 from zebench.errors import UserError
-from zebench.service.timeutil import now_ms, to_iso
+from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease
 from zebench.throughput.cycle import process_holder

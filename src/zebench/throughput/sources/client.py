@@ -13,7 +13,7 @@ import httpx
 import orjson
 
 from zebench import __version__
-from zebench.llm.transport import parse_retry_after
+from zebench.retry_after import parse_retry_after
 
 log = logging.getLogger("zebench.throughput")
 

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from zebench.model.errors import Invalid, ServiceError
 from zebench.service.analytics.batches import BATCH_SORTABLE, BATCH_STATUSES
 from zebench.service.analytics.comparison import MAX_BATCHES, parse_batch_ids
 from zebench.service.analytics.runs import SORTABLE as RUN_SORTABLE
-from zebench.service.errors import Invalid, ServiceError
 from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format, export_response

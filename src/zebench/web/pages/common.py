@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from zebench.model.errors import ServiceError
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.errors import ServiceError
 from zebench.service.filters import NO_MODEL, STATUSES, RunFilter
 from zebench.web.export import export_response
 from zebench.web.rendering import SECURITY_HEADERS, path_part, query, render

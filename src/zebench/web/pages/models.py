@@ -4,14 +4,11 @@ refreshes) and ``/models/{chute_id}`` (figures, history charts, daily or probe t
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.api.deps import get_app_settings, get_db
 from zebench.config import Settings
-from zebench.service.errors import NotFound
+from zebench.model.errors import NotFound
 from zebench.store.database import Database
 from zebench.throughput import get_model, list_models
 from zebench.throughput.probe.saved import PROBE_SOURCE
@@ -36,7 +33,8 @@ SORT_CHOICES = [
 
 
 @router.get("/models")
-def models_page(request: Request, db: Annotated[Database, Depends(get_db)]) -> Response:
+def models_page(request: Request) -> Response:
+    db: Database = request.app.state.db
     chosen = request.query_params.get("sort", "tps")
     sort: SortKey = chosen if chosen in dict(SORT_CHOICES) else "tps"  # type: ignore[assignment]
     q = request.query_params.get("q", "")[:200]
@@ -66,9 +64,9 @@ def _matches(model: ModelOut, needle: str) -> bool:
 def model_page(
     request: Request,
     chute_id: str,
-    db: Annotated[Database, Depends(get_db)],
-    settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> Response:
+    db: Database = request.app.state.db
+    settings: Settings = request.app.state.settings
     try:
         model = get_model(db, chute_id)
     except NotFound:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.service.errors import ServiceError
+from zebench.model.errors import ServiceError
 from zebench.web import svg
 from zebench.web.export import export_format
 from zebench.web.pages.columns import pair_columns, run_columns, stats_columns

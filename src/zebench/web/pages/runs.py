@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from zebench.model.errors import ServiceError
 from zebench.service.analytics.cache import Snapshot
 from zebench.service.analytics.dashboard import Dashboard
 from zebench.service.analytics.runs import SORTABLE, RunPage
-from zebench.service.errors import ServiceError
 from zebench.service.filters import RunFilter
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import EXPORT_ONLY_RUN_COLUMNS, run_columns

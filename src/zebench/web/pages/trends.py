@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from zebench.model.errors import ServiceError
 from zebench.service.analytics.trends import Series
-from zebench.service.errors import ServiceError
 from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zebench.agents.process import ProcessOutcome, run_process
 from zebench.sandbox import Sandbox, current_sandbox
+from zebench.sandbox.process import ProcessOutcome, run_process
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ async def run_command(
 
     ``sandbox`` (default: the current run's, see above) contains it; ``env`` then
     passes through the sandbox's allow-list. Everything it started is killed on
-    timeout and on cancellation (``zebench.agents.process``).
+    timeout and on cancellation (``zebench.sandbox.process``).
     """
     outcome = await _execute(
         command, cwd, timeout_s, env, max(tail_chars, 0) * 4, sandbox or current_sandbox()
