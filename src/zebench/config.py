@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     that, its writes are answered 429 with Retry-After, key or no key, until the
     allowance refills. 0 disables the limit."""
     # Results API (issue 2, part A: zebench.api, service.keys).
+    dashboard_url: str | None = None
+    """The dashboard's public URL, for links in CI reports and webhooks (default: the
+    results service's URL when the harness delivers over HTTP)."""
     key_cache_seconds: float = Field(default=5.0, ge=0)
     """How long a server process trusts what it looked up about a key: a revoked
     key stops working within this time on every process; 0 looks up every request."""

@@ -11,6 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zebench.cli.gating import (
+    AllowFailedRuns,
+    CiOptions,
+    FailUnder,
+    JsonFile,
+    JunitFile,
+    MinSuccessRate,
+    finish,
+)
 from zebench.cli.output import FormatOption, OutputFormat
 
 if TYPE_CHECKING:
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from zebench.harness.distributed.batch import BrokerOptions
     from zebench.harness.matrix import Matrix
     from zebench.harness.runner import RunOptions
+    from zebench.harness.summary import RunRecord
 
 SuitesDir = Annotated[
     Path | None,
@@ -132,9 +142,19 @@ def run(
     timeout: Timeout = None,
     sandbox: SandboxKind = None,
     sandbox_network: SandboxNetwork = None,
+    fail_under: FailUnder = None,
+    min_success_rate: MinSuccessRate = None,
+    allow_failed_runs: AllowFailedRuns = False,
+    junit: JunitFile = None,
+    json_file: JsonFile = None,
 ) -> None:
-    """Run one scenario at one tier with one agent (a batch of --iterations runs)."""
+    """Run one scenario at one tier with one agent (a batch of --iterations runs).
+
+    Exit codes: 0 every run completed and every gate passed; 1 a quality gate
+    failed; 2 usage error; 3 a run could not be completed (unless --allow-failed-runs).
+    """
     from zebench.harness.matrix import Matrix
+    from zebench.harness.provenance import batch_labels
     from zebench.harness.runner import RunOptions
 
     matrix = Matrix(
@@ -147,7 +167,8 @@ def run(
     )
     options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
     settings = _settings(suites_dir, sandbox=sandbox, sandbox_network=sandbox_network)
-    _execute(matrix, settings, None, 1, options)
+    ci = CiOptions(fail_under, min_success_rate, allow_failed_runs, junit, json_file)
+    _execute(matrix, settings, None, 1, options, ci, batch_labels([], None))
 
 
 def batch(
@@ -200,10 +221,37 @@ def batch(
             help="With --broker --resume: queue again runs not stored yet (a broker lost them).",
         ),
     ] = False,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            rich_help_panel="CI: gates and reports",
+            help="Label the batch (repeatable or comma-separated), e.g. main, nightly; "
+            "`zebench compare --baseline latest:TAG` finds the newest batch with it.",
+        ),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", rich_help_panel="CI: gates and reports", help="Free text kept with the batch."
+        ),
+    ] = None,
+    fail_under: FailUnder = None,
+    min_success_rate: MinSuccessRate = None,
+    allow_failed_runs: AllowFailedRuns = False,
+    junit: JunitFile = None,
+    json_file: JsonFile = None,
 ) -> None:
-    """Run the matrix scenarios x tiers x agents x models x iterations as one batch."""
+    """Run the matrix scenarios x tiers x agents x models x iterations as one batch.
+
+    The git commit, branch and dirty flag (or GITHUB_SHA / GITHUB_REF_NAME) are
+    recorded with the batch. Exit codes: 0 every run completed and every gate
+    passed; 1 a quality gate failed; 2 usage error; 3 a run could not be
+    completed (unless --allow-failed-runs).
+    """
     from zebench.errors import UserError
     from zebench.harness.matrix import Matrix
+    from zebench.harness.provenance import batch_labels, clean_tags
     from zebench.harness.runner import RunOptions
 
     settings = _settings(suites_dir, sandbox=sandbox, sandbox_network=sandbox_network)
@@ -222,6 +270,8 @@ def batch(
     elif resume is None:
         raise UserError("--suite is required (or --resume BATCH_ID)")
     options = RunOptions(keep_workspace=keep_workspace, timeout_s=parse_duration(timeout))
+    ci = CiOptions(fail_under, min_success_rate, allow_failed_runs, junit, json_file)
+    labels = batch_labels(clean_tags(tag or []), note)
     remote = None
     if broker and (sandbox or sandbox_network):
         raise UserError(
@@ -234,7 +284,9 @@ def batch(
         remote = BrokerOptions(broker, queue, detach=detach, requeue_missing=requeue_missing)
     elif detach or requeue_missing:
         raise UserError("--detach and --requeue-missing need --broker")
-    _execute(matrix, settings, resume, jobs or settings.batch_concurrency, options, remote)
+    _execute(
+        matrix, settings, resume, jobs or settings.batch_concurrency, options, ci, labels, remote
+    )
 
 
 def _execute(
@@ -243,9 +295,12 @@ def _execute(
     resume: str | None,
     concurrency: int,
     options: RunOptions,
+    ci: CiOptions,
+    labels: dict[str, Any],
     remote: BrokerOptions | None = None,
 ) -> None:
-    """Run a batch under signal handling: SIGINT/SIGTERM stop it cleanly (exit 130/143)."""
+    """Run a batch under signal handling: SIGINT/SIGTERM stop it cleanly (exit 130/143);
+    exit with the code the gates and the runs decide (``zebench.harness.gates``)."""
     import asyncio
     import signal
 
@@ -259,16 +314,18 @@ def _execute(
         _check_sandbox(settings)
         _remove_orphans(settings, console)
 
-    async def main() -> BatchReport:
+    async def main() -> tuple[BatchReport, list[RunRecord]]:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, _cancel, task, sig, state)
-        return await _batch(matrix, settings, resume, concurrency, options, console, state, remote)
+        return await _batch(
+            matrix, settings, resume, concurrency, options, console, state, labels, remote
+        )
 
     try:
-        report = asyncio.run(main())
+        report, records = asyncio.run(main())
     except asyncio.CancelledError:
         batch_id = state.get("batch_id")
         hint = f"; finish it with: zebench batch --resume {batch_id}" if batch_id else ""
@@ -284,10 +341,9 @@ def _execute(
             "(every run and batch also tries first)",
             soft_wrap=True,
         )
-    if not report.ok:
-        for error in report.errors:
-            console.print(f"[red]error[/] {escape(error)}")
-        raise typer.Exit(1)
+    code = finish(report, records, ci, settings, console)
+    if code:
+        raise typer.Exit(code)
 
 
 def _check_sandbox(settings: Settings) -> None:
@@ -324,10 +380,12 @@ async def _batch(
     options: RunOptions,
     console: Console,
     state: dict[str, Any],
+    labels: dict[str, Any],
     remote: BrokerOptions | None = None,
-) -> BatchReport:
+) -> tuple[BatchReport, list[RunRecord]]:
     from rich.markup import escape
 
+    from zebench.cli.gating import whole_batch
     from zebench.delivery import open_delivery
     from zebench.harness.batch import plan_batch, run_batch
 
@@ -336,11 +394,20 @@ async def _batch(
         if remote is not None:
             from zebench.harness.distributed.batch import run_distributed
 
-            return await run_distributed(
-                matrix, settings, delivery, resume, remote, options.timeout_s, console, state
+            report = await run_distributed(
+                matrix,
+                settings,
+                delivery,
+                resume,
+                remote,
+                options.timeout_s,
+                console,
+                state,
+                labels=labels,
             )
+            return report, whole_batch(report)
         _print_sync(console, await delivery.sync())
-        plan = await plan_batch(matrix, settings, delivery, resume=resume)
+        plan = await plan_batch(matrix, settings, delivery, resume=resume, labels=labels)
         state["batch_id"] = plan.batch_id
         for note in plan.notes:
             console.print(f"[yellow]note[/] {escape(note)}")
@@ -357,9 +424,10 @@ async def _batch(
                 f"run(s) completed; results at {delivery.target}",
                 soft_wrap=True,
             )
-        return await run_batch(
+        report = await run_batch(
             plan, settings, delivery, concurrency=concurrency, options=options, console=console
         )
+        return report, whole_batch(report)
     finally:
         await delivery.aclose()
 

@@ -38,6 +38,7 @@ from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
 from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
+from zebench.harness.reports import why_not_successful
 from zebench.harness.runner import Phase, RunOptions, execute_run
 from zebench.harness.summary import RunRecord, whole_batch_table
 from zebench.model.results import BatchIn
@@ -70,9 +71,12 @@ class BatchPlan:
     """Runs earlier sessions of a resumed batch stored (the summary covers them too)."""
     isolation: dict[str, Any] = field(default_factory=dict)
     """What contains the batch's runs (``harness.isolation.batch_isolation``)."""
+    labels: dict[str, Any] = field(default_factory=dict)
+    """Tags, note, git and CI provenance (``harness.provenance.batch_labels``)."""
 
     def metadata(self) -> dict[str, Any]:
         found: dict[str, Any] = {
+            **self.labels,
             "matrix": self.matrix.to_json(),
             "suitePath": str(self.suite_dir.resolve()),
             "harness": f"zebench {__version__}",
@@ -129,11 +133,15 @@ async def plan_batch(
     delivery: Delivery,
     *,
     resume: str | None = None,
+    labels: dict[str, Any] | None = None,
 ) -> BatchPlan:
     """What to run. Resuming takes the matrix the batch recorded unless one is given,
-    and leaves out every run that completed (stored, or spooled awaiting sync)."""
+    and leaves out every run that completed (stored, or spooled awaiting sync).
+    A resumed batch keeps the tags, note and provenance it recorded; tags given
+    now are added to its own."""
     batch_id, created_at, done = new_batch_id(), now_ms(), set[RunKey]()
     earlier: list[StoredRun] = []
+    labels = dict(labels or {})
     search = suite_search_path(settings.suites_dir)
     if resume is not None:
         try:
@@ -150,6 +158,7 @@ async def plan_batch(
             matrix = Matrix.from_json(info.metadata.get("matrix"), f"batch {resume!r}")
         done = _finished_keys(info.runs, resume, delivery)
         earlier = info.runs
+        labels = _resumed_labels(info.metadata, labels)
         recorded = info.metadata.get("suitePath")
         if isinstance(recorded, str):
             search.append(Path(recorded).parent)  # where the batch found its suite
@@ -168,6 +177,7 @@ async def plan_batch(
         notes,
         earlier,
         isolation=batch_isolation(settings),
+        labels=labels,
     )
 
 
@@ -183,6 +193,19 @@ def batch_progress(console: Console, *extra: TextColumn) -> Progress:
         console=console,
         transient=True,
     )
+
+
+def _resumed_labels(recorded: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The labels a batch recorded (a note given now replaces its own), with tags given
+    on resume added to its own."""
+    labels: dict[str, Any] = {**given}
+    for name in ("git", "ci", "note"):
+        if name in recorded and not (name == "note" and "note" in given):
+            labels[name] = recorded[name]
+    old = recorded.get("tags")
+    old_tags = [str(t) for t in old] if isinstance(old, list) else []
+    labels["tags"] = list(dict.fromkeys([*old_tags, *given.get("tags", [])]))
+    return labels
 
 
 def _status_line(record: RunRecord, spec: RunSpec, report: DeliveryReport) -> str:
@@ -271,6 +294,13 @@ async def run_batch(
                 wall_ms=outcome.wall_ms,
                 delivery=delivered.outcome,
                 command_ms=outcome.command_ms,
+                suite=spec.suite,
+                scenario=spec.scenario,
+                tier=spec.tier,
+                iteration=spec.iteration,
+                tokens_in=telemetry.tokens_in if telemetry else None,
+                tokens_out=telemetry.tokens_out if telemetry else None,
+                failure=why_not_successful(result),
             )
             report.records.append(record)
             line = _status_line(record, spec, delivered)

@@ -29,6 +29,14 @@ class RunRecord:
     """delivered, duplicate, spooled or rejected; "stored" for an earlier session's run."""
     command_ms: int = 0
     """Of ``wall_ms``, the time spent in the scenario's own commands."""
+    suite: str = ""
+    scenario: str = ""
+    tier: str = ""
+    iteration: int = 1
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    failure: str | None = None
+    """Why the run is not successful (None when it is), for reports."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,11 @@ def earlier_record(run: StoredRun) -> RunRecord:
         cost_usd=None,
         wall_ms=run.duration_ms,
         delivery="stored",
+        suite=run.suite,
+        scenario=run.scenario,
+        tier=run.tier,
+        iteration=run.iteration or 1,
+        failure=None if run.is_successful else f"not successful ({run.status}, an earlier session)",
     )
 
 

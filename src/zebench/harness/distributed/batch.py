@@ -35,6 +35,8 @@ async def run_distributed(
     timeout_s: float | None,
     console: Console,
     state: dict[str, Any],
+    *,
+    labels: dict[str, Any] | None = None,
 ) -> BatchReport:
     """Check the broker first (nothing is published to one that is down), then submit
     the plan or what a resumed batch lacks, then follow it unless detached."""
@@ -45,7 +47,7 @@ async def run_distributed(
             resume, delivery, broker.url, broker.queue, requeue_missing=broker.requeue_missing
         )
     else:
-        plan = await plan_batch(matrix, settings, delivery)
+        plan = await plan_batch(matrix, settings, delivery, labels=labels)
         for note in plan.notes:
             console.print(f"[yellow]note[/] {escape(note)}")
         dispatch = await submit_new(plan, delivery, broker.url, broker.queue, timeout_s)
