@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     dashboard_url: str | None = None
     """The dashboard's public URL, for links in CI reports and webhooks (default: the
     results service's URL when the harness delivers over HTTP)."""
+    # Webhooks (zebench.webhooks): a POST per batch completion, signed, retried.
+    webhook_url: str | None = None
+    """One or more URLs (comma- or space-separated) told when a batch completes."""
+    webhook_secret: str | None = None
+    """Key of the ``X-Zebench-Signature-256`` HMAC-SHA256 of each body."""
+    webhook_attempts: int = Field(default=8, ge=1)
+    """Tries per delivery before it is recorded as failed."""
+    webhook_backoff_s: float = Field(default=5.0, gt=0)
+    """Pause after the first failed try; doubled after each one, capped at one hour."""
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_poll_s: float = Field(default=1.0, gt=0)
+    """How often each server process looks for due deliveries."""
     key_cache_seconds: float = Field(default=5.0, ge=0)
     """How long a server process trusts what it looked up about a key: a revoked
     key stops working within this time on every process; 0 looks up every request."""

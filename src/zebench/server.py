@@ -38,9 +38,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
         scrape_schedule = start_schedule(app.state, settings)
         probe_schedule = start_probe_schedule(app.state, settings)
+        # Batch completions to ZEBENCH_WEBHOOK_URL (None when unset); see zebench.webhooks.
+        from zebench.webhooks import start_sender
+
+        app.state.webhook_sender = start_sender(database, settings)
         try:
             yield
         finally:
+            if app.state.webhook_sender is not None:
+                await app.state.webhook_sender.stop()
             for schedule in (scrape_schedule, probe_schedule):
                 if schedule is not None:
                     await schedule.stop()
@@ -57,6 +63,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = database
+    from zebench.webhooks import notify_settings
+
+    app.state.notify = notify_settings(settings)
 
     from zebench.api.app import install_api
     from zebench.web import routes as web_routes

@@ -77,6 +77,12 @@ def serve(
             raise UserError(f"--scrape: {exc}") from None
     overrides.update(_probe_overrides(probe_schedule, probe_targets))
     settings = Settings(**overrides)  # type: ignore[arg-type]
+    from zebench.webhooks import parse_targets
+
+    try:
+        parse_targets(settings.webhook_url)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     url = settings.resolved_database_url()
     db = open_database(url)
     try:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Row
 from zebench.bounds import OFFSET_MAX
 from zebench.model.errors import Invalid, NotFound, ServiceError
 from zebench.service.aggregates import mean, succeeded
+from zebench.service.batch_tags import batches_tagged
 from zebench.service.runs import MetadataForm, Page, parse_json_text, runs_of_batch
 from zebench.service.stats import desc_nulls_last
 from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, batches
@@ -49,10 +50,12 @@ def list_batches(
     offset: int = 0,
     status: BatchStatus | None = None,
     sort_by: BatchSort = "date",
+    tag: str | None = None,
 ) -> Page:
     """Batches newest first, or best average weighted score first (no score last).
 
-    ``status=completed`` keeps batches with a completion time, ``running`` the others.
+    ``status=completed`` keeps batches with a completion time, ``running`` the others;
+    ``tag`` keeps the batches with that tag.
     The next page is at ``offset + limit`` (returned as the page's cursor).
     """
     query = sa.select(*_BATCH_COLUMNS)
@@ -60,6 +63,8 @@ def list_batches(
         query = query.where(batches.c.completed_at.is_not(None))
     elif status == "running":
         query = query.where(batches.c.completed_at.is_(None))
+    if tag is not None:
+        query = query.where(batches.c.batch_id.in_(batches_tagged(tag)))
     order = [batches.c.created_at.desc(), batches.c.batch_id.desc()]
     if sort_by == "score":
         order.insert(0, batches.c.avg_weighted_score.desc().nulls_last())

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.model.errors import Invalid
 from zebench.model.time import DAY_MS
+from zebench.service.batch_tags import batches_tagged
 from zebench.store.tables import NO_MODEL_KEY, runs
 
 NO_MODEL = "(none)"
@@ -48,6 +49,8 @@ class RunFilter:
     """Started at or after this instant (epoch ms)."""
     started_before: int | None = None
     """Started before this instant (epoch ms)."""
+    tag: str | None = None
+    """Runs of the batches with this tag (``zebench batch --tag``)."""
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> RunFilter:
@@ -106,12 +109,14 @@ class RunFilter:
             out.append(c.started_at >= self.started_from)
         if self.started_before is not None:
             out.append(c.started_at < self.started_before)
+        if self.tag is not None:
+            out.append(c.batch_id.in_(batches_tagged(self.tag)))
         return out
 
     def aggregate_dims(self) -> set[str] | None:
         """The run attributes these filters test, as the pre-aggregates name them; None
         when one of them (an exact instant) is in no pre-aggregate."""
-        if self.started_from is not None or self.started_before is not None:
+        if self.started_from is not None or self.started_before is not None or self.tag:
             return None
         dims = {name for name in _EQUALITIES if getattr(self, name) is not None}
         if self.status is not None:

@@ -23,6 +23,8 @@ from zebench.model.errors import Conflict
 from zebench.model.results import BatchIn, EvaluationIn, ResultIn
 from zebench.model.time import now_ms, to_ms
 from zebench.service import aggregates
+from zebench.service.batch_tags import replace_tags, tags_of
+from zebench.service.webhook_outbox import Notify, enqueue_completion
 from zebench.store.database import Database, GroupableWrite
 from zebench.store.tables import (
     batches,
@@ -333,9 +335,11 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
     )
 
 
-def upsert_batch(conn: Connection, batch: BatchIn) -> str:
-    """Create or update a batch's own fields (times, metadata); totals are recomputed.
-    ``createdAt`` never moves later (see below)."""
+def upsert_batch(conn: Connection, batch: BatchIn, *, notify: Notify | None = None) -> str:
+    """Create or update a batch's own fields (times, metadata); totals are recomputed,
+    tags (``metadata.tags``) indexed, and with ``notify`` a completion is put in the
+    webhook outbox (once per completion time and target). ``createdAt`` never moves
+    later (see below)."""
     now = now_ms()
     _ensure_batches(conn, {batch.batch_id: batch.created_at or now}, now=now)
     values: dict[str, Any] = {"updated_at": now}
@@ -354,4 +358,8 @@ def upsert_batch(conn: Connection, batch: BatchIn) -> str:
         values["metadata"] = json.dumps(batch.metadata)
     conn.execute(batches.update().where(batches.c.batch_id == batch.batch_id).values(**values))
     recompute_batch(conn, batch.batch_id, now=now)
+    if batch.metadata is not None:
+        replace_tags(conn, batch.batch_id, tags_of(batch.metadata))
+    if notify is not None and batch.completed_at is not None:
+        enqueue_completion(conn, batch.batch_id, batch.completed_at, notify)
     return batch.batch_id

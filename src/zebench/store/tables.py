@@ -472,3 +472,44 @@ Index(
 Index("ix_telemetry_cost", telemetry.c.cost_usd)
 Index("ix_telemetry_duration", telemetry.c.duration_ms)
 Index("ix_telemetry_tokens_in", telemetry.c.tokens_in)
+
+# --- tags and webhook deliveries -------------------------------------------------
+
+# A batch's tags (metadata.tags) as rows, so lists filter by tag through an index;
+# kept in step with the metadata by zebench.service.results.upsert_batch.
+batch_tags = Table(
+    "batch_tags",
+    metadata,
+    Column(
+        "batch_id",
+        String(200),
+        ForeignKey("batches.batch_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag", String(100), primary_key=True),
+    Index("ix_batch_tags_tag", "tag", "batch_id"),
+)
+
+# The outbox of webhook deliveries (zebench.service.webhook_outbox): one row per
+# batch completion and target URL, written in the transaction that completes the
+# batch; a sender claims a due row with a lease (one conditional UPDATE), so among
+# several server processes one delivers it, and marks it delivered or due again.
+webhook_outbox = Table(
+    "webhook_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", String(300), nullable=False),
+    Column("batch_id", String(200), nullable=False),
+    Column("target", String(2000), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("lease_holder", String(200), nullable=False, server_default=""),
+    Column("lease_expires_at", BigInteger, nullable=False, server_default="0"),
+    Column("delivered_at", BigInteger),
+    Column("failed_at", BigInteger),
+    Column("last_error", Text),
+    UniqueConstraint("event_id", "target"),
+    Index("ix_webhook_outbox_due", "delivered_at", "failed_at", "next_attempt_at"),
+)

@@ -29,15 +29,17 @@ def list_batches(
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
     status: Literal["completed", "running"] | None = None,
     sort_by: Literal["date", "score"] = Query("date", alias="sortBy"),
+    tag: str | None = Query(None, max_length=100, description="only batches with this tag"),
     db: Database = Depends(get_db),
 ) -> Response:
     """Batches newest first (or best average weighted score first with `sortBy=score`);
-    `status=completed` keeps batches with a completion time, `running` the others."""
+    `status=completed` keeps batches with a completion time, `running` the others;
+    `tag` the batches tagged so (`zebench batch --tag`)."""
     if cursor:
         offset = batch_service.decode_offset_cursor(cursor)
     with db.read() as conn:
         page = batch_service.list_batches(
-            conn, limit=limit, offset=offset, status=status, sort_by=sort_by
+            conn, limit=limit, offset=offset, status=status, sort_by=sort_by, tag=tag or None
         )
     return page_response(request, page)
 

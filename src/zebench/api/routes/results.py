@@ -170,5 +170,9 @@ async def submit_batch(
     """Create or update a batch's own fields (times, metadata). Totals sent by the
     client are ignored: the server computes them from the batch's stored runs."""
     batch = _parse(BatchIn, await request.body())
-    batch_id = await db.awrite(lambda conn: upsert_batch(conn, batch))
+    notify = getattr(request.app.state, "notify", None)
+    batch_id = await db.awrite(lambda conn: upsert_batch(conn, batch, notify=notify))
+    sender = getattr(request.app.state, "webhook_sender", None)
+    if sender is not None and batch.completed_at is not None:
+        sender.wake()  # deliver now rather than at the next poll
     return json_response({"success": True, "batchId": batch_id}, 201)

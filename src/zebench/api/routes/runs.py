@@ -63,6 +63,7 @@ def list_runs(
     since: datetime | None = Query(None, description="started at or after (ISO 8601)"),
     until: datetime | None = Query(None, description="started before (ISO 8601)"),
     metadata_form: MetadataForm = MetadataFormat,
+    tag: str | None = Query(None, max_length=100, description="runs of batches with this tag"),
     db: Database = Depends(get_db),
 ) -> Response:
     """Runs newest first. Filters combine. The body is the array of the original
@@ -77,6 +78,7 @@ def list_runs(
         batch=_blank_is_none(batch_id),
         started_from=to_ms(since) if since else None,
         started_before=to_ms(until) if until else None,
+        tag=_blank_is_none(tag),
     )
     if limit > STREAM_FROM:
         with db.read() as conn:
