@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from zebench.config import Settings
-from zebench.service import webhook_outbox as outbox
 from zebench.model.time import now_ms
+from zebench.service import webhook_outbox as outbox
 from zebench.store.database import Database
 
 log = logging.getLogger("zebench.webhooks")

@@ -20,7 +20,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     from zebench.api.middleware import ApiMiddleware
     from zebench.api.nul_guard import NulGuard
     from zebench.api.openapi import install_openapi
-    from zebench.api.routes import batches, bundles, health, models, results, runs, stats
+    from zebench.api.routes import batches, bundles, deletes, health, models, results, runs, stats
 
     install_error_handlers(app)
     install_openapi(app, documented=results.DOCUMENTED.routes)
@@ -28,5 +28,5 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(NulGuard)
     app.add_middleware(ApiMiddleware, settings=settings)
     app.add_route("/api/results", results.submit_results, methods=["POST"])
-    for module in (health, results, runs, batches, stats, models, bundles):
+    for module in (health, results, runs, batches, stats, models, bundles, deletes):
         app.include_router(module.router)

@@ -42,7 +42,7 @@ from zebench.service.aggregates.family import (
     shard_for,
     succeeded,
 )
-from zebench.service.aggregates.rebuild import rebuild, rebuild_all
+from zebench.service.aggregates.rebuild import rebuild, rebuild_all, recomputes
 from zebench.service.aggregates.totals import all_batch_totals, batch_totals, write_batch_totals
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "mean",
     "rebuild",
     "rebuild_all",
+    "recomputes",
     "shard_for",
     "succeeded",
     "upsert_adding",

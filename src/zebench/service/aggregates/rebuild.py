@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from zebench.model.time import DAY_MS, now_ms
 from zebench.service.aggregates.family import ALL, HOUR_MS
 from zebench.service.aggregates.totals import all_batch_totals, write_batch_totals
+from zebench.service.recompute import Recompute, recompute
 from zebench.store.tables import (
     NO_MODEL_KEY,
     agg_durations,
@@ -84,44 +85,45 @@ def _evaluation_measure_columns() -> dict[str, ColumnElement[Any]]:
     }
 
 
-def rebuild(conn: Connection) -> None:
-    """Recompute every pre-aggregate from the runs as stored now."""
+def recomputes() -> list[Recompute]:
+    """Every pre-aggregate as a GROUP BY over the raw tables (``agg_durations`` as one
+    row per run with a duration): what ``rebuild`` and the retraction of deleted runs
+    (``zebench.service.deletion``) recompute."""
+    specs = []
     for agg in ALL:
-        conn.execute(agg.table.delete())
         keys = _key_columns(evaluation=agg.evaluations)
-        names = agg.key_names
-        group = [keys[n] for n in names if n != "shard"]  # rebuilt rows use shard 0
+        group = [keys[n] for n in agg.key_names if n != "shard"]  # recomputed rows: shard 0
         if agg.evaluations:
             measures = _evaluation_measure_columns()
             source: Any = evaluations.join(runs, runs.c.run_id == evaluations.c.run_id)
         else:
             measures = _run_measure_columns()
             source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
-        query = (
-            sa.select(
-                *(keys[n].label(n) for n in names), *(m.label(n) for n, m in measures.items())
-            )
-            .select_from(source)
-            .group_by(*group)
-        )
-        if agg.batched:
-            query = query.where(runs.c.batch_id.is_not(None))
-        conn.execute(agg.table.insert().from_select([*names, *measures], query))
-    conn.execute(agg_durations.delete())
-    keys = _key_columns(evaluation=False)
-    duration_keys = [n for n in (c.name for c in agg_durations.c) if n in keys]
-    conn.execute(
-        agg_durations.insert().from_select(
-            [*duration_keys, "duration_ms", "run_id"],
-            sa.select(
-                *(keys[n].label(n) for n in duration_keys),
-                telemetry.c.duration_ms,
-                runs.c.run_id,
-            )
-            .select_from(runs.join(telemetry, telemetry.c.run_id == runs.c.run_id))
-            .where(telemetry.c.duration_ms.is_not(None)),
+        where = runs.c.batch_id.is_not(None) if agg.batched else None
+        specs.append(Recompute(agg.table, group, measures, source, where))
+    keys = {
+        **_key_columns(evaluation=False),
+        "duration_ms": telemetry.c.duration_ms,
+        "run_id": runs.c.run_id,
+    }
+    names = [c.name for c in agg_durations.primary_key.columns]
+    specs.append(
+        Recompute(
+            agg_durations,
+            [keys[n] for n in names],
+            {c.name: keys[c.name] for c in agg_durations.c if c.name not in names},
+            runs.join(telemetry, telemetry.c.run_id == runs.c.run_id),
+            telemetry.c.duration_ms.is_not(None),
+            grouped=False,
         )
     )
+    return specs
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute every pre-aggregate from the runs as stored now."""
+    for spec in recomputes():
+        recompute(conn, spec)
 
 
 def rebuild_all(conn: Connection) -> int:

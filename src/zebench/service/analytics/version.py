@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.service.deletion import deletion_token
 from zebench.store.tables import batches, runs
 
 RECENT_IDS = 1_000
@@ -29,4 +30,5 @@ def data_version(conn: Connection) -> str:
     batch_count, batch_updated = conn.execute(
         sa.select(sa.func.count(), sa.func.max(batches.c.updated_at))
     ).one()
-    return f"{max_id}-{recent}-{batch_count}-{batch_updated or 0}"
+    deleted = deletion_token(conn)  # deleting an old run changes none of the above
+    return f"{max_id}-{recent}-{batch_count}-{batch_updated or 0}-{deleted}"
