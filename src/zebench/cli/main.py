@@ -42,9 +42,9 @@ def _root(
 
 
 def _register() -> None:
-    from zebench.cli import db, keys, probe, run, scrape, serve, transfer, worker
+    from zebench.cli import compare, db, delete, keys, probe, run, scrape, serve, transfer, worker
 
-    for module in (serve, db, keys, transfer, run, scrape, probe, worker):
+    for module in (serve, db, keys, transfer, run, compare, delete, scrape, probe, worker):
         module.register(app)
 
 

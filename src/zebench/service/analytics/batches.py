@@ -14,8 +14,9 @@ from zebench.model.errors import Invalid
 from zebench.service.analytics.groups import GroupStats, merge, roll_up, stats_row
 from zebench.service.analytics.run_details import failure_of
 from zebench.service.analytics.sources import cells, evaluator_rows
+from zebench.service.batch_tags import batches_tagged
 from zebench.service.filters import RunFilter
-from zebench.store.tables import batches, runs
+from zebench.store.tables import batch_tags, batches, runs
 
 Row = dict[str, Any]
 
@@ -53,7 +54,30 @@ def _batch_row(b: Any) -> Row:
         "avgWeightedScore": b.avg_weighted_score,
         "durationMs": (b.completed_at - b.created_at) if b.completed_at is not None else None,
         "metadata": metadata,
+        **provenance(metadata),
     }
+
+
+def provenance(metadata: dict[str, Any]) -> Row:
+    """The tags and git commit a batch recorded (``zebench batch --tag``), as shown."""
+    tags = metadata.get("tags")
+    git = metadata.get("git")
+    git = git if isinstance(git, dict) else {}
+    commit = git.get("commit")
+    shown = None
+    if isinstance(commit, str) and commit:
+        shown = commit[:12] + (f" ({git['branch']})" if git.get("branch") else "")
+        shown += " dirty" if git.get("dirty") else ""
+    return {
+        "tags": ", ".join(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else "",
+        "commit": shown,
+    }
+
+
+def known_tags(conn: Connection, limit: int = 200) -> list[str]:
+    """Tags in use, alphabetically (for the batches page's filter)."""
+    query = sa.select(batch_tags.c.tag).distinct().order_by(batch_tags.c.tag).limit(limit)
+    return list(conn.execute(query).scalars())
 
 
 def list_batches(
@@ -65,8 +89,10 @@ def list_batches(
     descending: bool = True,
     offset: int = 0,
     limit: int = 20,
+    tag: str | None = None,
 ) -> BatchPage:
-    """Batches, newest first by default; ``query`` matches part of the batch id."""
+    """Batches, newest first by default; ``query`` matches part of the batch id or the
+    start of the git commit the batch recorded; ``tag`` keeps the batches with it."""
     if sort not in BATCH_SORTABLE:
         raise Invalid(
             f"sort must be one of {', '.join(BATCH_SORTABLE)}", {"field": "sort", "value": sort}
@@ -83,7 +109,13 @@ def list_batches(
         )
     if query:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(batches.c.batch_id.ilike(f"%{escaped}%", escape="\\"))
+        where.append(
+            batches.c.batch_id.ilike(f"%{escaped}%", escape="\\")
+            # metadata is written by json.dumps, so the commit appears exactly so
+            | batches.c.metadata.like(f'%"commit": "{escaped}%', escape="\\")
+        )
+    if tag:
+        where.append(batches.c.batch_id.in_(batches_tagged(tag)))
     column = BATCH_SORTABLE[sort]
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
     total = conn.execute(sa.select(sa.func.count()).select_from(batches).where(*where)).scalar()

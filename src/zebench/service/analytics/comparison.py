@@ -1,16 +1,17 @@
 """Comparing 2-5 batches scenario by scenario, and whether a difference is beyond noise.
 
-The unit of comparison is a cell (suite, scenario, tier, agent, model): its score in
+The table's unit is a cell (suite, scenario, tier, agent, model): its score in
 a batch is the mean weighted score of its runs there, a failed run counting
 as 0 (a crash is the worst outcome, not a missing one). Every batch is
-compared with the first one over the cells both ran, with two tests that
-make different assumptions:
+compared with the first one over the cells both ran.
 
-- a sign test (exact, two-sided): counts cells that improved against cells that
-  got worse, ignoring by how much, so one huge swing cannot decide it;
-- a paired bootstrap of the mean difference (95% percentile interval, seeded).
-
-A difference is called "beyond noise" only when both agree at the 5% level.
+The verdict is the regression test ``zebench compare`` uses
+(``zebench.stats.regression``): runs paired by (suite, scenario, tier, agent,
+model), a permutation test stratified by those cells over every run, so
+iterations of one cell are evidence too; "beyond noise" means its two-sided
+p-value is below 5%. Two descriptive figures over the scenario cells stand
+beside it: an exact sign test on the direction of each cell's change and a
+paired bootstrap interval of the mean change.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zebench.model.errors import Invalid, NotFound
@@ -30,6 +32,7 @@ from zebench.model.statistics import (
 from zebench.service.analytics.batches import get_batch
 from zebench.service.analytics.groups import group_stats, roll_up, stats_row
 from zebench.service.filters import RunFilter
+from zebench.stats import CellRuns, RegressionTest, ScoredRun, pair_runs, regression_test
 from zebench.store.tables import runs
 
 MIN_BATCHES, MAX_BATCHES = 2, 5
@@ -59,6 +62,8 @@ class PairTest:
     mean_delta: float | None
     sign: SignTest
     bootstrap: BootstrapResult | None
+    regression: RegressionTest
+    """The verdict's test, over the runs of the cells (with agent and model) both ran."""
     verdict: str
 
 
@@ -136,17 +141,42 @@ def compare_batches(conn: Connection, ids: list[str]) -> Comparison:
             row.update(stats_row(group))
             row["comparisonScore"] = cell_score(group.score_sum, group.scored, group.failed)
         summaries.append(row)
+    scored = _scored_runs(conn, ids)
     tests = [
-        _pair_test(ids[0], ids[i], [c.deltas[i - 1] for c in cells]) for i in range(1, len(ids))
+        _pair_test(
+            ids[0],
+            ids[i],
+            [c.deltas[i - 1] for c in cells],
+            pair_runs(scored.get(ids[0], []), scored.get(ids[i], [])),
+        )
+        for i in range(1, len(ids))
     ]
     return Comparison(batches=summaries, cells=cells, tests=tests)
 
 
-def _pair_test(baseline: str, other: str, deltas: list[float | None]) -> PairTest:
+def _scored_runs(conn: Connection, ids: list[str]) -> dict[str, list[ScoredRun]]:
+    """Each batch's runs as the regression test takes them."""
+    c = runs.c
+    rows = conn.execute(
+        sa.select(
+            c.batch_id, c.suite, c.scenario, c.tier, c.agent, c.model, c.status, c.weighted_score
+        ).where(c.batch_id.in_(ids))
+    ).all()
+    out: dict[str, list[ScoredRun]] = {}
+    for batch_id, suite, scenario, tier, agent, model, status, score in rows:
+        key = (suite, scenario, tier, agent, model or "")
+        out.setdefault(batch_id, []).append(ScoredRun(key, status, score))
+    return out
+
+
+def _pair_test(
+    baseline: str, other: str, deltas: list[float | None], cells: list[CellRuns]
+) -> PairTest:
     shared = [d for d in deltas if d is not None]
     sign = sign_test(shared)
     boot = paired_bootstrap(shared) if shared else None
     mean_delta = sum(shared) / len(shared) if shared else None
+    regression = regression_test(cells, confidence=1 - ALPHA)
     return PairTest(
         batch_id=other,
         baseline_id=baseline,
@@ -154,18 +184,14 @@ def _pair_test(baseline: str, other: str, deltas: list[float | None]) -> PairTes
         mean_delta=mean_delta,
         sign=sign,
         bootstrap=boot,
-        verdict=verdict(sign, boot, len(shared)),
+        regression=regression,
+        verdict=verdict(regression),
     )
 
 
-def verdict(sign: SignTest, boot: BootstrapResult | None, shared: int) -> str:
-    if shared < 2 or boot is None:
-        return "too few shared scenarios to tell"
-    sign_says = sign.p_value < ALPHA
-    boot_says = boot.low > 0 or boot.high < 0
-    direction = "better" if boot.mean_delta > 0 else "worse"
-    if sign_says and boot_says:
-        return f"{direction}, beyond noise"
-    if sign_says or boot_says:
-        return f"possibly {direction}: the tests disagree"
+def verdict(test: RegressionTest) -> str:
+    if test.verdict == "too few runs":
+        return "too few shared runs to tell"
+    if test.verdict in ("worse", "better"):
+        return f"{test.verdict}, beyond noise"
     return "within noise"

@@ -16,6 +16,7 @@ from zebench.service.analytics.batches import (
     BatchAnalytics,
     BatchPage,
     batch_analytics,
+    known_tags,
     list_batches,
 )
 from zebench.service.analytics.cache import AggregateCache, Snapshot
@@ -120,6 +121,7 @@ class Dashboard:
         query: str | None = None,
         sort: str = "createdAt",
         descending: bool = True,
+        tag: str | None = None,
     ) -> list[dict[str, Any]]:
         """Every matching batch in ``batches``' order (not cached)."""
         with self.db.read() as conn:
@@ -130,7 +132,13 @@ class Dashboard:
                 sort=sort,
                 descending=descending,
                 limit=EXPORT_LIMIT,
+                tag=tag,
             ).rows
+
+    def known_tags(self) -> list[str]:
+        """The tags batches carry, for the batches page's filter (not cached: one index)."""
+        with self.db.read() as conn:
+            return known_tags(conn)
 
     def run(self, run_id: str) -> RunDetail | None:
         with self.db.read() as conn:
@@ -145,10 +153,11 @@ class Dashboard:
         descending: bool = True,
         offset: int = 0,
         limit: int = 20,
+        tag: str | None = None,
         version: str | None = None,
     ) -> Snapshot[BatchPage]:
         return self._cached(
-            ("batches", status, query, sort, descending, offset, limit),
+            ("batches", status, query, sort, descending, offset, limit, tag),
             lambda c: list_batches(
                 c,
                 status=status,
@@ -157,6 +166,7 @@ class Dashboard:
                 descending=descending,
                 offset=offset,
                 limit=limit,
+                tag=tag,
             ),
             version,
         )

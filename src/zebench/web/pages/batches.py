@@ -47,6 +47,8 @@ BATCH_COLUMNS = [
     Column("avgWeightedScore", "Mean score", "score"),
     Column("completedAt", "Completed", "time"),
     Column("durationMs", "Duration", "duration", sortable=False),
+    Column("tags", "Tags", sortable=False),
+    Column("commit", "Commit", "code", sortable=False),
 ]
 
 
@@ -60,6 +62,7 @@ def batches_page(request: Request) -> Response:
             query, prefix="", sortable=list(BATCH_SORTABLE), default_sort="createdAt"
         )
         status = query.get("status") or None
+        tag = query.get("tag") or None
         if status is not None and status not in BATCH_STATUSES:
             raise Invalid(
                 f"status must be one of {', '.join(BATCH_STATUSES)}",
@@ -71,6 +74,7 @@ def batches_page(request: Request) -> Response:
                 query=state.search or None,
                 sort=state.sort,
                 descending=state.descending,
+                tag=tag,
             )
             return export_response(fmt, "batches", BATCH_COLUMNS[1:], everything)
         snapshot = board.batches(
@@ -80,7 +84,9 @@ def batches_page(request: Request) -> Response:
             descending=state.descending,
             offset=state.offset,
             limit=state.per_page,
+            tag=tag,
         )
+        tags = board.known_tags()
     except ServiceError as exc:
         return error_response(request, exc)
     table = Table(
@@ -91,7 +97,7 @@ def batches_page(request: Request) -> Response:
         total=snapshot.value.total,
         state=state,
         params=query,
-        empty="No batches match." if status or state.search else "No batches yet.",
+        empty="No batches match." if status or tag or state.search else "No batches yet.",
         empty_hint="zebench batch --suite example --agent reference,echo --iterations 2",
         searchable=False,  # the filter form above searches batch ids
         path="/batches",
@@ -106,6 +112,8 @@ def batches_page(request: Request) -> Response:
             "table": table,
             "status": status,
             "statuses": BATCH_STATUSES,
+            "tag": tag,
+            "tags": tags,
             "max_compare": MAX_BATCHES,
         },
     )
