@@ -56,10 +56,10 @@ def delete(
     from zebench.delivery.results_client import open_results
     from zebench.errors import UserError
 
-    if not run and not batch and before is None:
-        raise UserError("say what to delete: --run ID, --batch ID or --before DATE")
     if suite is not None and before is None:
         raise UserError("--suite narrows --before: give --before DATE too")
+    if not run and not batch and before is None:
+        raise UserError("say what to delete: --run ID, --batch ID or --before DATE")
     before_ms = _parse_date(before) if before is not None else None
     console = Console(highlight=False)
     client = open_results(Settings(), database_url)
