@@ -36,6 +36,9 @@ CellKey = tuple[str, str, str, str, str]
 
 EXACT_LIMIT = 20_000
 DEFAULT_RESAMPLES = 5_000
+CELL_OPTIONS_LIMIT = 2_000
+"""A cell with at most this many relabellings has them all listed once (sampling
+then draws from the list)."""
 DEFAULT_CONFIDENCE = 0.95
 _TOLERANCE = 1e-9
 
@@ -150,7 +153,7 @@ def regression_test(
             p, exact = _sampled_p(shared, observed, resamples, random.Random(seed)), False
     alpha = 1.0 - confidence
     verdict: Verdict
-    if observed is None or labellings * alpha < 1:
+    if observed is None or labellings < 1 / alpha:  # int against float: no overflow
         verdict = "too few runs"
     elif p < alpha and abs(observed) > _TOLERANCE:
         verdict = "worse" if observed < 0 else "better"
@@ -200,20 +203,32 @@ def _exact_p(cells: Sequence[CellRuns], observed: float) -> float:
 def _sampled_p(
     cells: Sequence[CellRuns], observed: float, resamples: int, rng: random.Random
 ) -> float:
-    varying = [c for c in cells if not _constant(c)]
+    """Cell by cell over all resamples at once: a cell with few relabellings draws its
+    delta from the list of them (each relabelling equally likely, as in a shuffle),
+    a larger one shuffles its runs."""
     constant = math.fsum(c.delta or 0.0 for c in cells if _constant(c))
-    pools = [((*c.base, *c.head), len(c.head)) for c in varying]
-    totals = [math.fsum(pool) for pool, _ in pools]
+    totals = [constant] * resamples
+    for cell in cells:
+        if _constant(cell):
+            continue
+        if math.comb(len(cell.base) + len(cell.head), len(cell.head)) <= CELL_OPTIONS_LIMIT:
+            draws = rng.choices(_cell_deltas(cell), k=resamples)
+        else:
+            draws = _shuffled_deltas(cell, resamples, rng)
+        totals = [t + d for t, d in zip(totals, draws, strict=True)]
     threshold = abs(observed) - _TOLERANCE
-    hits = 0
-    for _ in range(resamples):
-        acc = constant
-        for (pool, k), total in zip(pools, totals, strict=True):
-            s = math.fsum(rng.sample(pool, k))
-            acc += s / k - (total - s) / (len(pool) - k)
-        if abs(acc / len(cells)) >= threshold:
-            hits += 1
+    hits = sum(1 for t in totals if abs(t / len(cells)) >= threshold)
     return (hits + 1) / (resamples + 1)
+
+
+def _shuffled_deltas(cell: CellRuns, resamples: int, rng: random.Random) -> list[float]:
+    pool = (*cell.base, *cell.head)
+    total, k, n = math.fsum(pool), len(cell.head), len(pool)
+    out = []
+    for _ in range(resamples):
+        s = math.fsum(rng.sample(pool, k))
+        out.append(s / k - (total - s) / (n - k))
+    return out
 
 
 def _constant(cell: CellRuns) -> bool:

@@ -3,10 +3,11 @@
 Runs are immutable once stored, so the largest id and how many runs lie just
 below it change whenever a run is added (the count also moves when
 PostgreSQL commits ids out of order), and batches only change through
-``updated_at``. Reading it costs a primary-key maximum, a bounded range count
-and two maxima over the (small) batches table: fine to poll every second from
-every open page. It is read from the database, so it is right with several
-server processes.
+``updated_at``; a deletion sets a new token in ``meta``
+(``service.deletion``). Reading it costs a primary-key maximum, a bounded
+range count, two maxima over the (small) batches table and one ``meta`` row:
+fine to poll every second from every open page. It is read from the database,
+so it is right with several server processes.
 """
 
 from __future__ import annotations
