@@ -8,7 +8,7 @@ a hollow point. Every text goes through ``Markup.format`` (escaped).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,27 +55,7 @@ def line_chart(points: Sequence[Point], *, label: str, unit: str, decimals: int 
     def y(value: float) -> float:
         return PAD_TOP + plot_h - value / top * plot_h
 
-    parts: list[Markup] = [
-        Markup(
-            '<svg class="tps-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{a}"'
-            ' preserveAspectRatio="xMidYMid meet">'
-        ).format(w=WIDTH, h=HEIGHT, a=f"{label} per day, {known[0].day} to {known[-1].day}")
-    ]
-    for i in range(5):
-        value = top * i / 4
-        parts.append(
-            Markup(
-                '<line class="grid" x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                '<text class="tick" x="{tx}" y="{ty:.1f}" text-anchor="end">{v}</text>'
-            ).format(
-                x1=PAD_LEFT,
-                x2=WIDTH - PAD_RIGHT,
-                y=y(value),
-                tx=PAD_LEFT - 6,
-                ty=y(value) + 4,
-                v=tick_label(value, top),
-            )
-        )
+    parts = chart_frame(f"{label} per day, {known[0].day} to {known[-1].day}", top, y)
     for day in _date_ticks(known[0].day, known[-1].day):
         parts.append(
             Markup('<text class="tick" x="{x:.1f}" y="{y}" text-anchor="middle">{t}</text>').format(
@@ -124,6 +104,32 @@ def _date_ticks(first: str, last: str, count: int = 6) -> list[str]:
         date.fromordinal(start.toordinal() + round(days * i / steps)).isoformat()
         for i in range(steps + 1)
     ]
+
+
+def chart_frame(aria_label: str, top: float, y: Callable[[float], float]) -> list[Markup]:
+    """The opening of a chart's SVG and its five horizontal grid lines with their values."""
+    parts = [
+        Markup(
+            '<svg class="tps-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{a}"'
+            ' preserveAspectRatio="xMidYMid meet">'
+        ).format(w=WIDTH, h=HEIGHT, a=aria_label)
+    ]
+    for i in range(5):
+        value = top * i / 4
+        parts.append(
+            Markup(
+                '<line class="grid" x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                '<text class="tick" x="{tx}" y="{ty:.1f}" text-anchor="end">{v}</text>'
+            ).format(
+                x1=PAD_LEFT,
+                x2=WIDTH - PAD_RIGHT,
+                y=y(value),
+                tx=PAD_LEFT - 6,
+                ty=y(value) + 4,
+                v=tick_label(value, top),
+            )
+        )
+    return parts
 
 
 def tick_label(value: float, top: float) -> str:

@@ -19,8 +19,8 @@ from zebench.web.pages.models_charts import (
     PAD_RIGHT,
     PAD_TOP,
     WIDTH,
+    chart_frame,
     nice_ceiling,
-    tick_label,
 )
 
 SPARK_W, SPARK_H = 120, 28
@@ -67,27 +67,7 @@ def step_chart(
     def y(value: float) -> float:
         return PAD_TOP + plot_h - value / top * plot_h
 
-    parts = [
-        Markup(
-            '<svg class="tps-chart" viewBox="0 0 {w} {h}" role="img" aria-label="{a}"'
-            ' preserveAspectRatio="xMidYMid meet">'
-        ).format(w=WIDTH, h=HEIGHT, a=f"{label} by {axis}")
-    ]
-    for i in range(5):
-        value = top * i / 4
-        parts.append(
-            Markup(
-                '<line class="grid" x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                '<text class="tick" x="{tx}" y="{ty:.1f}" text-anchor="end">{v}</text>'
-            ).format(
-                x1=PAD_LEFT,
-                x2=WIDTH - PAD_RIGHT,
-                y=y(value),
-                tx=PAD_LEFT - 6,
-                ty=y(value) + 4,
-                v=tick_label(value, top),
-            )
-        )
+    parts = chart_frame(f"{label} by {axis}", top, y)
     every = max(1, len(steps) // 8)  # at most about 8 labels on the axis
     for i, s in enumerate(steps):
         if i % every == 0 or i == len(steps) - 1:
