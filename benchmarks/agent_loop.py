@@ -24,7 +24,8 @@ from fakes.llm_server import ScriptedLLMServer, anthropic_message, openai_comple
 from fakes.support import settings_for
 from zebench.agents.base import AgentRequest
 from zebench.agents.registry import get_agent
-from zebench.evaluators.llm_judge import parse_categories, score_reply
+from zebench.evaluators.judge_prompt import parse_categories
+from zebench.evaluators.judge_reply import score_reply
 
 CALLS = 20
 ROUNDS = 5

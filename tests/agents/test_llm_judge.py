@@ -15,16 +15,9 @@ from fakes.llm_server import (
 )
 from fakes.support import settings_for
 from zebench.config import Settings
-from zebench.evaluators.llm_judge import (
-    DEFAULT_CATEGORIES,
-    NOT_CONFIGURED,
-    JudgeResult,
-    parse_categories,
-    parse_score,
-    run_llm_judge,
-    score_reply,
-    weighted_score,
-)
+from zebench.evaluators.judge_prompt import DEFAULT_CATEGORIES, parse_categories
+from zebench.evaluators.judge_reply import parse_score, score_reply, weighted_score
+from zebench.evaluators.llm_judge import NOT_CONFIGURED, JudgeResult, run_llm_judge
 
 pytest_plugins = ["fakes.fixtures"]  # provides fake_llm, llm_settings
 
