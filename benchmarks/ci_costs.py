@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/ci_costs.py                 # 10,000 runs, SQLite
     .venv/bin/python benchmarks/ci_costs.py --runs 20000 --pg
 
-1. ``zebench.stats.regression_test`` (the test of ``zebench compare`` and the
+1. ``zebench.model.statistics.regression_test`` (the test of ``zebench compare`` and the
    comparison page) on synthetic batches: cells x iterations per side, exact or
    5,000 seeded relabellings; the median of 5 calls.
 2. On a database of N generated runs (stored through the service's write path):
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import bench_database, machine
 from demo_data import generate, store
+from zebench.model.statistics import ScoredRun, pair_runs, regression_test
 from zebench.service import aggregates, deletion
-from zebench.stats import ScoredRun, pair_runs, regression_test
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
 

@@ -13,7 +13,7 @@ import pytest
 from api_support import result, unique
 
 from harness_support import cli_env, zebench
-from zebench.stats import ScoredRun, pair_runs, regression_test
+from zebench.model.statistics import ScoredRun, pair_runs, regression_test
 
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 SCENARIOS = ("alpha", "beta")

@@ -1,7 +1,7 @@
 """``zebench compare``: BASE against HEAD, cell by cell, and the regression verdict.
 
 Runs are paired by (suite, scenario, tier, agent, model); the verdict is the
-stratified permutation test of ``zebench.stats.regression`` (the dashboard's
+stratified permutation test of ``zebench.model.statistics`` (the dashboard's
 comparison page uses the same one). Rendered as a terminal table, markdown (also
 appended to ``$GITHUB_STEP_SUMMARY`` on GitHub) or JSON.
 """
@@ -15,7 +15,7 @@ from urllib.parse import quote
 from rich.table import Table
 
 from zebench.delivery.base import BatchInfo, StoredRun
-from zebench.stats import CellRuns, RegressionTest, ScoredRun, pair_runs, regression_test
+from zebench.model.statistics import CellRuns, RegressionTest, ScoredRun, pair_runs, regression_test
 
 MARKDOWN_ROWS = 50
 """Cells listed in markdown (worst first); the rest are counted."""

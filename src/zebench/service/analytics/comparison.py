@@ -6,7 +6,7 @@ as 0 (a crash is the worst outcome, not a missing one). Every batch is
 compared with the first one over the cells both ran.
 
 The verdict is the regression test ``zebench compare`` uses
-(``zebench.stats.regression``): runs paired by (suite, scenario, tier, agent,
+(``zebench.model.statistics``): runs paired by (suite, scenario, tier, agent,
 model), a permutation test stratified by those cells over every run, so
 iterations of one cell are evidence too; "beyond noise" means its two-sided
 p-value is below 5%. Two descriptive figures over the scenario cells stand
@@ -25,14 +25,18 @@ from sqlalchemy.engine import Connection
 from zebench.model.errors import Invalid, NotFound
 from zebench.model.statistics import (
     BootstrapResult,
+    CellRuns,
+    RegressionTest,
+    ScoredRun,
     SignTest,
+    pair_runs,
     paired_bootstrap,
+    regression_test,
     sign_test,
 )
 from zebench.service.analytics.batches import get_batch
 from zebench.service.analytics.groups import group_stats, roll_up, stats_row
 from zebench.service.filters import RunFilter
-from zebench.stats import CellRuns, RegressionTest, ScoredRun, pair_runs, regression_test
 from zebench.store.tables import runs
 
 MIN_BATCHES, MAX_BATCHES = 2, 5

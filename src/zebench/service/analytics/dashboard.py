@@ -82,9 +82,13 @@ class Dashboard:
 
         return self.cache.get(key, self.version() if version is None else version, fresh)
 
-    def scoring_mix(self, *, version: str | None = None) -> Snapshot[ScoringMix]:
-        """How many completed runs each scoring version scored (docs/scoring.md)."""
-        return self._cached(("scoring_mix",), scoring_mix, version)
+    def scoring_mix(
+        self, flt: RunFilter | None = None, *, version: str | None = None
+    ) -> Snapshot[ScoringMix]:
+        """How many of the completed runs ``flt`` selects (default: all) each scoring
+        version scored (docs/scoring.md)."""
+        flt = flt or RunFilter()
+        return self._cached(("scoring_mix", flt), lambda c: scoring_mix(c, flt), version)
 
     def overview(self, *, version: str | None = None) -> Snapshot[Overview]:
         return self._cached(("overview",), compute_overview, version)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.service.filters import RunFilter
 from zebench.store.tables import runs
 
 CURRENT = 2
@@ -30,9 +31,11 @@ class ScoringMix:
         return self.current > 0 and self.older > 0
 
 
-def scoring_mix(conn: Connection) -> ScoringMix:
+def scoring_mix(conn: Connection, flt: RunFilter) -> ScoringMix:
+    """Which scorings scored the completed runs among those ``flt`` selects."""
     completed = runs.c.status == "completed"
     current = sa.func.count().filter(runs.c.metadata.like(_MARK))
-    row = conn.execute(sa.select(sa.func.count(), current).where(completed)).one()
+    query = sa.select(sa.func.count(), current).where(completed, *flt.clauses())
+    row = conn.execute(query).one()
     total, new = int(row[0]), int(row[1])
     return ScoringMix(current=new, older=total - new)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import ServiceError
-from zebench.service.filters import RunFilter
+from zebench.service.analytics.costs import Costs
 from zebench.web import charts
-from zebench.web.export import export_format, export_response
+from zebench.web.export import export_response
 from zebench.web.pages.columns import CPS_HELP, SCORE_HELP, pair_columns
-from zebench.web.pages.common import EMPTY_HINT, dashboard, error_response, filter_context, params
-from zebench.web.rendering import render
-from zebench.web.tables import Column, table_from_rows
+from zebench.web.pages.common import PageRead, statistics_page
+from zebench.web.tables import Column
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,39 +28,22 @@ COST_COLUMNS = [
 
 @router.get("/costs")
 def costs_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        flt = RunFilter.parse(query)
-        version = board.version()
-        snapshot = board.costs(flt, version=version)
-        data = snapshot.value
-        table, matching = table_from_rows(
-            query,
-            id="costs",
-            caption="By agent and model",
-            columns=COST_COLUMNS,
-            rows=data.rows,
-            default_sort="totalCost",
-            path="/costs",
-            empty="No runs match." if not flt.is_empty() else "No runs stored yet.",
-            empty_hint=EMPTY_HINT,
-        )
-        if fmt:
-            return export_response(fmt, "costs", COST_COLUMNS, matching)
-    except ServiceError as exc:
-        return error_response(request, exc)
-    return render(
-        request,
+    return statistics_page(request, lambda board, flt, v: board.costs(flt, version=v), _present)
+
+
+def _present(page: PageRead[Costs]) -> Response:
+    data = page.data
+    empty = page.empty("No runs match.", "No runs stored yet.")
+    table, matching = page.table(
+        "costs", "By agent and model", COST_COLUMNS, data.rows, "totalCost", empty=empty
+    )
+    if page.fmt:
+        return export_response(page.fmt, "costs", COST_COLUMNS, matching)
+    return page.render(
         "costs.html",
-        {
-            "title": "Costs",
-            "data_version": snapshot.version,
-            "filters": filter_context(board, flt, version),
-            "data": data,
-            "table": table,
-            "scatter": charts.cost_scatter(data.points),
-            "uses_charts": bool(data.points),
-        },
+        "Costs",
+        data=data,
+        table=table,
+        scatter=charts.cost_scatter(data.points),
+        uses_charts=bool(data.points),
     )

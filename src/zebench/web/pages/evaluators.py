@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import ServiceError
-from zebench.service.filters import RunFilter
+from zebench.service.analytics.evaluators import EvaluatorsView
 from zebench.web import charts
-from zebench.web.export import export_format, export_response
-from zebench.web.pages.common import EMPTY_HINT, dashboard, error_response, filter_context, params
-from zebench.web.rendering import render
-from zebench.web.tables import Column, table_from_rows
+from zebench.web.export import export_response
+from zebench.web.pages.common import PageRead, statistics_page
+from zebench.web.tables import Column
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,45 +27,30 @@ EVALUATOR_COLUMNS = [
 
 @router.get("/evaluators")
 def evaluators_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        flt = RunFilter.parse(query)
-        version = board.version()
-        snapshot = board.evaluators(flt, version=version)
-        data = snapshot.value
-        table, matching = table_from_rows(
-            query,
-            id="evaluators",
-            caption="Evaluators",
-            columns=EVALUATOR_COLUMNS,
-            rows=data.rows,
-            default_sort="evaluations",
-            path="/evaluators",
-            empty="No evaluations match." if not flt.is_empty() else "No evaluations yet.",
-            empty_hint=EMPTY_HINT,
-        )
-        if fmt:
-            return export_response(fmt, "evaluators", EVALUATOR_COLUMNS, matching)
-    except ServiceError as exc:
-        return error_response(request, exc)
+    return statistics_page(
+        request, lambda board, flt, v: board.evaluators(flt, version=v), _present
+    )
+
+
+def _present(page: PageRead[EvaluatorsView]) -> Response:
+    data = page.data
+    empty = page.empty("No evaluations match.", "No evaluations yet.")
+    table, matching = page.table(
+        "evaluators", "Evaluators", EVALUATOR_COLUMNS, data.rows, "evaluations", empty=empty
+    )
+    if page.fmt:
+        return export_response(page.fmt, "evaluators", EVALUATOR_COLUMNS, matching)
     period = "day" if data.bucket_days == 1 else "week"
-    return render(
-        request,
+    return page.render(
         "evaluators.html",
-        {
-            "title": "Evaluators",
-            "data_version": snapshot.version,
-            "filters": filter_context(board, flt, version),
-            "table": table,
-            "trend": charts.series_chart(
-                data.trends,
-                f"Mean score / max per {period}",
-                "mean_score",
-                "score / max",
-                y_range=[0, 1.02],
-            ),
-            "uses_charts": bool(data.trends),
-        },
+        "Evaluators",
+        table=table,
+        trend=charts.series_chart(
+            data.trends,
+            f"Mean score / max per {period}",
+            "mean_score",
+            "score / max",
+            y_range=[0, 1.02],
+        ),
+        uses_charts=bool(data.trends),
     )

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import ServiceError
+from zebench.service.analytics.overview import Overview
 from zebench.web import svg
-from zebench.web.export import export_format
 from zebench.web.pages.columns import pair_columns, run_columns, stats_columns
 from zebench.web.pages.common import (
     EMPTY_HINT,
+    PageRead,
     batch_link,
-    dashboard,
-    error_response,
     export_table,
-    params,
+    statistics_page,
 )
-from zebench.web.rendering import render
-from zebench.web.tables import Column, table_from_rows
+from zebench.web.tables import Column, Row, Table
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,83 +31,75 @@ BATCH_PREVIEW_COLUMNS = [
 ]
 
 
+RECENT_RUN_COLUMNS = [
+    c for c in run_columns(with_batch=False) if c.key not in ("tokensIn", "durationMs", "error")
+]
+
+
 @router.get("/")
 def overview_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        snapshot = board.overview()
-        data = snapshot.value
-        pairs, all_pairs = table_from_rows(
-            query,
-            id="pairs",
-            prefix="pairs",
-            caption="Top agent/model pairs",
-            columns=pair_columns() + stats_columns(cost=False),
-            rows=data.top_pairs,
-            default_sort="meanScore",
-            path="/",
-            per_page=10,
-            empty="No completed runs yet.",
-            empty_hint=EMPTY_HINT,
+    return statistics_page(
+        request, lambda board, _, v: board.overview(version=v), _present, filtered=False
+    )
+
+
+def _present(page: PageRead[Overview]) -> Response:
+    data = page.data
+    tables = {
+        f"overview-{preview.id}": _table(page, preview, rows)
+        for preview, rows in zip(
+            PREVIEWS, (data.top_pairs, data.recent_runs, data.recent_batches), strict=True
         )
-        recent, all_recent = table_from_rows(
-            query,
-            id="recent-runs",
-            prefix="rr",
-            caption="Recent runs",
-            columns=[
-                c
-                for c in run_columns(with_batch=False)
-                if c.key not in ("tokensIn", "durationMs", "error")
-            ],
-            rows=data.recent_runs,
-            default_sort="startedAt",
-            path="/",
-            per_page=10,
-            empty="No runs stored yet.",
-            empty_hint=EMPTY_HINT,
-        )
-        batches, all_batches = table_from_rows(
-            query,
-            id="recent-batches",
-            prefix="rb",
-            caption="Recent batches",
-            columns=BATCH_PREVIEW_COLUMNS,
-            rows=data.recent_batches,
-            default_sort="createdAt",
-            path="/",
-            per_page=5,
-            empty="No batches yet.",
-            empty_hint="zebench batch --suite example --agent reference,echo",
-        )
-        if fmt:
-            return export_table(
-                fmt,
-                query,
-                {
-                    "overview-pairs": (pairs, all_pairs),
-                    "overview-recent-runs": (recent, all_recent),
-                    "overview-recent-batches": (batches, all_batches),
-                },
-                default="recent-runs",
-            )
-    except ServiceError as exc:
-        return error_response(request, exc)
-    return render(
-        request,
+    }
+    if page.fmt:
+        return export_table(page.fmt, page.query, tables, default="recent-runs")
+    return page.render(
         "overview.html",
-        {
-            "title": "Overview",
-            "live_page": True,
-            "data_version": snapshot.version,
-            "scoring_mix": board.scoring_mix(version=snapshot.version).value,
-            "totals": data.totals,
-            "histogram": svg.histogram(
-                data.histogram, label="Histogram of weighted scores of completed runs"
-            ),
-            "tables": [pairs, recent, batches],
-            "empty_hint": EMPTY_HINT,
-        },
+        "Overview",
+        live_page=True,
+        totals=data.totals,
+        histogram=svg.histogram(
+            data.histogram, label="Histogram of weighted scores of completed runs"
+        ),
+        tables=[table for table, _ in tables.values()],
+        empty_hint=EMPTY_HINT,
+    )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One of the overview's short tables."""
+
+    id: str
+    prefix: str
+    caption: str
+    columns: list[Column]
+    sort: str
+    per_page: int
+    empty: str
+    hint: str = EMPTY_HINT
+
+
+PREVIEWS = (
+    Preview("pairs", "pairs", "Top agent/model pairs", pair_columns() + stats_columns(cost=False),
+            "meanScore", 10, "No completed runs yet."),
+    Preview("recent-runs", "rr", "Recent runs", RECENT_RUN_COLUMNS, "startedAt", 10,
+            "No runs stored yet."),
+    Preview("recent-batches", "rb", "Recent batches", BATCH_PREVIEW_COLUMNS, "createdAt", 5,
+            "No batches yet.", "zebench batch --suite example --agent reference,echo"),
+)  # fmt: skip
+
+
+def _table(page: PageRead[Overview], preview: Preview, rows: list[Row]) -> tuple[Table, list[Row]]:
+    p = preview
+    return page.table(
+        p.id,
+        p.caption,
+        p.columns,
+        rows,
+        p.sort,
+        prefix=p.prefix,
+        per_page=p.per_page,
+        empty=p.empty,
+        hint=p.hint,
     )

@@ -5,21 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import ServiceError
-from zebench.service.filters import RunFilter
-from zebench.web.export import export_format
+from zebench.service.analytics.catalog import Catalog
 from zebench.web.pages.columns import scenario_columns, stats_columns
 from zebench.web.pages.common import (
-    EMPTY_HINT,
-    dashboard,
-    error_response,
+    PageRead,
     export_table,
-    filter_context,
-    params,
     runs_link,
+    statistics_page,
 )
-from zebench.web.rendering import render
-from zebench.web.tables import Column, table_from_rows
+from zebench.web.tables import Column
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,54 +34,28 @@ SCENARIO_COLUMNS = [
 
 @router.get("/suites")
 def suites_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        flt = RunFilter.parse(query)
-        version = board.version()
-        snapshot = board.catalog(flt, version=version)
-        data = snapshot.value
-        suites, all_suites = table_from_rows(
-            query,
-            id="suites",
-            prefix="su",
-            caption="Suites",
-            columns=SUITE_COLUMNS,
-            rows=data.suites,
-            default_sort="suite",
-            default_descending=False,
-            path="/suites",
-            empty_hint=EMPTY_HINT,
-        )
-        scenarios, all_scenarios = table_from_rows(
-            query,
-            id="scenarios",
-            caption="Scenarios",
-            columns=SCENARIO_COLUMNS,
-            rows=data.scenarios,
-            default_sort="suite",
-            default_descending=False,
-            path="/suites",
-            per_page=50,
-            empty_hint=EMPTY_HINT,
-        )
-        if fmt:
-            return export_table(
-                fmt,
-                query,
-                {"suites": (suites, all_suites), "scenarios": (scenarios, all_scenarios)},
-                default="scenarios",
-            )
-    except ServiceError as exc:
-        return error_response(request, exc)
-    return render(
-        request,
-        "suites.html",
-        {
-            "title": "Suites and scenarios",
-            "data_version": snapshot.version,
-            "filters": filter_context(board, flt, version),
-            "tables": [suites, scenarios],
-        },
+    return statistics_page(request, lambda board, flt, v: board.catalog(flt, version=v), _present)
+
+
+def _present(page: PageRead[Catalog]) -> Response:
+    data = page.data
+    suites, all_suites = page.table(
+        "suites", "Suites", SUITE_COLUMNS, data.suites, "suite", ascending=True, prefix="su"
     )
+    scenarios, all_scenarios = page.table(
+        "scenarios",
+        "Scenarios",
+        SCENARIO_COLUMNS,
+        data.scenarios,
+        "suite",
+        ascending=True,
+        per_page=50,
+    )
+    if page.fmt:
+        return export_table(
+            page.fmt,
+            page.query,
+            {"suites": (suites, all_suites), "scenarios": (scenarios, all_scenarios)},
+            default="scenarios",
+        )
+    return page.render("suites.html", "Suites and scenarios", tables=[suites, scenarios])

@@ -7,21 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import ServiceError
-from zebench.service.analytics.trends import Series
-from zebench.service.filters import RunFilter
+from zebench.service.analytics.trends import Series, Trends
 from zebench.web import charts
-from zebench.web.export import export_format
-from zebench.web.pages.common import (
-    EMPTY_HINT,
-    dashboard,
-    error_response,
-    export_table,
-    filter_context,
-    params,
-)
-from zebench.web.rendering import render
-from zebench.web.tables import Column, table_from_rows
+from zebench.web.charts import Figure
+from zebench.web.pages.common import PageRead, export_table, statistics_page
+from zebench.web.tables import Column
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,77 +46,54 @@ def series_rows(series: list[Series]) -> list[dict[str, Any]]:
 
 @router.get("/trends")
 def trends_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        flt = RunFilter.parse(query)
-        version = board.version()
-        snapshot = board.trends(flt, version=version)
-        data = snapshot.value
-        pair_table, pair_rows = table_from_rows(
-            query,
-            id="pair-trends",
-            caption="Per agent/model and period",
-            columns=TREND_COLUMNS,
-            rows=series_rows(data.pairs),
-            default_sort="bucket",
-            path="/trends",
-            empty_hint=EMPTY_HINT,
-        )
-        evaluator_table, evaluator_rows = table_from_rows(
-            query,
-            id="evaluator-trends",
-            prefix="ev",
-            caption="Per evaluator and period",
-            columns=EVALUATOR_TREND_COLUMNS,
-            rows=series_rows(data.evaluators),
-            default_sort="bucket",
-            path="/trends",
-        )
-        if fmt:
-            return export_table(
-                fmt,
-                query,
-                {
-                    "trends": (pair_table, pair_rows),
-                    "evaluator-trends": (evaluator_table, evaluator_rows),
-                },
-                default="pair-trends",
-            )
-    except ServiceError as exc:
-        return error_response(request, exc)
-    period = "day" if data.bucket_days == 1 else "week"
-    return render(
-        request,
-        "trends.html",
-        {
-            "title": "Trends",
-            "data_version": snapshot.version,
-            "filters": filter_context(board, flt, version),
-            "period": period,
-            "score_chart": charts.series_chart(
-                data.pairs,
-                f"Mean weighted score per {period}",
-                "mean_score",
-                "score",
-                y_range=[0, 10.2],
-            ),
-            "success_chart": charts.series_chart(
-                data.pairs,
-                f"Success rate per {period}",
-                "success_rate",
-                "success rate",
-                y_range=[0, 1.02],
-            ),
-            "evaluator_chart": charts.series_chart(
-                data.evaluators,
-                f"Mean evaluator score / max per {period}",
-                "mean_score",
-                "score / max",
-                y_range=[0, 1.02],
-            ),
-            "uses_charts": bool(data.pairs),
-            "tables": [pair_table, evaluator_table],
-        },
+    return statistics_page(request, lambda board, flt, v: board.trends(flt, version=v), _present)
+
+
+def _present(page: PageRead[Trends]) -> Response:
+    data = page.data
+    pair_table, pair_rows = page.table(
+        "pair-trends",
+        "Per agent/model and period",
+        TREND_COLUMNS,
+        series_rows(data.pairs),
+        "bucket",
     )
+    evaluator_table, evaluator_rows = page.table(
+        "evaluator-trends",
+        "Per evaluator and period",
+        EVALUATOR_TREND_COLUMNS,
+        series_rows(data.evaluators),
+        "bucket",
+        prefix="ev",
+        hint=None,
+    )
+    if page.fmt:
+        return export_table(
+            page.fmt,
+            page.query,
+            {
+                "trends": (pair_table, pair_rows),
+                "evaluator-trends": (evaluator_table, evaluator_rows),
+            },
+            default="pair-trends",
+        )
+    return page.render(
+        "trends.html", "Trends", tables=[pair_table, evaluator_table], **_charts(data)
+    )
+
+
+def _charts(data: Trends) -> dict[str, Any]:
+    period = "day" if data.bucket_days == 1 else "week"
+
+    def chart(series: list[Series], title: str, field: str, axis: str, top: float) -> Figure:
+        return charts.series_chart(series, f"{title} per {period}", field, axis, y_range=[0, top])
+
+    return {
+        "period": period,
+        "score_chart": chart(data.pairs, "Mean weighted score", "mean_score", "score", 10.2),
+        "success_chart": chart(data.pairs, "Success rate", "success_rate", "success rate", 1.02),
+        "evaluator_chart": chart(
+            data.evaluators, "Mean evaluator score / max", "mean_score", "score / max", 1.02
+        ),
+        "uses_charts": bool(data.pairs),
+    }

@@ -1,4 +1,4 @@
-"""Small, dependency-free statistics shared by the harness, the service and the pages.
+"""Descriptive figures and paired tests of plain sequences of floats.
 
 Every function takes plain sequences of floats and returns plain numbers, so
 the pages, the exports and the tests agree on one definition of each figure.
