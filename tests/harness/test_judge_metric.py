@@ -15,7 +15,8 @@ from fakes.support import settings_for
 from harness_support import WritingAgent, make_scenario, offline_settings
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.suites import load_scenario
 
 SCENARIO: dict[str, Any] = {

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from harness_support import WritingAgent, cli_env, make_scenario, offline_settings, zebench
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service.results import submit_result
 from zebench.store.database import Database

@@ -22,7 +22,8 @@ from zebench.config import Settings
 from zebench.evaluators import default_evaluators
 from zebench.evaluators.base import Metric, RunContext
 from zebench.harness.matrix import RunSpec
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.suites import EXAMPLE_SUITES_DIR, UnknownName, load_scenario
 
 EXAMPLE = EXAMPLE_SUITES_DIR / "example"

@@ -12,7 +12,8 @@ from zebench.agents.echo import EchoAgent
 from zebench.agents.reference import ReferenceAgent
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.suites import EXAMPLE_SUITES_DIR, load_scenario
 
 SCENARIOS = [

@@ -17,7 +17,8 @@ from harness_support import make_scenario, offline_settings
 from zebench.agents.base import AgentRequest, AgentResult, Usage
 from zebench.evaluators import default_evaluators
 from zebench.harness.matrix import RunSpec
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service.analytics.run_details import timeline
 from zebench.service.results import submit_result

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from zebench.harness.batch import BatchReport
     from zebench.harness.distributed.batch import BrokerOptions
     from zebench.harness.matrix import Matrix
-    from zebench.harness.runner import RunOptions
+    from zebench.harness.run_state import RunOptions
     from zebench.harness.summary import RunRecord
 
 SuitesDir = Annotated[
@@ -155,7 +155,7 @@ def run(
     """
     from zebench.harness.matrix import Matrix
     from zebench.harness.provenance import batch_labels
-    from zebench.harness.runner import RunOptions
+    from zebench.harness.run_state import RunOptions
 
     matrix = Matrix(
         suite=suite,
@@ -252,7 +252,7 @@ def batch(
     from zebench.errors import UserError
     from zebench.harness.matrix import Matrix
     from zebench.harness.provenance import batch_labels, clean_tags
-    from zebench.harness.runner import RunOptions
+    from zebench.harness.run_state import RunOptions
 
     settings = _settings(suites_dir, sandbox=sandbox, sandbox_network=sandbox_network)
     matrix: Matrix | None = None

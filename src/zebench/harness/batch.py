@@ -39,7 +39,8 @@ from zebench.evaluators import default_evaluators
 from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.reports import why_not_successful
-from zebench.harness.runner import Phase, RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import Phase, execute_run
 from zebench.harness.summary import RunRecord, whole_batch_table
 from zebench.model.results import BatchIn
 from zebench.model.time import now_ms

@@ -26,7 +26,8 @@ from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
 from zebench.harness.bundle import BundleError, cached_suite, unpack_bundle
 from zebench.harness.distributed.task import RunTask
-from zebench.harness.runner import RunOptions, execute_run
+from zebench.harness.run_state import RunOptions
+from zebench.harness.runner import execute_run
 from zebench.model.results import BatchIn, ResultIn
 from zebench.model.time import now_ms
 from zebench.suites import load_scenario
