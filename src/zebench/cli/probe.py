@@ -13,44 +13,58 @@ if TYPE_CHECKING:
     from zebench.throughput.probe.runner import ProbeResult
 
 
+BaseUrl = Annotated[
+    str, typer.Option("--base-url", help="The endpoint's base, e.g. http://127.0.0.1:8000/v1.")
+]
+Model = Annotated[str, typer.Option("--model", help="The model name the endpoint serves.")]
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="OPENAI_API_KEY", help="Bearer key (or OPENAI_API_KEY)."),
+]
+Requests = Annotated[int, typer.Option("--requests", "-n", help="Measured requests.")]
+Concurrency = Annotated[
+    int | None, typer.Option("--concurrency", "-c", help="Requests in flight (default 1).")
+]
+Rate = Annotated[
+    float | None,
+    typer.Option("--rate", help="Requests started per second (Poisson), instead of -c."),
+]
+InputTokens = Annotated[int, typer.Option(help="Prompt size in tokens (about).")]
+MaxTokens = Annotated[int, typer.Option(help="Output tokens asked per request.")]
+Warmup = Annotated[int, typer.Option(help="Unmeasured requests sent first.")]
+Timeout = Annotated[float, typer.Option(help="Seconds one request may take.")]
+IgnoreEos = Annotated[
+    bool, typer.Option(help="Ask the server to always generate --max-tokens (vLLM).")
+]
+Sweep = Annotated[
+    str | None,
+    typer.Option(help="Concurrencies to measure in turn, e.g. 1,2,4,8 (instead of -c)."),
+]
+OutputFormat = Annotated[str, typer.Option("--format", help="table or json.", case_sensitive=False)]
+Save = Annotated[
+    bool, typer.Option("--save", help="Store the probe in the database (see /models).")
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command()(probe)
 
 
 def probe(
-    base_url: Annotated[
-        str, typer.Option("--base-url", help="The endpoint's base, e.g. http://127.0.0.1:8000/v1.")
-    ],
-    model: Annotated[str, typer.Option("--model", help="The model name the endpoint serves.")],
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", envvar="OPENAI_API_KEY", help="Bearer key (or OPENAI_API_KEY)."),
-    ] = None,
-    requests: Annotated[int, typer.Option("--requests", "-n", help="Measured requests.")] = 32,
-    concurrency: Annotated[
-        int | None, typer.Option("--concurrency", "-c", help="Requests in flight (default 1).")
-    ] = None,
-    rate: Annotated[
-        float | None,
-        typer.Option("--rate", help="Requests started per second (Poisson), instead of -c."),
-    ] = None,
-    input_tokens: Annotated[int, typer.Option(help="Prompt size in tokens (about).")] = 128,
-    max_tokens: Annotated[int, typer.Option(help="Output tokens asked per request.")] = 128,
-    warmup: Annotated[int, typer.Option(help="Unmeasured requests sent first.")] = 1,
-    timeout: Annotated[float, typer.Option(help="Seconds one request may take.")] = 300.0,
-    ignore_eos: Annotated[
-        bool, typer.Option(help="Ask the server to always generate --max-tokens (vLLM).")
-    ] = False,
-    sweep: Annotated[
-        str | None,
-        typer.Option(help="Concurrencies to measure in turn, e.g. 1,2,4,8 (instead of -c)."),
-    ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", help="table or json.", case_sensitive=False)
-    ] = "table",
-    save: Annotated[
-        bool, typer.Option("--save", help="Store the probe in the database (see /models).")
-    ] = False,
+    base_url: BaseUrl,
+    model: Model,
+    api_key: ApiKey = None,
+    requests: Requests = 32,
+    concurrency: Concurrency = None,
+    rate: Rate = None,
+    input_tokens: InputTokens = 128,
+    max_tokens: MaxTokens = 128,
+    warmup: Warmup = 1,
+    timeout: Timeout = 300.0,
+    ignore_eos: IgnoreEos = False,
+    sweep: Sweep = None,
+    output_format: OutputFormat = "table",
+    save: Save = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Stream chat completions to an endpoint and report TTFT, inter-token latency,

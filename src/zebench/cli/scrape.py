@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from zebench.cli.options import DatabaseUrl
+
+if TYPE_CHECKING:
+    from zebench.config import Settings
+    from zebench.throughput.cycle import CycleSummary
+
+
+def _from_env(envvar: str, help: str) -> Any:
+    """An option that the environment variable ``envvar`` may give instead."""
+    return typer.Option(envvar=envvar, help=help)
+
+
+ChutesApiUrl = Annotated[
+    str | None, _from_env("ZEBENCH_CHUTES_API_URL", "Daily statistics API base URL.")
+]
+ChutesLlmUrl = Annotated[
+    str | None, _from_env("ZEBENCH_CHUTES_LLM_URL", "Catalogue (/v1/models) base URL.")
+]
+ChutesWebUrl = Annotated[
+    str | None, _from_env("ZEBENCH_CHUTES_WEB_URL", "Web pages base URL (fallback).")
+]
+Source = Annotated[
+    str | None,
+    _from_env("ZEBENCH_CHUTES_SOURCE", "json, html, or auto (json, falling back to the pages)."),
+]
+BatchSize = Annotated[
+    int | None,
+    _from_env("ZEBENCH_SCRAPE_HTML_BATCH_SIZE", "Stats pages per cycle in html mode."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -15,33 +45,13 @@ def register(app: typer.Typer) -> None:
 
 def scrape(
     database_url: DatabaseUrl = None,
-    chutes_api_url: Annotated[
-        str | None,
-        typer.Option(envvar="ZEBENCH_CHUTES_API_URL", help="Daily statistics API base URL."),
-    ] = None,
-    chutes_llm_url: Annotated[
-        str | None,
-        typer.Option(envvar="ZEBENCH_CHUTES_LLM_URL", help="Catalogue (/v1/models) base URL."),
-    ] = None,
-    chutes_web_url: Annotated[
-        str | None,
-        typer.Option(envvar="ZEBENCH_CHUTES_WEB_URL", help="Web pages base URL (fallback)."),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            envvar="ZEBENCH_CHUTES_SOURCE",
-            help="json, html, or auto (json, falling back to the pages).",
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            envvar="ZEBENCH_SCRAPE_HTML_BATCH_SIZE", help="Stats pages per cycle in html mode."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    chutes_api_url: ChutesApiUrl = None,
+    chutes_llm_url: ChutesLlmUrl = None,
+    chutes_web_url: ChutesWebUrl = None,
+    source: Source = None,
+    batch_size: BatchSize = None,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
 ) -> None:
     """Scrape the LLM throughput statistics once and print a one-line summary.
 
@@ -50,51 +60,65 @@ def scrape(
     """
     import logging
 
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    settings = _settings(
+        {
+            "database_url": database_url,
+            "chutes_api_url": chutes_api_url,
+            "chutes_llm_url": chutes_llm_url,
+            "chutes_web_url": chutes_web_url,
+            "chutes_source": source,
+            "scrape_html_batch_size": batch_size,
+        }
+    )
+    summary = _run_cycle(settings)
+    _report(summary, as_json=as_json)
+    if summary.status == "failed":
+        raise typer.Exit(1)
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    """The settings with the options given; a bad value is named by its option."""
     from pydantic import ValidationError
 
     from zebench.config import Settings
     from zebench.errors import UserError
 
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    overrides: dict[str, Any] = {
-        "database_url": database_url,
-        "chutes_api_url": chutes_api_url,
-        "chutes_llm_url": chutes_llm_url,
-        "chutes_web_url": chutes_web_url,
-        "chutes_source": source,
-        "scrape_html_batch_size": batch_size,
-    }
     try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
         option = _OPTION_OF.get(field, "ZEBENCH_" + field.upper())
         raise UserError(f"{option}: {first['msg']}") from None
 
-    import asyncio
-    import sys
 
-    import orjson
+def _run_cycle(settings: Settings) -> CycleSummary:
+    import asyncio
 
     from zebench.cli.options import open_database
     from zebench.throughput import Scraper
 
     db = open_database(settings.resolved_database_url())
     try:
-        summary = asyncio.run(Scraper(db, settings).run_cycle())
+        return asyncio.run(Scraper(db, settings).run_cycle())
     finally:
         db.close()
+
+
+def _report(summary: CycleSummary, *, as_json: bool) -> None:
+    import sys
+
+    import orjson
+
     if as_json:
         typer.echo(orjson.dumps(summary.as_dict()).decode())
     else:
         stream = sys.stderr if summary.status == "failed" else sys.stdout
         stream.write(summary.line() + "\n")
-    if summary.status == "failed":
-        raise typer.Exit(1)
 
 
 _OPTION_OF = {

@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zebench.cli.options import DatabaseUrl
+
+if TYPE_CHECKING:
+    from zebench.config import Settings
+
+Host = Annotated[str, typer.Option(envvar="ZEBENCH_HOST", help="Interface to bind.")]
+Port = Annotated[
+    int, typer.Option(envvar="ZEBENCH_PORT", min=1, max=65535, help="Port to listen on.")
+]
+Workers = Annotated[int, typer.Option(min=1, help="Server processes.")]
+ScrapeCron = Annotated[
+    str | None,
+    typer.Option(
+        envvar="ZEBENCH_SCRAPE_CRON",
+        help="Also scrape the throughput leaderboard on this cron schedule (UTC), "
+        'e.g. "*/10 * * * *".',
+    ),
+]
+ProbeCron = Annotated[
+    str | None,
+    typer.Option(
+        envvar="ZEBENCH_PROBE_CRON",
+        help="Also re-probe the --probe-targets endpoints on this cron schedule (UTC), "
+        'e.g. "0 * * * *".',
+    ),
+]
+ProbeTargets = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="ZEBENCH_PROBE_TARGETS",
+        help="TOML or JSON file of the endpoints to probe (see docs/throughput.md).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -15,38 +47,13 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: Annotated[
-        str, typer.Option(envvar="ZEBENCH_HOST", help="Interface to bind.")
-    ] = "127.0.0.1",
-    port: Annotated[
-        int,
-        typer.Option(envvar="ZEBENCH_PORT", min=1, max=65535, help="Port to listen on."),
-    ] = 8787,
+    host: Host = "127.0.0.1",
+    port: Port = 8787,
     database_url: DatabaseUrl = None,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
-    scrape: Annotated[
-        str | None,
-        typer.Option(
-            envvar="ZEBENCH_SCRAPE_CRON",
-            help="Also scrape the throughput leaderboard on this cron schedule (UTC), "
-            'e.g. "*/10 * * * *".',
-        ),
-    ] = None,
-    probe_schedule: Annotated[
-        str | None,
-        typer.Option(
-            envvar="ZEBENCH_PROBE_CRON",
-            help="Also re-probe the --probe-targets endpoints on this cron schedule (UTC), "
-            'e.g. "0 * * * *".',
-        ),
-    ] = None,
-    probe_targets: Annotated[
-        Path | None,
-        typer.Option(
-            envvar="ZEBENCH_PROBE_TARGETS",
-            help="TOML or JSON file of the endpoints to probe (see docs/throughput.md).",
-        ),
-    ] = None,
+    workers: Workers = 1,
+    scrape: ScrapeCron = None,
+    probe_schedule: ProbeCron = None,
+    probe_targets: ProbeTargets = None,
 ) -> None:
     """Serve the results API and the dashboard (embedded SQLite unless told otherwise).
 
@@ -54,58 +61,21 @@ def serve(
     loopback a write key must be configured (API_SECRET_KEY or `zebench keys
     create`): dev-local-key is only accepted on loopback.
     """
-    import os
     import sys
 
     import uvicorn
 
-    from zebench.api.auth import is_loopback
-    from zebench.cli.options import display_url, open_database
-    from zebench.config import Settings
-    from zebench.errors import UserError
-    from zebench.service.keys import has_active_keys
+    from zebench.cli.options import display_url
 
     overrides: dict[str, object] = {"host": host, "port": port}
     if database_url:
         overrides["database_url"] = database_url
-    if scrape:
-        from zebench.throughput.scheduler import check_cron
-
-        try:
-            overrides["scrape_cron"] = check_cron(scrape)
-        except ValueError as exc:
-            raise UserError(f"--scrape: {exc}") from None
+    overrides.update(_scrape_overrides(scrape))
     overrides.update(_probe_overrides(probe_schedule, probe_targets))
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    from zebench.webhooks import parse_targets
-
-    try:
-        parse_targets(settings.webhook_url)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    settings = _checked_settings(overrides)
     url = settings.resolved_database_url()
-    db = open_database(url)
-    try:
-        if not is_loopback(host) and not settings.api_secret_key:
-            with db.read() as conn:
-                keyed = has_active_keys(conn)
-            if not keyed:
-                raise UserError(
-                    f"refusing to listen on {host} without a write key: set API_SECRET_KEY or "
-                    "run `zebench keys create --name NAME` (dev-local-key works only on loopback)"
-                )
-    finally:
-        db.close()
-
-    # Each server process builds its app from the environment (zebench.server.serving_app).
-    os.environ["ZEBENCH_DATABASE_URL"] = url
-    os.environ["ZEBENCH_HOST"] = host
-    os.environ["ZEBENCH_PORT"] = str(port)
-    if settings.scrape_cron:
-        os.environ["ZEBENCH_SCRAPE_CRON"] = settings.scrape_cron
-    if settings.probe_cron and settings.probe_targets:
-        os.environ["ZEBENCH_PROBE_CRON"] = settings.probe_cron
-        os.environ["ZEBENCH_PROBE_TARGETS"] = str(settings.probe_targets.resolve())
+    _require_write_key(settings, host, url)
+    _export_to_workers(settings, url, host, port)
     sys.stderr.write(
         f"zebench: serving http://{host}:{port}/ with {workers} worker(s), "
         f"database {display_url(url)}\n"
@@ -119,6 +89,19 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _scrape_overrides(cron: str | None) -> dict[str, object]:
+    """Checked now, so a wrong schedule stops the start with one line."""
+    if not cron:
+        return {}
+    from zebench.errors import UserError
+    from zebench.throughput.scheduler import check_cron
+
+    try:
+        return {"scrape_cron": check_cron(cron)}
+    except ValueError as exc:
+        raise UserError(f"--scrape: {exc}") from None
 
 
 def _probe_overrides(cron: str | None, targets: Path | None) -> dict[str, object]:
@@ -138,3 +121,54 @@ def _probe_overrides(cron: str | None, targets: Path | None) -> dict[str, object
         raise UserError(f"--probe-schedule: {exc}") from None
     load_targets(targets)
     return {"probe_cron": cron, "probe_targets": targets}
+
+
+def _checked_settings(overrides: dict[str, object]) -> Settings:
+    """The settings with the webhook targets checked, so a wrong URL stops the start."""
+    from zebench.config import Settings
+    from zebench.errors import UserError
+    from zebench.webhooks import parse_targets
+
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        parse_targets(settings.webhook_url)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return settings
+
+
+def _require_write_key(settings: Settings, host: str, url: str) -> None:
+    """Off loopback, refuse to start unless a write key is configured (the database
+    is opened, and so created and migrated, either way)."""
+    from zebench.api.auth import is_loopback
+    from zebench.cli.options import open_database
+    from zebench.errors import UserError
+    from zebench.service.keys import has_active_keys
+
+    db = open_database(url)
+    try:
+        if not is_loopback(host) and not settings.api_secret_key:
+            with db.read() as conn:
+                keyed = has_active_keys(conn)
+            if not keyed:
+                raise UserError(
+                    f"refusing to listen on {host} without a write key: set API_SECRET_KEY or "
+                    "run `zebench keys create --name NAME` (dev-local-key works only on loopback)"
+                )
+    finally:
+        db.close()
+
+
+def _export_to_workers(settings: Settings, url: str, host: str, port: int) -> None:
+    """Each server process builds its app from the environment
+    (``zebench.server.serving_app``), so what was resolved here is put there."""
+    import os
+
+    os.environ["ZEBENCH_DATABASE_URL"] = url
+    os.environ["ZEBENCH_HOST"] = host
+    os.environ["ZEBENCH_PORT"] = str(port)
+    if settings.scrape_cron:
+        os.environ["ZEBENCH_SCRAPE_CRON"] = settings.scrape_cron
+    if settings.probe_cron and settings.probe_targets:
+        os.environ["ZEBENCH_PROBE_CRON"] = settings.probe_cron
+        os.environ["ZEBENCH_PROBE_TARGETS"] = str(settings.probe_targets.resolve())

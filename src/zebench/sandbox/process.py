@@ -94,27 +94,52 @@ async def run_process(
     started = time.monotonic()
     try:
         proc = await _spawn_to_the_end(command, cwd, stdin, env, (preexec, pass_fds))
-    except OSError as exc:
-        name = command if isinstance(command, str) else command[0]
-        return ProcessOutcome(
-            exit_code=None,
-            stdout="",
-            stderr="",
-            timed_out=False,
-            duration_s=time.monotonic() - started,
-            error=f"cannot start {name!r}: {exc.strerror or exc}",
-        )
-    except subprocess.SubprocessError as exc:  # preexec failed in the child
-        return ProcessOutcome(None, "", "", False, time.monotonic() - started, error=str(exc))
-
+    except (OSError, subprocess.SubprocessError) as exc:
+        return _not_started(command, exc, time.monotonic() - started)
     out, err = BoundedCapture(output_limit), BoundedCapture(output_limit)
+    timed_out, error = await _supervise(proc, (out, err), stdin, timeout_s, on_start)
+    return ProcessOutcome(
+        exit_code=None if timed_out or error else proc.returncode,
+        stdout=out.text(),
+        stderr=err.text(),
+        timed_out=timed_out,
+        duration_s=time.monotonic() - started,
+        error=error,
+    )
+
+
+def _not_started(
+    command: Sequence[str] | str, exc: OSError | subprocess.SubprocessError, duration_s: float
+) -> ProcessOutcome:
+    if isinstance(exc, subprocess.SubprocessError):  # preexec failed in the child
+        return ProcessOutcome(None, "", "", False, duration_s, error=str(exc))
+    name = command if isinstance(command, str) else command[0]
+    return ProcessOutcome(
+        exit_code=None,
+        stdout="",
+        stderr="",
+        timed_out=False,
+        duration_s=duration_s,
+        error=f"cannot start {name!r}: {exc.strerror or exc}",
+    )
+
+
+async def _supervise(
+    proc: asyncio.subprocess.Process,
+    sinks: tuple[BoundedCapture, BoundedCapture],
+    stdin: str | None,
+    timeout_s: float,
+    on_start: Callable[[int], Awaitable[None]] | None,
+) -> tuple[bool, str | None]:
+    """Capture the output and wait for the exit or the time limit: (timed out, error).
+    The group is reaped on the way out, cancellation included."""
     readers: list[asyncio.Task[None]] = []
     timed_out = False
     error: str | None = None
     try:
         readers += [
-            asyncio.create_task(_pump(proc.stdout, out)),
-            asyncio.create_task(_pump(proc.stderr, err)),
+            asyncio.create_task(_pump(proc.stdout, sinks[0])),
+            asyncio.create_task(_pump(proc.stderr, sinks[1])),
         ]
         if on_start is not None:
             await on_start(proc.pid)
@@ -129,14 +154,7 @@ async def run_process(
     finally:
         # Also runs on cancellation: the group dies with the run that started it.
         await _reap(proc, readers)
-    return ProcessOutcome(
-        exit_code=None if timed_out or error else proc.returncode,
-        stdout=out.text(),
-        stderr=err.text(),
-        timed_out=timed_out,
-        duration_s=time.monotonic() - started,
-        error=error,
-    )
+    return timed_out, error
 
 
 async def _spawn_to_the_end(
