@@ -42,9 +42,35 @@ def _root(
 
 
 def _register() -> None:
-    from zebench.cli import compare, db, delete, keys, probe, run, scrape, serve, transfer, worker
+    from zebench.cli import (
+        batch,
+        compare,
+        db,
+        delete,
+        keys,
+        probe,
+        run,
+        scrape,
+        serve,
+        suites,
+        transfer,
+        worker,
+    )
 
-    for module in (serve, db, keys, transfer, run, compare, delete, scrape, probe, worker):
+    for module in (
+        serve,
+        db,
+        keys,
+        transfer,
+        run,
+        suites,
+        batch,
+        compare,
+        delete,
+        scrape,
+        probe,
+        worker,
+    ):
         module.register(app)
 
 
