@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
-from dashboard_support import generated, seeded
+from dashboard_support import generated, seeded, serve
+from zebench.api.serializers.batches import analytics_json, batch_json, compared_json
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
-from zebench.service.analytics.batches import batch_analytics as page_batch
 from zebench.service.analytics.catalog import compute_catalog
 from zebench.service.analytics.overview import compute_overview
 from zebench.service.analytics.sources import evaluator_rows, stats
+from zebench.service.batch_analytics import batch_figures, batch_report
+from zebench.service.batch_comparison import compare_batches
 from zebench.service.filters import RunFilter
 
 SUCCESSFUL = "successful"
@@ -59,16 +62,15 @@ def test_every_api_figure_equals_the_pages(db_url: str) -> None:
 
 
 def _same_batch(conn: Any, batch_id: str) -> None:
-    api = batch_service.get_batch(conn, batch_id)
-    page = page_batch(conn, batch_id)
-    assert page is not None
+    api = batch_json(batch_service.get_batch(conn, batch_id))
+    page = batch_report(conn, batch_figures(conn, batch_id))
     for field in ("totalRuns", "successfulRuns", "avgScore", "avgWeightedScore"):
         _close(api[field], page.batch[field])
     assert api["totalRuns"] == page.totals.runs
     assert api["successfulRuns"] == page.totals.successful
     _close(api["avgWeightedScore"], page.totals.mean_score)
 
-    analytics = batch_service.batch_analytics(conn, batch_id)
+    analytics = analytics_json(batch_figures(conn, batch_id))
     # The page splits each scenario by agent and model; summed, they are the API's row.
     scenarios: dict[tuple[str, str], list[int]] = {}
     for r in page.by_scenario:
@@ -94,3 +96,43 @@ def _same_batch(conn: Any, batch_id: str) -> None:
         shown = evaluators[row["evaluatorName"]]
         assert row["count"] == shown["evaluations"]
         _close(row["avgScore"], shown["meanScore"])
+
+    # Scores of the API's breakdowns are those of the successful runs, as the pages'
+    # statistics give them for the same runs.
+    successful = RunFilter(batch=batch_id, status=SUCCESSFUL)
+    by_scenario = {tuple(g.key): g for g in stats(conn, ["suite", "scenario"], successful)}
+    for row in analytics["suiteBreakdown"]:
+        shown = by_scenario.get((row["suite"], row["scenario"]))
+        _close(row["avgWeightedScore"], shown.mean_score if shown else None)
+    by_pair = {tuple(g.key): g for g in stats(conn, ["agent", "model"], successful)}
+    for row in analytics["agentPerformance"]:
+        shown = by_pair.get((row["agent"], row["model"]))
+        _close(row["avgWeightedScore"], shown.mean_score if shown else None)
+        _close(row["minScore"], shown.score_min if shown else None)
+        _close(row["maxScore"], shown.score_max if shown else None)
+
+
+def test_batch_list_and_comparison_api_equal_pages(db_url: str) -> None:
+    """Through the served app: the API's batch list is the batches page's (its JSON
+    export), in both orders; compared batches carry the comparison page's totals."""
+    data = generated(runs=120, batches=4)
+    shared = ("batchId", "totalRuns", "successfulRuns")  # the export writes times as ISO
+    with seeded(db_url, data) as db, serve(db) as server, httpx.Client(base_url=server.url) as web:
+        for api_sort, page_sort in (("date", "createdAt"), ("score", "avgWeightedScore")):
+            api = web.get("/api/batches", params={"limit": 100, "sortBy": api_sort}).json()
+            page = web.get("/batches", params={"format": "json", "sort": page_sort}).json()
+            assert len(api) == len(page) == len(data.batches)
+            for a, p in zip(api, page, strict=True):
+                assert {k: a[k] for k in shared} == {k: p[k] for k in shared}
+                _close(a["avgWeightedScore"], p["avgWeightedScore"])
+        ids = [b["batchId"] for b in api[:3]]
+        answered = web.get("/api/batches/compare", params={"ids": ",".join(ids)}).json()
+        with db.read() as conn:
+            comparison = compare_batches(conn, ids)
+            assert compared_json(compare_batches(conn, ids, scored=False)) == answered
+    totals = {b["batchId"]: b for b in answered}
+    for compared in comparison.batches:
+        api_row = totals[compared.batch.batch_id]
+        assert api_row["totalRuns"] == compared.figures.runs
+        assert api_row["successfulRuns"] == compared.figures.successful
+        _close(api_row["avgWeightedScore"], compared.figures.mean_score)

@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from api_support import result
 
 from tolerance import nearly_equal
+from zebench.api.serializers.batches import analytics_json, batch_json
 from zebench.model.results import ResultIn
 from zebench.model.time import to_ms
 from zebench.service import aggregates
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
+from zebench.service.batch_analytics import batch_figures
 from zebench.service.results import submit_result
+from zebench.service.runs import runs_of_batch
 from zebench.store.database import Database
 from zebench.store.tables import evaluations, runs
 
@@ -171,8 +174,8 @@ def test_evaluator_trends_by_day(hand_db: Database) -> None:
 
 def test_batch_totals_and_analytics(hand_db: Database) -> None:
     with hand_db.read() as conn:
-        batch = batch_service.get_batch(conn, "B1")
-        analytics = batch_service.batch_analytics(conn, "B1")
+        batch = batch_json(batch_service.get_batch(conn, "B1"))
+        analytics = analytics_json(batch_figures(conn, "B1"))
     assert (batch["totalRuns"], batch["successfulRuns"]) == (3, 2)
     assert batch["avgScore"] == pytest.approx((0.9 + 0.7 + 0.4) / 3)
     assert batch["avgWeightedScore"] == pytest.approx((9 + 7 + 4) / 3)
@@ -338,8 +341,11 @@ def test_rebuild_reproduces_what_was_maintained(db: Database) -> None:
                 [stats_service.suite_stats(conn, s) for s in ("s1", "s2")],
                 [stats_service.scenario_stats(conn, "s1", c) for c in ("a", "b", "c")],
                 stats_service.evaluator_trends(conn, "lint", 60, now=NOW),
-                [batch_service.batch_analytics(conn, b) for b in ("b1", "b2")],
-                [batch_service.get_batch(conn, b) for b in ("b1", "b2")],
+                [analytics_json(batch_figures(conn, b)) for b in ("b1", "b2")],
+                [
+                    {**batch_json(batch_service.get_batch(conn, b)), "runs": runs_of_batch(conn, b)}
+                    for b in ("b1", "b2")
+                ],
             )
 
     before = snapshot()

@@ -15,13 +15,16 @@ from dashboard_support import NOW_MS, generated, seeded
 from demo_data import Generated
 from loopback import fresh_pg_database
 from tolerance import nearly_equal
+from zebench.api.serializers.batches import analytics_json, batch_json
 from zebench.model.time import to_ms
 from zebench.service import aggregates, deletion
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.trends import compute_trends
+from zebench.service.batch_analytics import batch_figures
 from zebench.service.filters import RunFilter
+from zebench.service.runs import runs_of_batch
 from zebench.store.database import Database
 from zebench.store.tables import batch_tags, batches, evaluations, runs, telemetry, transcripts
 
@@ -58,11 +61,14 @@ def _figures(db: Database, suites: list[str], batch_ids: list[str]) -> Any:
             "agents": stats_service.agent_stats(conn),
             "models": stats_service.model_stats(conn),
             "suites": [stats_service.suite_stats(conn, s) for s in suites],
-            "batches": [batch_service.get_batch(conn, b) for b in batch_ids],
-            "analytics": [batch_service.batch_analytics(conn, b) for b in batch_ids],
+            "batches": [
+                {**batch_json(batch_service.get_batch(conn, b)), "runs": runs_of_batch(conn, b)}
+                for b in batch_ids
+            ],
+            "analytics": [analytics_json(batch_figures(conn, b)) for b in batch_ids],
             "leaderboard": compute_leaderboard(conn, RunFilter()),
             "trends": compute_trends(conn, RunFilter()),
-            "listed": batch_service.list_batches(conn, limit=100).items,
+            "listed": [batch_json(b) for b in batch_service.list_batches(conn, limit=100).rows],
         }
 
 

@@ -13,9 +13,7 @@ from demo_data import Generated
 from zebench.model.errors import Invalid, NotFound
 from zebench.model.results import ResultIn, TelemetryIn
 from zebench.service.analytics import runs as runs_analytics
-from zebench.service.analytics.batches import batch_analytics, list_batches
 from zebench.service.analytics.catalog import compute_catalog
-from zebench.service.analytics.comparison import compare_batches, parse_batch_ids
 from zebench.service.analytics.costs import compute_costs
 from zebench.service.analytics.groups import score_histogram
 from zebench.service.analytics.leaderboard import compute_leaderboard
@@ -24,6 +22,9 @@ from zebench.service.analytics.runs import list_runs, run_detail
 from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.analytics.version import data_version
+from zebench.service.batch_analytics import batch_figures, batch_report
+from zebench.service.batch_comparison import compare_batches, parse_batch_ids
+from zebench.service.batches import BatchFilter, count_batches, list_batches
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import submit_result
 from zebench.store.database import Database
@@ -126,9 +127,9 @@ def test_batch_analytics(seeded_db: Database, data: Generated) -> None:
     batch = max(data.batches, key=lambda b: sum(r.batch_id == b.batch_id for r in data.results))
     runs = [r for r in data.results if r.batch_id == batch.batch_id]
     with seeded_db.read() as conn:
-        analytics = batch_analytics(conn, batch.batch_id)
-        assert batch_analytics(conn, "no-such-batch") is None
-    assert analytics is not None
+        analytics = batch_report(conn, batch_figures(conn, batch.batch_id))
+        with pytest.raises(NotFound):
+            batch_figures(conn, "no-such-batch")
     assert analytics.totals.runs == len(runs)
     assert analytics.batch["totalRuns"] == len(runs)
     assert analytics.batch["successfulRuns"] == successful(runs)
@@ -168,16 +169,17 @@ def test_batch_analytics(seeded_db: Database, data: Generated) -> None:
 def test_batch_list_sorts_and_filters(seeded_db: Database, data: Generated) -> None:
     with seeded_db.read() as conn:
         newest = list_batches(conn, limit=100)
+        total = count_batches(conn)
         by_runs = list_batches(conn, sort="totalRuns", descending=True, limit=100)
-        found = list_batches(conn, query="xss")
+        found = count_batches(conn, BatchFilter(search="xss"))
         with pytest.raises(Invalid):
-            list_batches(conn, status="paused")
-    assert newest.total == len(data.batches)
-    created = [b["createdAt"] for b in newest.rows]
+            list_batches(conn, BatchFilter(status="paused"))
+    assert total == len(newest.rows) == len(data.batches)
+    created = [b.created_at for b in newest.rows]
     assert created == sorted(created, reverse=True)
-    totals = [b["totalRuns"] for b in by_runs.rows]
+    totals = [b.total_runs for b in by_runs.rows]
     assert totals == sorted(totals, reverse=True)
-    assert found.total == 1
+    assert found == 1
 
 
 def test_comparison_deltas_and_tests(seeded_db: Database, data: Generated) -> None:

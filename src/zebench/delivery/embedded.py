@@ -15,7 +15,6 @@ from zebench.delivery.base import (
     BatchInfo,
     Rejected,
     Unavailable,
-    json_object,
     stored_run,
 )
 from zebench.model.errors import NotFound, ServiceError
@@ -90,25 +89,24 @@ class EmbeddedSink:
 
     async def batch_info(self, batch_id: str) -> BatchInfo | None:
         from zebench.service.batches import get_batch
+        from zebench.service.runs import runs_of_batch
 
         db = await self._database()
 
-        def read() -> dict[str, Any] | None:
+        def read() -> BatchInfo | None:
             with db.read() as conn:
                 try:
-                    return get_batch(conn, batch_id)
+                    batch = get_batch(conn, batch_id)
                 except NotFound:
                     return None
+                return BatchInfo(
+                    batch_id=batch_id,
+                    created_at=batch.created_at,
+                    metadata=batch.details,
+                    runs=[stored_run(r) for r in runs_of_batch(conn, batch_id)],
+                )
 
-        body = await asyncio.to_thread(read)
-        if body is None:
-            return None
-        return BatchInfo(
-            batch_id=batch_id,
-            created_at=body.get("createdAt"),
-            metadata=json_object(body.get("metadata")),
-            runs=[stored_run(r) for r in body.get("runs") or []],
-        )
+        return await asyncio.to_thread(read)
 
     async def aclose(self) -> None:
         if self._db is not None and self._owns_db:

@@ -103,18 +103,16 @@ class HttpResults(HttpSink):
 
 class EmbeddedResults(EmbeddedSink):
     async def latest_batch(self, tag: str, *, exclude: str | None = None) -> str | None:
-        from zebench.service.batches import list_batches
+        from zebench.service.batches import BatchFilter, list_batches
 
         db = await self._database()
 
-        def read() -> list[dict[str, Any]]:
+        def read() -> list[str]:
+            flt = BatchFilter(status="completed", tag=tag)
             with db.read() as conn:
-                return list_batches(conn, limit=2, status="completed", tag=tag).items
+                return [b.batch_id for b in list_batches(conn, flt, limit=2).rows]
 
-        for batch in await asyncio.to_thread(read):
-            if batch["batchId"] != exclude:
-                return str(batch["batchId"])
-        return None
+        return next((b for b in await asyncio.to_thread(read) if b != exclude), None)
 
     async def runs_before(self, before_ms: int, suite: str | None) -> list[str]:
         from zebench.service.deletion import runs_before

@@ -27,7 +27,7 @@ def scored(run: StoredRun) -> ScoredRun:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class CompareReport:
     base: BatchInfo
     head: BatchInfo
     cells: list[CellRuns]
@@ -53,17 +53,17 @@ def compare(
     confidence: float,
     resamples: int,
     dashboard_url: str | None = None,
-) -> Comparison:
+) -> CompareReport:
     cells = pair_runs([scored(r) for r in base.runs], [scored(r) for r in head.runs])
     test = regression_test(cells, confidence=confidence, resamples=resamples)
-    return Comparison(base, head, cells, test, dashboard_url)
+    return CompareReport(base, head, cells, test, dashboard_url)
 
 
 def _mean(values: tuple[float, ...]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def comparison_json(c: Comparison) -> dict[str, Any]:
+def comparison_json(c: CompareReport) -> dict[str, Any]:
     t = c.test
     return {
         "base": {"batchId": c.base.batch_id, "runs": len(c.base.runs)},
@@ -118,7 +118,7 @@ def _label(cell: CellRuns) -> tuple[str, str]:
     return f"{suite}/{scenario} {tier}", f"{agent} ({model or 'default'})"
 
 
-def comparison_table(c: Comparison) -> Table:
+def comparison_table(c: CompareReport) -> Table:
     table = Table(
         title=f"{c.head.batch_id} against {c.base.batch_id}",
         caption=f"{c.test.describe()}",
@@ -149,7 +149,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def comparison_markdown(c: Comparison) -> str:
+def comparison_markdown(c: CompareReport) -> str:
     t = c.test
     title = f"`{c.head.batch_id}` against `{c.base.batch_id}`"
     if c.link:

@@ -1,79 +1,200 @@
-"""Reading batches: lists, one batch with its runs, analytics and comparison.
+"""Batches: the one list (API and pages alike), one batch, the tags in use.
 
-Batch totals are the ones the server computed from the stored runs
-(``zebench.service.results.recompute_batch``); times are epoch milliseconds,
-as the original Worker answered them.
+A batch's totals are the ones the server computed from the stored runs
+(``zebench.service.aggregates.totals``); times are epoch milliseconds. The API
+(``zebench.api.serializers.batches``) and the pages present the same ``BatchRow``s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.bounds import OFFSET_MAX
-from zebench.model.errors import Invalid, NotFound, ServiceError
-from zebench.service.aggregates import mean, succeeded
+from zebench.jsontext import json_object
+from zebench.model.errors import Invalid, NotFound
 from zebench.service.batch_tags import batches_tagged
-from zebench.service.runs import MetadataForm, Page, parse_json_text, runs_of_batch
-from zebench.service.stats import desc_nulls_last
-from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, batches
+from zebench.service.runs import parse_json_text
+from zebench.store.tables import batch_tags, batches
 
-BatchStatus = Literal["completed", "running"]
-BatchSort = Literal["date", "score"]
+BatchStatus = Literal["running", "completed"]
+BATCH_STATUSES: tuple[BatchStatus, ...] = ("running", "completed")
 
-MAX_COMPARE = 100
+BATCH_SORTABLE: dict[str, ColumnElement[Any]] = {
+    "createdAt": batches.c.created_at,
+    "completedAt": batches.c.completed_at,
+    "batchId": batches.c.batch_id,
+    "totalRuns": batches.c.total_runs,
+    "successfulRuns": batches.c.successful_runs,
+    "avgWeightedScore": batches.c.avg_weighted_score,
+    "successRate": sa.cast(batches.c.successful_runs, sa.Float)
+    / sa.func.nullif(batches.c.total_runs, 0),
+}
+_NOT_NULL = {"createdAt", "batchId", "totalRuns", "successfulRuns"}
 
-_BATCH_COLUMNS = [c for c in batches.c if c.name != "updated_at"]
+
+@dataclass(frozen=True)
+class BatchRow:
+    batch_id: str
+    created_at: int
+    completed_at: int | None
+    total_runs: int
+    successful_runs: int
+    avg_score: float | None
+    avg_weighted_score: float | None
+    metadata: Any
+    """The stored JSON document, parsed (the text itself if it is not JSON), or None."""
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> BatchRow:
+        """A row selected with ``_COLUMNS``."""
+        values = dict(row._mapping)
+        values["metadata"] = parse_json_text(values["metadata"])
+        return cls(**values)
+
+    @property
+    def status(self) -> BatchStatus:
+        return "completed" if self.completed_at is not None else "running"
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.successful_runs / self.total_runs if self.total_runs else None
+
+    @property
+    def duration_ms(self) -> int | None:
+        return None if self.completed_at is None else self.completed_at - self.created_at
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The metadata when it is an object, else {}."""
+        return json_object(self.metadata)
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags the batch recorded (``zebench batch --tag``)."""
+        tags = self.details.get("tags")
+        return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+    @property
+    def commit(self) -> str | None:
+        """The git commit the batch recorded, as shown: 12 digits, branch, dirty."""
+        git = self.details.get("git")
+        git = git if isinstance(git, dict) else {}
+        commit = git.get("commit")
+        if not isinstance(commit, str) or not commit:
+            return None
+        shown = commit[:12] + (f" ({git['branch']})" if git.get("branch") else "")
+        return shown + (" dirty" if git.get("dirty") else "")
 
 
-def batch_dict(row: Row[Any]) -> dict[str, Any]:
-    m = row._mapping
-    return {
-        "batchId": m["batch_id"],
-        "createdAt": m["created_at"],
-        "completedAt": m["completed_at"],
-        "totalRuns": m["total_runs"],
-        "successfulRuns": m["successful_runs"],
-        "avgScore": m["avg_score"],
-        "avgWeightedScore": m["avg_weighted_score"],
-        "metadata": parse_json_text(m["metadata"]),
-    }
+_COLUMNS = [batches.c[f.name] for f in fields(BatchRow)]
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def table_row(b: BatchRow) -> dict[str, Any]:
+    """A batch under the names the pages' tables and exports use."""
+    row = {_camel(f.name): getattr(b, f.name) for f in fields(b)}
+    row.update(
+        metadata=b.details,
+        status=b.status,
+        successRate=b.success_rate,
+        durationMs=b.duration_ms,
+        tags=", ".join(b.tags),
+        commit=b.commit,
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class BatchFilter:
+    """Which batches a list holds: ``status`` running or completed (by completion
+    time), ``search`` part of the batch id or the start of its git commit, ``tag``."""
+
+    status: str | None = None
+    search: str | None = None
+    tag: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """``Invalid`` for an unknown status."""
+        where: list[ColumnElement[bool]] = []
+        if self.status == "running":
+            where.append(batches.c.completed_at.is_(None))
+        elif self.status == "completed":
+            where.append(batches.c.completed_at.is_not(None))
+        elif self.status:
+            raise Invalid(
+                f"status must be one of {', '.join(BATCH_STATUSES)}",
+                {"field": "status", "value": self.status},
+            )
+        if self.search:
+            s = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append(
+                batches.c.batch_id.ilike(f"%{s}%", escape="\\")
+                # metadata is written by json.dumps, so the commit appears exactly so
+                | batches.c.metadata.like(f'%"commit": "{s}%', escape="\\")
+            )
+        if self.tag:
+            where.append(batches.c.batch_id.in_(batches_tagged(self.tag)))
+        return where
+
+
+@dataclass(frozen=True)
+class BatchList:
+    rows: list[BatchRow]
+    next_offset: int | None
+    """Where the following page starts; None on the last page."""
+
+
+def _order(sort: str, descending: bool) -> list[ColumnElement[Any]]:
+    if sort not in BATCH_SORTABLE:
+        raise Invalid(
+            f"sort must be one of {', '.join(BATCH_SORTABLE)}", {"field": "sort", "value": sort}
+        )
+    column = BATCH_SORTABLE[sort]
+    first = column.desc() if descending else column.asc()
+    if sort not in _NOT_NULL:
+        first = first.nulls_last()
+    ties = [batches.c.created_at.desc(), batches.c.batch_id.desc()]
+    if sort == "createdAt":
+        ties = [batches.c.batch_id.desc() if descending else batches.c.batch_id.asc()]
+    return [first, *ties]
 
 
 def list_batches(
     conn: Connection,
+    flt: BatchFilter | None = None,
     *,
-    limit: int = 20,
+    sort: str = "createdAt",
+    descending: bool = True,
     offset: int = 0,
-    status: BatchStatus | None = None,
-    sort_by: BatchSort = "date",
-    tag: str | None = None,
-) -> Page:
-    """Batches newest first, or best average weighted score first (no score last).
-
-    ``status=completed`` keeps batches with a completion time, ``running`` the others;
-    ``tag`` keeps the batches with that tag.
-    The next page is at ``offset + limit`` (returned as the page's cursor).
-    """
-    query = sa.select(*_BATCH_COLUMNS)
-    if status == "completed":
-        query = query.where(batches.c.completed_at.is_not(None))
-    elif status == "running":
-        query = query.where(batches.c.completed_at.is_(None))
-    if tag is not None:
-        query = query.where(batches.c.batch_id.in_(batches_tagged(tag)))
-    order = [batches.c.created_at.desc(), batches.c.batch_id.desc()]
-    if sort_by == "score":
-        order.insert(0, batches.c.avg_weighted_score.desc().nulls_last())
-    rows = conn.execute(query.order_by(*order).offset(offset).limit(limit + 1)).all()
+    limit: int = 20,
+) -> BatchList:
+    """Batches newest first by default (ties: the later batch id first); any column of
+    ``BATCH_SORTABLE`` either way, no value last."""
+    flt = flt or BatchFilter()
+    query = sa.select(*_COLUMNS).where(*flt.clauses()).order_by(*_order(sort, descending))
+    rows = conn.execute(query.offset(offset).limit(limit + 1)).all()
     more = len(rows) > limit
-    return Page([batch_dict(r) for r in rows[:limit]], str(offset + limit) if more else None)
+    return BatchList([BatchRow.from_row(r) for r in rows[:limit]], offset + limit if more else None)
+
+
+def count_batches(conn: Connection, flt: BatchFilter | None = None) -> int:
+    where = (flt or BatchFilter()).clauses()
+    query = sa.select(sa.func.count()).select_from(batches).where(*where)
+    return int(conn.execute(query).scalar() or 0)
 
 
 def decode_offset_cursor(cursor: str) -> int:
+    """The offset a list's cursor (its ``next_offset``) names."""
     if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 16) or (
         int(cursor) > OFFSET_MAX
     ):
@@ -81,140 +202,23 @@ def decode_offset_cursor(cursor: str) -> int:
     return int(cursor)
 
 
-def _batch_row(conn: Connection, batch_id: str) -> Row[Any]:
-    row = conn.execute(sa.select(*_BATCH_COLUMNS).where(batches.c.batch_id == batch_id)).first()
+def find_batches(conn: Connection, batch_ids: Sequence[str]) -> dict[str, BatchRow]:
+    """The named batches that exist, by id."""
+    if not batch_ids:
+        return {}
+    query = sa.select(*_COLUMNS).where(batches.c.batch_id.in_(list(batch_ids)))
+    return {r.batch_id: BatchRow.from_row(r) for r in conn.execute(query)}
+
+
+def get_batch(conn: Connection, batch_id: str) -> BatchRow:
+    """The batch; ``NotFound`` if there is none of that id."""
+    row = conn.execute(sa.select(*_COLUMNS).where(batches.c.batch_id == batch_id)).first()
     if row is None:
         raise NotFound("Batch not found", {"batchId": batch_id})
-    return row
+    return BatchRow.from_row(row)
 
 
-def get_batch(
-    conn: Connection, batch_id: str, metadata_form: MetadataForm = "text"
-) -> dict[str, Any]:
-    """The batch with every one of its runs (oldest first); ``NotFound`` if unknown.
-    The runs' metadata as ``metadata_form`` says (the batch's own is an object)."""
-    batch = batch_dict(_batch_row(conn, batch_id))
-    batch["runs"] = runs_of_batch(conn, batch_id, metadata_form)
-    return batch
-
-
-def _model(value: str) -> str | None:
-    return None if value == NO_MODEL_KEY else value
-
-
-def batch_analytics(conn: Connection, batch_id: str) -> dict[str, Any]:
-    """Per suite/scenario, per agent/model and per evaluator figures of one batch.
-
-    Meanings follow the original Worker's ``getBatchAnalytics``: ``runs`` counts every run,
-    scores average the completed, successful runs; the evaluator breakdown
-    covers the evaluations of those runs.
-    """
-    _batch_row(conn, batch_id)
-    r = agg_batch_cells.c
-    succ = succeeded(agg_batch_cells)
-
-    def when_succ(column: sa.ColumnElement[Any]) -> Any:
-        return sa.case((succ, column), else_=0)
-
-    mine = r.batch_id == batch_id
-    suite_rows = conn.execute(
-        sa.select(
-            r.suite,
-            r.scenario,
-            sa.func.sum(r.runs),
-            sa.func.sum(when_succ(r.runs)),
-            sa.func.sum(when_succ(r.total_sum)),
-            sa.func.sum(when_succ(r.total_n)),
-            sa.func.sum(when_succ(r.score_sum)),
-            sa.func.sum(when_succ(r.scored)),
-        )
-        .where(mine)
-        .group_by(r.suite, r.scenario)
-        .order_by(r.suite, r.scenario)
-    ).all()
-    suite_breakdown = [
-        {
-            "suite": suite,
-            "scenario": scenario,
-            "runs": int(n),
-            "successfulRuns": int(succ_n),
-            "avgScore": mean(s_sum, s_n),
-            "avgWeightedScore": mean(w_sum, w_n),
-        }
-        for suite, scenario, n, succ_n, s_sum, s_n, w_sum, w_n in suite_rows
-    ]
-    agent_rows = conn.execute(
-        sa.select(
-            r.agent,
-            r.model,
-            sa.func.sum(r.runs),
-            sa.func.sum(when_succ(r.runs)),
-            sa.func.sum(when_succ(r.score_sum)),
-            sa.func.sum(when_succ(r.scored)),
-            sa.func.min(sa.case((succ, r.score_min))),
-            sa.func.max(sa.case((succ, r.score_max))),
-        )
-        .where(mine)
-        .group_by(r.agent, r.model)
-        .order_by(r.agent, r.model)
-    ).all()
-    agent_performance = sorted(
-        (
-            {
-                "agent": agent,
-                "model": _model(model),
-                "runs": int(n),
-                "successfulRuns": int(succ_n),
-                "avgWeightedScore": mean(w_sum, w_n),
-                "minScore": low,
-                "maxScore": high,
-            }
-            for agent, model, n, succ_n, w_sum, w_n, low, high in agent_rows
-        ),
-        key=desc_nulls_last("avgWeightedScore"),
-    )
-    e = agg_batch_evaluators.c
-    eval_rows = conn.execute(
-        sa.select(
-            e.evaluator_name,
-            sa.func.sum(e.n),
-            sa.func.sum(e.score_sum),
-            sa.func.max(e.max_score_max),
-        )
-        .where(e.batch_id == batch_id, succeeded(agg_batch_evaluators))
-        .group_by(e.evaluator_name)
-        .order_by(e.evaluator_name)
-    ).all()
-    evaluator_breakdown = sorted(
-        (
-            {
-                "evaluatorName": name,
-                "avgScore": mean(total, n),
-                "maxScore": top,
-                "count": int(n),
-            }
-            for name, n, total, top in eval_rows
-        ),
-        key=desc_nulls_last("avgScore"),
-    )
-    return {
-        "suiteBreakdown": suite_breakdown,
-        "agentPerformance": agent_performance,
-        "evaluatorBreakdown": evaluator_breakdown,
-    }
-
-
-def compare_batches(conn: Connection, batch_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The named batches that exist, newest first (unknown ids are left out, as originally)."""
-    ids = [b for b in dict.fromkeys(i.strip() for i in batch_ids) if b]
-    if not ids:
-        # 400 rather than 422: the original Worker's answer to a missing list.
-        raise ServiceError("Batch IDs required (query param: ids)", {"field": "ids"})
-    if len(ids) > MAX_COMPARE:
-        raise Invalid(f"at most {MAX_COMPARE} batches can be compared", {"field": "ids"})
-    rows = conn.execute(
-        sa.select(*_BATCH_COLUMNS)
-        .where(batches.c.batch_id.in_(ids))
-        .order_by(batches.c.created_at.desc(), batches.c.batch_id.desc())
-    ).all()
-    return [batch_dict(r) for r in rows]
+def known_tags(conn: Connection, limit: int = 200) -> list[str]:
+    """Tags in use, alphabetically (for the batches page's filter)."""
+    query = sa.select(batch_tags.c.tag).distinct().order_by(batch_tags.c.tag).limit(limit)
+    return list(conn.execute(query).scalars())

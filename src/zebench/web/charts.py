@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from zebench.model.time import DAY_MS
-from zebench.service.analytics.comparison import Comparison
 from zebench.service.analytics.costs import ScatterPoint
 from zebench.service.analytics.leaderboard import HeatMap
 from zebench.service.analytics.trends import Series
+from zebench.service.batch_comparison import BatchComparison
 from zebench.web.rendering import iso
 
 Figure = dict[str, Any]
@@ -178,7 +178,7 @@ def cost_scatter(points: list[ScatterPoint]) -> Figure:
     }
 
 
-def comparison_deltas(comparison: Comparison) -> Figure:
+def comparison_deltas(comparison: BatchComparison) -> Figure:
     labels = axis_labels(
         [
             " / ".join(p for p in (c.suite, c.scenario, c.tier, c.agent, c.model) if p)
@@ -189,12 +189,12 @@ def comparison_deltas(comparison: Comparison) -> Figure:
         {
             "type": "bar",
             "orientation": "h",
-            "name": short_text(batch["batchId"]),
+            "name": short_text(compared.batch.batch_id),
             "y": labels,
             "x": [c.deltas[i] for c in comparison.cells],
             "hovertemplate": "%{y}: %{x:+.2f}<extra>%{fullData.name}</extra>",
         }
-        for i, batch in enumerate(comparison.batches[1:])
+        for i, compared in enumerate(comparison.batches[1:])
     ]
     return {
         "data": data,

@@ -9,13 +9,22 @@ from starlette.responses import Response
 
 from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
-from zebench.api.pagination import page_response
+from zebench.api.pagination import next_page_headers
 from zebench.api.responses import json_response
 from zebench.api.routes.runs import MetadataFormat
 from zebench.api.schemas import Batch, BatchAnalytics, BatchDetail
+from zebench.api.serializers.batches import (
+    API_SORTS,
+    analytics_json,
+    batch_json,
+    compared_json,
+)
 from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
 from zebench.service import batches as batch_service
-from zebench.service.runs import MetadataForm
+from zebench.service.batch_analytics import batch_figures
+from zebench.service.batch_comparison import batch_ids
+from zebench.service.batch_comparison import compare_batches as compare
+from zebench.service.runs import MetadataForm, runs_of_batch
 from zebench.store.database import Database
 
 router = APIRouter(tags=["batches"])
@@ -37,11 +46,15 @@ def list_batches(
     `tag` the batches tagged so (`zebench batch --tag`)."""
     if cursor:
         offset = batch_service.decode_offset_cursor(cursor)
+    flt = batch_service.BatchFilter(status=status, tag=tag or None)
     with db.read() as conn:
         page = batch_service.list_batches(
-            conn, limit=limit, offset=offset, status=status, sort_by=sort_by, tag=tag or None
+            conn, flt, sort=API_SORTS[sort_by], offset=offset, limit=limit
         )
-    return page_response(request, page)
+    cursor = None if page.next_offset is None else str(page.next_offset)
+    return json_response(
+        [batch_json(b) for b in page.rows], headers=next_page_headers(request, cursor)
+    )
 
 
 # Declared before /api/batches/{batch_id}: the original's router let that route
@@ -53,7 +66,8 @@ def compare_batches(
 ) -> Response:
     """The named batches that exist, newest first."""
     with db.read() as conn:
-        return json_response(batch_service.compare_batches(conn, (ids or "").split(",")))
+        found = compare(conn, batch_ids(ids or ""), scored=False)
+    return json_response(compared_json(found))
 
 
 @router.get("/api/batches/{batch_id}", response_model=BatchDetail, responses=error_responses(404))
@@ -64,7 +78,9 @@ def get_batch(
 ) -> Response:
     """The batch and every one of its runs, oldest first; 404 for an unknown batch."""
     with db.read() as conn:
-        return json_response(batch_service.get_batch(conn, batch_id, metadata_form))
+        batch = batch_json(batch_service.get_batch(conn, batch_id))
+        batch["runs"] = runs_of_batch(conn, batch_id, metadata_form)
+    return json_response(batch)
 
 
 @router.get(
@@ -75,4 +91,5 @@ def get_batch(
 def get_batch_analytics(batch_id: str, db: Database = Depends(get_db)) -> Response:
     """Per suite/scenario, agent/model and evaluator figures over the batch's runs."""
     with db.read() as conn:
-        return json_response(batch_service.batch_analytics(conn, batch_id))
+        figures = batch_figures(conn, batch_id)
+    return json_response(analytics_json(figures))

@@ -1,10 +1,6 @@
 """Server-side aggregates behind the dashboard pages.
 
-``Dashboard`` is the read model the pages call; the modules beside it hold one
-page's queries each, ``stats`` the pure statistics they share.
+``dashboard.Dashboard`` is the cached read model the pages call; the modules
+beside it hold one page's queries each. (Nothing is imported here: the service's
+own read modules use ``groups`` and ``sources`` without loading the facade.)
 """
-
-from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.filters import RunFilter
-
-__all__ = ["Dashboard", "RunFilter"]

@@ -12,16 +12,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.batches import (
-    BatchAnalytics,
-    BatchPage,
-    batch_analytics,
-    known_tags,
-    list_batches,
-)
 from zebench.service.analytics.cache import AggregateCache, Snapshot
 from zebench.service.analytics.catalog import Catalog, compute_catalog
-from zebench.service.analytics.comparison import Comparison, compare_batches
 from zebench.service.analytics.costs import Costs, compute_costs
 from zebench.service.analytics.evaluators import EvaluatorsView, compute_evaluators
 from zebench.service.analytics.leaderboard import Leaderboard, compute_leaderboard
@@ -30,6 +22,16 @@ from zebench.service.analytics.runs import RunDetail, RunPage, iter_runs, list_r
 from zebench.service.analytics.scoring import ScoringMix, scoring_mix
 from zebench.service.analytics.trends import Trends, compute_trends
 from zebench.service.analytics.version import data_version
+from zebench.service.batch_analytics import BatchReport, batch_figures, batch_report
+from zebench.service.batch_comparison import BatchComparison, compare_batches
+from zebench.service.batches import (
+    BatchFilter,
+    BatchList,
+    BatchRow,
+    count_batches,
+    known_tags,
+    list_batches,
+)
 from zebench.service.filters import RunFilter
 from zebench.store.database import Database
 
@@ -119,24 +121,12 @@ class Dashboard:
             yield from iter_runs(conn, flt, sort=sort, descending=descending)
 
     def export_batches(
-        self,
-        *,
-        status: str | None = None,
-        query: str | None = None,
-        sort: str = "createdAt",
-        descending: bool = True,
-        tag: str | None = None,
-    ) -> list[dict[str, Any]]:
+        self, flt: BatchFilter, *, sort: str = "createdAt", descending: bool = True
+    ) -> list[BatchRow]:
         """Every matching batch in ``batches``' order (not cached)."""
         with self.db.read() as conn:
             return list_batches(
-                conn,
-                status=status,
-                query=query,
-                sort=sort,
-                descending=descending,
-                limit=EXPORT_LIMIT,
-                tag=tag,
+                conn, flt, sort=sort, descending=descending, limit=EXPORT_LIMIT
             ).rows
 
     def known_tags(self) -> list[str]:
@@ -150,37 +140,32 @@ class Dashboard:
 
     def batches(
         self,
+        flt: BatchFilter | None = None,
         *,
-        status: str | None = None,
-        query: str | None = None,
         sort: str = "createdAt",
         descending: bool = True,
         offset: int = 0,
         limit: int = 20,
-        tag: str | None = None,
         version: str | None = None,
-    ) -> Snapshot[BatchPage]:
+    ) -> Snapshot[tuple[BatchList, int]]:
+        """A page of ``service.batches.list_batches`` and how many batches match."""
+        flt = flt or BatchFilter()
+
+        def compute(conn: Connection) -> tuple[BatchList, int]:
+            page = list_batches(
+                conn, flt, sort=sort, descending=descending, offset=offset, limit=limit
+            )
+            return page, count_batches(conn, flt)
+
+        return self._cached(("batches", flt, sort, descending, offset, limit), compute, version)
+
+    def batch(self, batch_id: str, *, version: str | None = None) -> Snapshot[BatchReport]:
+        """``NotFound`` for an unknown batch."""
         return self._cached(
-            ("batches", status, query, sort, descending, offset, limit, tag),
-            lambda c: list_batches(
-                c,
-                status=status,
-                query=query,
-                sort=sort,
-                descending=descending,
-                offset=offset,
-                limit=limit,
-                tag=tag,
-            ),
-            version,
+            ("batch", batch_id), lambda c: batch_report(c, batch_figures(c, batch_id)), version
         )
 
-    def batch(
-        self, batch_id: str, *, version: str | None = None
-    ) -> Snapshot[BatchAnalytics | None]:
-        return self._cached(("batch", batch_id), lambda c: batch_analytics(c, batch_id), version)
-
-    def compare(self, ids: list[str], *, version: str | None = None) -> Snapshot[Comparison]:
+    def compare(self, ids: list[str], *, version: str | None = None) -> Snapshot[BatchComparison]:
         return self._cached(("compare", tuple(ids)), lambda c: compare_batches(c, ids), version)
 
     def leaderboard(self, flt: RunFilter, *, version: str | None = None) -> Snapshot[Leaderboard]:

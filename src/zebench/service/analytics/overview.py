@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.batches import list_batches
 from zebench.service.analytics.groups import (
     GroupStats,
     merge,
@@ -17,6 +16,7 @@ from zebench.service.analytics.groups import (
 )
 from zebench.service.analytics.runs import list_runs
 from zebench.service.analytics.sources import cells
+from zebench.service.batches import list_batches, table_row
 from zebench.service.filters import RunFilter
 
 TOP_PAIRS = 5
@@ -40,5 +40,5 @@ def compute_overview(conn: Connection) -> Overview:
         histogram=score_histogram(conn, everything),
         top_pairs=pair_rows(list(pairs.values()))[:TOP_PAIRS],
         recent_runs=list_runs(conn, everything, limit=10).rows,
-        recent_batches=list_batches(conn, limit=5).rows,
+        recent_batches=[table_row(b) for b in list_batches(conn, limit=5).rows],
     )

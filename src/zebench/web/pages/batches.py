@@ -1,16 +1,23 @@
-"""Batches: the list, one batch's analytics, and the comparison of 2-5 batches."""
+"""Batches: the list, one batch's report, and the comparison of 2-5 batches.
+
+They read what the API reads (``zebench.service.batches``, ``batch_analytics``,
+``batch_comparison``) through the cached ``Dashboard``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.model.errors import Invalid, ServiceError
-from zebench.service.analytics.batches import BATCH_SORTABLE, BATCH_STATUSES
-from zebench.service.analytics.comparison import MAX_BATCHES, parse_batch_ids
+from zebench.model.errors import NotFound, ServiceError
+from zebench.service.analytics.dashboard import Dashboard
 from zebench.service.analytics.runs import SORTABLE as RUN_SORTABLE
+from zebench.service.batch_analytics import BatchReport
+from zebench.service.batch_comparison import MAX_BATCHES, BatchComparison, parse_batch_ids
+from zebench.service.batches import BATCH_SORTABLE, BATCH_STATUSES, BatchFilter, table_row
 from zebench.service.filters import RunFilter
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
@@ -29,11 +36,13 @@ from zebench.web.pages.common import (
     params,
     run_link,
 )
+from zebench.web.pages.evaluators import EVALUATOR_COLUMNS as EVALUATORS_PAGE
 from zebench.web.pages.runs import export_runs, run_rows
 from zebench.web.rendering import path_part, render
 from zebench.web.tables import Column, Table, read_state, table_from_rows
 
 router = APIRouter(include_in_schema=False)
+Row = dict[str, Any]
 
 
 BATCH_COLUMNS = [
@@ -61,47 +70,38 @@ def batches_page(request: Request) -> Response:
         state = read_state(
             query, prefix="", sortable=list(BATCH_SORTABLE), default_sort="createdAt"
         )
-        status = query.get("status") or None
-        tag = query.get("tag") or None
-        if status is not None and status not in BATCH_STATUSES:
-            raise Invalid(
-                f"status must be one of {', '.join(BATCH_STATUSES)}",
-                {"field": "status", "value": status},
-            )
+        flt = BatchFilter(
+            status=query.get("status") or None,
+            search=state.search or None,
+            tag=query.get("tag") or None,
+        )
+        flt.clauses()  # an unknown status is named before anything is read
+        sort, descending = state.sort, state.descending
         if fmt:
-            everything = board.export_batches(
-                status=status,
-                query=state.search or None,
-                sort=state.sort,
-                descending=state.descending,
-                tag=tag,
-            )
-            return export_response(fmt, "batches", BATCH_COLUMNS[1:], everything)
+            everything = board.export_batches(flt, sort=sort, descending=descending)
+            rows = (table_row(b) for b in everything)
+            return export_response(fmt, "batches", BATCH_COLUMNS[1:], rows)
         snapshot = board.batches(
-            status=status,
-            query=state.search or None,
-            sort=state.sort,
-            descending=state.descending,
-            offset=state.offset,
-            limit=state.per_page,
-            tag=tag,
+            flt, sort=sort, descending=descending, offset=state.offset, limit=state.per_page
         )
         tags = board.known_tags()
     except ServiceError as exc:
         return error_response(request, exc)
+    page, total = snapshot.value
     table = Table(
         id="batches",
         caption="Batches",
         columns=BATCH_COLUMNS,
-        rows=snapshot.value.rows,
-        total=snapshot.value.total,
+        rows=[table_row(b) for b in page.rows],
+        total=total,
         state=state,
         params=query,
-        empty="No batches match." if status or tag or state.search else "No batches yet.",
+        empty="No batches match." if flt.status or flt.tag or flt.search else "No batches yet.",
         empty_hint="zebench batch --suite example --agent reference,echo --iterations 2",
         searchable=False,  # the filter form above searches batch ids
         path="/batches",
     )
+    context = {"status": flt.status, "statuses": BATCH_STATUSES, "tag": flt.tag, "tags": tags}
     return render(
         request,
         "batches.html",
@@ -110,13 +110,37 @@ def batches_page(request: Request) -> Response:
             "live_page": True,
             "data_version": snapshot.version,
             "table": table,
-            "status": status,
-            "statuses": BATCH_STATUSES,
-            "tag": tag,
-            "tags": tags,
             "max_compare": MAX_BATCHES,
+            **context,
         },
     )
+
+
+def _cell_rows(comparison: BatchComparison) -> tuple[list[Column], list[Row]]:
+    """The comparison's cells as table rows: a score and run count per batch, then the
+    change of each batch after the first."""
+    names = [b.batch.batch_id for b in comparison.batches]
+    columns = [Column(k, k.title()) for k in ("suite", "scenario", "tier", "agent", "model")]
+    for i, name in enumerate(names):
+        columns += [
+            Column(f"score{i}", f"Score: {name}", "score"),
+            Column(f"runs{i}", "Runs", "int"),
+        ]
+    columns += [Column(f"delta{i}", f"Δ {name}", "score") for i, name in enumerate(names) if i]
+    rows = []
+    for cell in comparison.cells:
+        row: Row = {
+            "suite": cell.suite,
+            "scenario": cell.scenario,
+            "tier": cell.tier,
+            "agent": cell.agent,
+            "model": cell.model,
+        }
+        row.update({f"score{i}": score for i, score in enumerate(cell.scores)})
+        row.update({f"runs{i}": n for i, n in enumerate(cell.runs)})
+        row.update({f"delta{i}": d for i, d in enumerate(cell.deltas, start=1)})
+        rows.append(row)
+    return columns, rows
 
 
 @router.get("/batches/compare")
@@ -125,46 +149,14 @@ def compare_page(request: Request) -> Response:
     query = params(request)
     try:
         fmt = export_format(query)
-        ids = parse_batch_ids(request.query_params.getlist("ids"))
-        snapshot = board.compare(ids)
-    except ServiceError as exc:
-        return error_response(request, exc)
-    comparison = snapshot.value
-    names = [str(b["batchId"]) for b in comparison.batches]
-    cell_rows: list[dict[str, Any]] = []
-    for cell in comparison.cells:
-        row: dict[str, Any] = {
-            "suite": cell.suite,
-            "scenario": cell.scenario,
-            "tier": cell.tier,
-            "agent": cell.agent,
-            "model": cell.model,
-        }
-        for i, score in enumerate(cell.scores):
-            row[f"score{i}"] = score
-            row[f"runs{i}"] = cell.runs[i]
-        for i, delta in enumerate(cell.deltas, start=1):
-            row[f"delta{i}"] = delta
-        cell_rows.append(row)
-    cell_columns = [
-        Column("suite", "Suite"),
-        Column("scenario", "Scenario"),
-        Column("tier", "Tier"),
-        Column("agent", "Agent"),
-        Column("model", "Model"),
-    ]
-    for i, name in enumerate(names):
-        cell_columns.append(Column(f"score{i}", f"Score: {name}", "score"))
-        cell_columns.append(Column(f"runs{i}", "Runs", "int"))
-    for i, name in enumerate(names[1:], start=1):
-        cell_columns.append(Column(f"delta{i}", f"Δ {name}", "score"))
-    try:
+        snapshot = board.compare(parse_batch_ids(request.query_params.getlist("ids")))
+        columns, rows = _cell_rows(snapshot.value)
         cells_table, all_cells = table_from_rows(
             query,
             id="cells",
             caption="Per scenario (failed runs count as 0)",
-            columns=cell_columns,
-            rows=cell_rows,
+            columns=columns,
+            rows=rows,
             default_sort="suite",
             default_descending=False,
             path="/batches/compare",
@@ -174,7 +166,8 @@ def compare_page(request: Request) -> Response:
     except ServiceError as exc:
         return error_response(request, exc)
     if fmt:
-        return export_response(fmt, "batch-comparison", cell_columns, all_cells)
+        return export_response(fmt, "batch-comparison", columns, all_cells)
+    comparison = snapshot.value
     return render(
         request,
         "batch_compare.html",
@@ -189,6 +182,56 @@ def compare_page(request: Request) -> Response:
     )
 
 
+def _report_tables(
+    query: Mapping[str, str], report: BatchReport, base: str
+) -> list[tuple[Table, list[Row]]]:
+    """The report's tables (each with every matching row, for export)."""
+    stats = stats_columns(duration=True)
+    pairs = pair_columns()
+    specs: list[tuple[str, str, str, list[Column], list[Row], str, bool]] = [
+        ("by-scenario", "sc", "By suite and scenario, per agent and model",
+         scenario_columns() + pairs + stats, report.by_scenario, "suite", False),
+        ("by-pair", "pa", "By agent and model", pairs + stats, report.by_pair, "meanScore", True),
+        ("by-tier", "ti", "By tier, per agent and model",
+         [Column("tier", "Tier"), *pairs, *stats], report.by_tier, "tier", False),
+        ("by-evaluator", "ev", "By evaluator", EVALUATOR_COLUMNS, report.by_evaluator,
+         "evaluator", False),
+    ]  # fmt: skip
+    return [
+        table_from_rows(
+            query,
+            id=id_,
+            prefix=prefix,
+            caption=caption,
+            columns=columns,
+            rows=rows,
+            default_sort=sort,
+            default_descending=descending,
+            path=base,
+            empty="No evaluations in this batch." if id_ == "by-evaluator" else "Nothing to show.",
+        )
+        for id_, prefix, caption, columns, rows, sort, descending in specs
+    ]
+
+
+def _runs_table(board: Dashboard, query: Mapping[str, str], batch_id: str, version: str) -> Table:
+    state = read_state(query, prefix="ru", sortable=list(RUN_SORTABLE), default_sort="startedAt")
+    page = run_rows(board, RunFilter(batch=batch_id), state, version).value
+    return Table(
+        id="runs",
+        caption="Runs in this batch",
+        columns=run_columns(with_batch=False),
+        rows=page.rows,
+        total=page.total,
+        state=state,
+        params=dict(query),
+        prefix="ru",
+        searchable=False,
+        path=f"/batches/{path_part(batch_id)}",
+        empty="This batch has no runs yet.",
+    )
+
+
 @router.get("/batches/{batch_id:path}")
 def batch_page(request: Request, batch_id: str) -> Response:
     board = dashboard(request)
@@ -197,92 +240,20 @@ def batch_page(request: Request, batch_id: str) -> Response:
         fmt = export_format(query)
         version = board.version()
         snapshot = board.batch(batch_id, version=version)
-        data = snapshot.value
-        if data is None:
-            return not_found(request, "Batch", batch_id)
-        base = f"/batches/{path_part(batch_id)}"
-        stats = stats_columns(duration=True)
-        scenario_table, scenario_rows = table_from_rows(
-            query,
-            id="by-scenario",
-            prefix="sc",
-            caption="By suite and scenario, per agent and model",
-            columns=scenario_columns() + pair_columns() + stats,
-            rows=data.by_scenario,
-            default_sort="suite",
-            default_descending=False,
-            path=base,
-        )
-        pair_table, pair_rows = table_from_rows(
-            query,
-            id="by-pair",
-            prefix="pa",
-            caption="By agent and model",
-            columns=pair_columns() + stats,
-            rows=data.by_pair,
-            default_sort="meanScore",
-            path=base,
-        )
-        tier_table, tier_rows = table_from_rows(
-            query,
-            id="by-tier",
-            prefix="ti",
-            caption="By tier, per agent and model",
-            columns=[Column("tier", "Tier"), *pair_columns(), *stats],
-            rows=data.by_tier,
-            default_sort="tier",
-            default_descending=False,
-            path=base,
-        )
-        evaluator_table, evaluator_rows = table_from_rows(
-            query,
-            id="by-evaluator",
-            prefix="ev",
-            caption="By evaluator",
-            columns=EVALUATOR_COLUMNS,
-            rows=data.by_evaluator,
-            default_sort="evaluator",
-            default_descending=False,
-            path=base,
-            empty="No evaluations in this batch.",
-        )
-        run_state = read_state(
-            query, prefix="ru", sortable=list(RUN_SORTABLE), default_sort="startedAt"
-        )
-        flt = RunFilter(batch=batch_id)
-        columns = run_columns(with_batch=False)
-        tables = [
-            (scenario_table, scenario_rows),
-            (pair_table, pair_rows),
-            (tier_table, tier_rows),
-            (evaluator_table, evaluator_rows),
-        ]
+        tables = _report_tables(query, snapshot.value, f"/batches/{path_part(batch_id)}")
         if fmt:
             return export_table(
                 fmt,
                 query,
                 {f"batch-{table.id}": (table, rows) for table, rows in tables},
                 default="runs",
-                fallback=lambda: export_runs(
-                    board, flt, run_state, fmt, f"batch-{batch_id}-runs", columns
-                ),
+                fallback=lambda: _export_runs(board, query, batch_id, fmt),
             )
-        run_page = run_rows(board, flt, run_state, version).value
+        runs_table = _runs_table(board, query, batch_id, version)
+    except NotFound:
+        return not_found(request, "Batch", batch_id)
     except ServiceError as exc:
         return error_response(request, exc)
-    runs_table = Table(
-        id="runs",
-        caption="Runs in this batch",
-        columns=columns,
-        rows=run_page.rows,
-        total=run_page.total,
-        state=run_state,
-        params=query,
-        prefix="ru",
-        searchable=False,
-        path=base,
-        empty="This batch has no runs yet.",
-    )
     return render(
         request,
         "batch_detail.html",
@@ -290,7 +261,7 @@ def batch_page(request: Request, batch_id: str) -> Response:
             "title": f"Batch {batch_id}",
             "live_page": True,
             "data_version": snapshot.version,
-            "a": data,
+            "a": snapshot.value,
             "tables": [t for t, _ in tables],
             "runs_table": runs_table,
             "run_link": run_link,
@@ -298,11 +269,12 @@ def batch_page(request: Request, batch_id: str) -> Response:
     )
 
 
-EVALUATOR_COLUMNS = [
-    Column("evaluator", "Evaluator"),
-    Column("evaluations", "Evaluations", "int"),
-    Column("meanRatio", "Mean score / max", "ratio"),
-    Column("minRatio", "Min", "ratio"),
-    Column("maxRatio", "Max", "ratio"),
-    Column("perfectShare", "Full marks", "pct"),
-]
+def _export_runs(board: Dashboard, query: Mapping[str, str], batch_id: str, fmt: str) -> Response:
+    """The batch's runs, streamed in the runs table's order."""
+    state = read_state(query, prefix="ru", sortable=list(RUN_SORTABLE), default_sort="startedAt")
+    columns = run_columns(with_batch=False)
+    name = f"batch-{batch_id}-runs"
+    return export_runs(board, RunFilter(batch=batch_id), state, fmt, name, columns)
+
+
+EVALUATOR_COLUMNS = [c for c in EVALUATORS_PAGE if c.key not in ("meanScore", "lastAt")]

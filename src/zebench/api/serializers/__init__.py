@@ -1,0 +1,1 @@
+"""The API's answers: the original contract's camelCase shapes over the service's typed results."""
