@@ -36,11 +36,12 @@ from zebench.delivery import Delivery, DeliveryReport, StoredRun
 from zebench.delivery.base import Rejected, Unavailable
 from zebench.errors import UserError
 from zebench.evaluators import default_evaluators
+from zebench.evaluators.base import Evaluator
 from zebench.harness.isolation import batch_isolation
 from zebench.harness.matrix import Matrix, RunKey, RunSpec, expand
 from zebench.harness.reports import why_not_successful
 from zebench.harness.run_state import RunOptions
-from zebench.harness.runner import Phase, execute_run
+from zebench.harness.runner import Phase, RunOutcome, execute_run
 from zebench.harness.summary import RunRecord, whole_batch_table
 from zebench.model.results import BatchIn
 from zebench.model.time import now_ms
@@ -241,23 +242,68 @@ async def run_batch(
         keep_workspace=options.keep_workspace,
         timeout_s=options.timeout_s,
     )
-    report = BatchReport(plan)
     for name in dict.fromkeys(s.agent for s in plan.specs):
         agent_factory(name, settings)  # fail on an unknown agent before anything runs
     loaded: dict[str, LoadedScenario] = {
         name: load_scenario(plan.suite_dir, name)
         for name in dict.fromkeys(s.scenario for s in plan.specs)
     }
-    evaluators = default_evaluators()
+    runs = _BatchRuns(
+        plan,
+        settings,
+        delivery,
+        options,
+        loaded,
+        agent_factory,
+        asyncio.Semaphore(max(concurrency, 1)),
+        batch_progress(console, TextColumn("{task.fields[phase]}")),
+    )
+    runs.report.batch_deliveries.append(await delivery.submit_batch(_batch_in(plan)))
+    if plan.specs:  # an empty progress display would still print a blank line
+        with runs.progress:
+            overall = runs.progress.add_task(
+                f"batch {plan.batch_id}", total=len(plan.specs), phase=""
+            )
+            async with asyncio.TaskGroup() as group:
+                for spec in plan.specs:
+                    group.create_task(runs.one(spec, overall))
+    done = _batch_in(plan, completed_at=now_ms())
+    runs.report.batch_deliveries.append(await delivery.submit_batch(done))
+    _print_summary(console, plan, runs.report.records)
+    return runs.report
 
-    batch = BatchIn(batch_id=plan.batch_id, created_at=plan.created_at, metadata=plan.metadata())
-    report.batch_deliveries.append(await delivery.submit_batch(batch))
 
-    semaphore = asyncio.Semaphore(max(concurrency, 1))
-    progress = batch_progress(console, TextColumn("{task.fields[phase]}"))
+def _batch_in(plan: BatchPlan, completed_at: int | None = None) -> BatchIn:
+    """The batch as it is announced (before the first run) and completed (after the last)."""
+    return BatchIn(
+        batch_id=plan.batch_id,
+        created_at=plan.created_at,
+        completed_at=completed_at,
+        metadata=plan.metadata(),
+    )
 
-    async def one(spec: RunSpec, overall: TaskID) -> None:
-        async with semaphore:
+
+@dataclass
+class _BatchRuns:
+    """The runs of one batch session, as many at once as the semaphore lets through."""
+
+    plan: BatchPlan
+    settings: Settings
+    delivery: Delivery
+    options: RunOptions
+    loaded: dict[str, LoadedScenario]
+    agent_factory: AgentFactory
+    semaphore: asyncio.Semaphore
+    progress: Progress
+    evaluators: list[Evaluator] = field(default_factory=default_evaluators)
+    report: BatchReport = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.report = BatchReport(self.plan)
+
+    async def one(self, spec: RunSpec, overall: TaskID) -> None:
+        progress = self.progress
+        async with self.semaphore:
             task = progress.add_task(spec.label, total=1, phase="workspace")
 
             def on_phase(phase: Phase) -> None:
@@ -266,68 +312,64 @@ async def run_batch(
             try:
                 outcome = await execute_run(
                     spec,
-                    loaded[spec.scenario],
-                    agent_factory(spec.agent, settings),
-                    evaluators,
-                    settings,
-                    options,
+                    self.loaded[spec.scenario],
+                    self.agent_factory(spec.agent, self.settings),
+                    self.evaluators,
+                    self.settings,
+                    self.options,
                     on_phase=on_phase,
                 )
                 progress.update(task, phase="delivery")
-                delivered = await delivery.submit_result(outcome.result)
+                delivered = await self.delivery.submit_result(outcome.result)
             except Exception as exc:  # a harness bug: report it, keep the batch going
-                report.errors.append(f"{spec.label}: {exc.__class__.__name__}: {exc}")
+                self.report.errors.append(f"{spec.label}: {exc.__class__.__name__}: {exc}")
                 progress.console.print(f"[red]harness error[/] {escape(f'{spec.label}: {exc}')}")
                 return
             finally:
                 progress.remove_task(task)
                 progress.advance(overall)
-            result = outcome.result
-            telemetry = result.telemetry
-            record = RunRecord(
-                agent=spec.agent,
-                model=spec.model,
-                run_id=result.run_id,
-                status=result.status,
-                is_successful=result.is_successful,
-                weighted_score=result.weighted_score,
-                cost_usd=telemetry.cost_usd if telemetry else None,
-                wall_ms=outcome.wall_ms,
-                delivery=delivered.outcome,
-                command_ms=outcome.command_ms,
-                suite=spec.suite,
-                scenario=spec.scenario,
-                tier=spec.tier,
-                iteration=spec.iteration,
-                tokens_in=telemetry.tokens_in if telemetry else None,
-                tokens_out=telemetry.tokens_out if telemetry else None,
-                failure=why_not_successful(result),
-            )
-            report.records.append(record)
-            line = _status_line(record, spec, delivered)
-            if result.status == "failed" and result.metadata:
-                error = f"{result.metadata.get('errorType')}: {result.metadata.get('error')}"
-                line += f"\n    {escape(error)}"
-            if outcome.kept_workspace is not None:
-                line += f"\n    workspace kept at {escape(str(outcome.kept_workspace))}"
+            record = _run_record(spec, outcome, delivered)
+            self.report.records.append(record)
+            line = _outcome_lines(record, spec, outcome, delivered)
             progress.console.print(line, highlight=False, soft_wrap=True)
 
-    if plan.specs:  # an empty progress display would still print a blank line
-        with progress:
-            overall = progress.add_task(f"batch {plan.batch_id}", total=len(plan.specs), phase="")
-            async with asyncio.TaskGroup() as group:
-                for spec in plan.specs:
-                    group.create_task(one(spec, overall))
 
-    done = BatchIn(
-        batch_id=plan.batch_id,
-        created_at=plan.created_at,
-        completed_at=now_ms(),
-        metadata=plan.metadata(),
+def _run_record(spec: RunSpec, outcome: RunOutcome, delivered: DeliveryReport) -> RunRecord:
+    result = outcome.result
+    telemetry = result.telemetry
+    return RunRecord(
+        agent=spec.agent,
+        model=spec.model,
+        run_id=result.run_id,
+        status=result.status,
+        is_successful=result.is_successful,
+        weighted_score=result.weighted_score,
+        cost_usd=telemetry.cost_usd if telemetry else None,
+        wall_ms=outcome.wall_ms,
+        delivery=delivered.outcome,
+        command_ms=outcome.command_ms,
+        suite=spec.suite,
+        scenario=spec.scenario,
+        tier=spec.tier,
+        iteration=spec.iteration,
+        tokens_in=telemetry.tokens_in if telemetry else None,
+        tokens_out=telemetry.tokens_out if telemetry else None,
+        failure=why_not_successful(result),
     )
-    report.batch_deliveries.append(await delivery.submit_batch(done))
-    _print_summary(console, plan, report.records)
-    return report
+
+
+def _outcome_lines(
+    record: RunRecord, spec: RunSpec, outcome: RunOutcome, delivered: DeliveryReport
+) -> str:
+    """The run's status line, with why it failed and where its workspace was kept."""
+    result = outcome.result
+    line = _status_line(record, spec, delivered)
+    if result.status == "failed" and result.metadata:
+        error = f"{result.metadata.get('errorType')}: {result.metadata.get('error')}"
+        line += f"\n    {escape(error)}"
+    if outcome.kept_workspace is not None:
+        line += f"\n    workspace kept at {escape(str(outcome.kept_workspace))}"
+    return line
 
 
 def _print_summary(console: Console, plan: BatchPlan, records: list[RunRecord]) -> None:
