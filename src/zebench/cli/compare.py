@@ -13,8 +13,10 @@ import typer
 from zebench.cli.options import DatabaseUrl
 
 if TYPE_CHECKING:
+    from zebench.config import Settings
     from zebench.delivery.base import BatchInfo
     from zebench.delivery.results_client import ResultsClient
+    from zebench.harness.compare_report import CompareReport
 
 LATEST = "latest:"
 
@@ -29,47 +31,54 @@ def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
 
 
+Batches = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="[BASE] HEAD",
+        help="Batch ids; BASE may also be latest:TAG, or given with --baseline.",
+        show_default=False,
+    ),
+]
+Baseline = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        metavar="BATCH|latest:TAG",
+        help="The batch to compare against; latest:TAG is the newest completed batch "
+        "with that tag other than HEAD.",
+    ),
+]
+FailOnRegression = Annotated[
+    bool,
+    typer.Option("--fail-on-regression", help="Exit 1 when HEAD is worse beyond noise."),
+]
+Confidence = Annotated[
+    float,
+    typer.Option(
+        "--confidence",
+        min=0.5,
+        max=0.999,
+        help="Beyond noise means the two-sided p-value is below 1 - confidence.",
+    ),
+]
+Resamples = Annotated[
+    int,
+    typer.Option(
+        "--resamples",
+        min=100,
+        max=1_000_000,
+        help="Random relabellings when there are too many to enumerate.",
+    ),
+]
+
+
 def compare(
-    batches: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="[BASE] HEAD",
-            help="Batch ids; BASE may also be latest:TAG, or given with --baseline.",
-            show_default=False,
-        ),
-    ],
-    baseline: Annotated[
-        str | None,
-        typer.Option(
-            "--baseline",
-            metavar="BATCH|latest:TAG",
-            help="The batch to compare against; latest:TAG is the newest completed batch "
-            "with that tag other than HEAD.",
-        ),
-    ] = None,
-    fail_on_regression: Annotated[
-        bool,
-        typer.Option("--fail-on-regression", help="Exit 1 when HEAD is worse beyond noise."),
-    ] = False,
+    batches: Batches,
+    baseline: Baseline = None,
+    fail_on_regression: FailOnRegression = False,
     output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.table,
-    confidence: Annotated[
-        float,
-        typer.Option(
-            "--confidence",
-            min=0.5,
-            max=0.999,
-            help="Beyond noise means the two-sided p-value is below 1 - confidence.",
-        ),
-    ] = 0.95,
-    resamples: Annotated[
-        int,
-        typer.Option(
-            "--resamples",
-            min=100,
-            max=1_000_000,
-            help="Random relabellings when there are too many to enumerate.",
-        ),
-    ] = 5000,
+    confidence: Confidence = 0.95,
+    resamples: Resamples = 5000,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Compare HEAD with BASE per (suite, scenario, tier, agent, model), runs paired by cell.
@@ -80,26 +89,38 @@ def compare(
     0 compared (no regression, or no --fail-on-regression); 1 HEAD is worse beyond
     noise and --fail-on-regression; 2 usage error or unknown batch.
     """
-    import asyncio
-    import json
-
-    from rich.console import Console
-
     from zebench.cli.gating import dashboard_url
     from zebench.config import Settings
-    from zebench.delivery.base import DeliveryError
-    from zebench.delivery.results_client import open_results
-    from zebench.errors import UserError
     from zebench.harness.compare_report import compare as build
-    from zebench.harness.compare_report import (
-        comparison_json,
-        comparison_markdown,
-        comparison_table,
-    )
+    from zebench.harness.compare_report import comparison_markdown
     from zebench.harness.reports import append_step_summary
 
     base_ref, head_ref = _refs(batches, baseline)
     settings = Settings()
+    base, head = _load(settings, database_url, base_ref, head_ref)
+    result = build(
+        base,
+        head,
+        confidence=confidence,
+        resamples=resamples,
+        dashboard_url=dashboard_url(settings),
+    )
+    _print(result, output)
+    append_step_summary(comparison_markdown(result))
+    if fail_on_regression and result.test.regression:
+        raise typer.Exit(1)
+
+
+def _load(
+    settings: Settings, database_url: str | None, base_ref: str, head_ref: str
+) -> tuple[BatchInfo, BatchInfo]:
+    """BASE and HEAD with their runs, from the results service or the embedded store."""
+    import asyncio
+
+    from zebench.delivery.base import DeliveryError
+    from zebench.delivery.results_client import open_results
+    from zebench.errors import UserError
+
     client = open_results(settings, database_url)
 
     async def load() -> tuple[BatchInfo, BatchInfo]:
@@ -117,22 +138,26 @@ def compare(
     if not base.runs or not head.runs:
         empty = base.batch_id if not base.runs else head.batch_id
         raise UserError(f"batch {empty!r} has no runs to compare")
-    result = build(
-        base,
-        head,
-        confidence=confidence,
-        resamples=resamples,
-        dashboard_url=dashboard_url(settings),
+    return base, head
+
+
+def _print(result: CompareReport, output: Format) -> None:
+    import json
+
+    from rich.console import Console
+
+    from zebench.harness.compare_report import (
+        comparison_json,
+        comparison_markdown,
+        comparison_table,
     )
+
     if output is Format.json:
         typer.echo(json.dumps(comparison_json(result), indent=2))
     elif output is Format.markdown:
         typer.echo(comparison_markdown(result))
     else:
         Console(highlight=False).print(comparison_table(result))
-    append_step_summary(comparison_markdown(result))
-    if fail_on_regression and result.test.regression:
-        raise typer.Exit(1)
 
 
 def _refs(batches: list[str], baseline: str | None) -> tuple[str, str]:
