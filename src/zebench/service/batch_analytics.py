@@ -16,7 +16,8 @@ group's figures over every run, and over the original's successful runs
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -126,9 +127,13 @@ class BatchFigures:
     def by(self, key: Callable[[Cell], Key]) -> dict[Key, RunTally]:
         """Coarser groups (``key`` of a cell), in the order of the cells."""
         groups: dict[Key, list[RunTally]] = {}
-        for cell in sorted(self.cells, key=_cell_order):
-            groups.setdefault(key(cell), []).append(self.cells[cell])
+        for cell, tally in self._ordered:
+            groups.setdefault(key(cell), []).append(tally)
         return {k: _tally(g, k) for k, g in groups.items()}
+
+    @cached_property
+    def _ordered(self) -> list[tuple[Cell, RunTally]]:
+        return sorted(self.cells.items(), key=lambda item: _cell_order(item[0]))
 
     @property
     def totals(self) -> RunTally:
@@ -177,11 +182,12 @@ def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Ce
         part = (
             RunTally(every, every, (int(m[16]), float(m[17])))
             if success
-            else RunTally(every, replace(EMPTY, key=cell))
+            else RunTally(every, EMPTY)
         )
         parts.setdefault(batch_id, {}).setdefault(cell, []).append(part)
     return {
-        b: {cell: _tally(p, cell) for cell, p in by_cell.items()} for b, by_cell in parts.items()
+        b: {cell: p[0] if len(p) == 1 else _tally(p, cell) for cell, p in by_cell.items()}
+        for b, by_cell in parts.items()
     }
 
 

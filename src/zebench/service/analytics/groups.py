@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import reduce
+from operator import add, attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,38 +160,60 @@ def opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _min(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else max(a, b)
-
-
 def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats:
-    """One group holding the runs of all ``groups`` (every measure is a sum, min or max)."""
-    out = replace(EMPTY, key=key)
-    for g in groups:
-        out = GroupStats(
-            key=key,
-            runs=out.runs + g.runs,
-            completed=out.completed + g.completed,
-            successful=out.successful + g.successful,
-            scored=out.scored + g.scored,
-            score_sum=out.score_sum + g.score_sum,
-            score_sq_sum=out.score_sq_sum + g.score_sq_sum,
-            score_min=_min(out.score_min, g.score_min),
-            score_max=_max(out.score_max, g.score_max),
-            cost_sum=out.cost_sum + g.cost_sum,
-            cost_runs=out.cost_runs + g.cost_runs,
-            tokens_in=out.tokens_in + g.tokens_in,
-            tokens_out=out.tokens_out + g.tokens_out,
-            duration_sum=out.duration_sum + g.duration_sum,
-            duration_runs=out.duration_runs + g.duration_runs,
-            first_started=_min(out.first_started, g.first_started),
-            last_started=_max(out.last_started, g.last_started),
-        )
-    return out
+    """One group holding the runs of all ``groups`` (every measure is a sum, min or max).
+
+    The sums are added in the groups' order into one new group (not one per group
+    added: pages merge thousands of cells)."""
+    members = list(groups)
+    if not members:
+        return replace(EMPTY, key=key)
+    sums = [reduce(add, column) for column in zip(*map(_SUMMED, members), strict=True)]
+    runs_, completed, successful, scored, score_sum, score_sq_sum = sums[:6]
+    cost_sum, cost_runs, tokens_in, tokens_out, duration_sum, duration_runs = sums[6:]
+    return GroupStats(
+        key,
+        int(runs_),
+        int(completed),
+        int(successful),
+        int(scored),
+        float(score_sum),
+        float(score_sq_sum),
+        _least(g.score_min for g in members),
+        _most(g.score_max for g in members),
+        float(cost_sum),
+        int(cost_runs),
+        int(tokens_in),
+        int(tokens_out),
+        int(duration_sum),
+        int(duration_runs),
+        _least(g.first_started for g in members),
+        _most(g.last_started for g in members),
+    )
+
+
+_SUMMED = attrgetter(
+    "runs",
+    "completed",
+    "successful",
+    "scored",
+    "score_sum",
+    "score_sq_sum",
+    "cost_sum",
+    "cost_runs",
+    "tokens_in",
+    "tokens_out",
+    "duration_sum",
+    "duration_runs",
+)
+
+
+def _least(values: Iterable[Any]) -> Any:
+    return min((v for v in values if v is not None), default=None)
+
+
+def _most(values: Iterable[Any]) -> Any:
+    return max((v for v in values if v is not None), default=None)
 
 
 def roll_up(
