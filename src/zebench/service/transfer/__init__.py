@@ -13,14 +13,14 @@ from zebench.service.transfer.importer import (
     import_file,
     store_records,
 )
-from zebench.service.transfer.records import BATCH_KIND, Invalid, Record
+from zebench.service.transfer.records import BATCH_KIND, Record, UnreadableRecord
 
 __all__ = [
     "BATCH_KIND",
     "CSV_COLUMNS",
     "ImportReport",
-    "Invalid",
     "Record",
+    "UnreadableRecord",
     "count_runs",
     "detect_kind",
     "export_csv",

@@ -34,7 +34,7 @@ from zebench.service.results import (
 )
 from zebench.service.transfer.jsonl import count_lines, read_jsonl
 from zebench.service.transfer.legacy import SQLITE_MAGIC, open_legacy
-from zebench.service.transfer.records import Invalid, Record
+from zebench.service.transfer.records import Record, UnreadableRecord
 from zebench.store.database import Database
 from zebench.store.tables import batches
 
@@ -144,7 +144,7 @@ def store_records(
         for chunk in _chunks(records, chunk_size):
             items: list[_Item] = []
             for record in chunk:
-                if isinstance(record, Invalid):
+                if isinstance(record, UnreadableRecord):
                     report.count("invalid")
                     report.note(record.describe())
                 elif isinstance(record, BatchIn):

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from zebench.model.results import BatchIn, ResultIn
 from zebench.service.transfer.records import (
     BATCH_KIND,
-    Invalid,
     Record,
+    UnreadableRecord,
     explain,
     four_digit_year,
 )
@@ -34,7 +34,7 @@ def count_lines(path: Path) -> int:
 
 def read_jsonl(path: Path) -> Iterator[Record]:
     """Each line as a ``BatchIn`` (``"kind": "batch"``) or a ``ResultIn``; a line that is
-    neither becomes ``Invalid`` naming its line number, and reading goes on."""
+    neither becomes ``UnreadableRecord`` naming its line number, and reading goes on."""
     with path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -43,10 +43,10 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield Invalid(where, f"not JSON ({exc})")
+                yield UnreadableRecord(where, f"not JSON ({exc})")
                 continue
             if not isinstance(obj, dict):
-                yield Invalid(where, "expected a JSON object")
+                yield UnreadableRecord(where, "expected a JSON object")
                 continue
             try:
                 if obj.get("kind") == BATCH_KIND:
@@ -55,7 +55,9 @@ def read_jsonl(path: Path) -> Iterator[Record]:
                     yield ResultIn.model_validate(_padded_years(obj))
             except ValidationError as exc:
                 run_id = obj.get("runId")
-                yield Invalid(where, explain(exc), run_id if isinstance(run_id, str) else None)
+                yield UnreadableRecord(
+                    where, explain(exc), run_id if isinstance(run_id, str) else None
+                )
 
 
 def _padded_years(run: dict[str, Any]) -> dict[str, Any]:

@@ -25,9 +25,10 @@ from pydantic import ValidationError
 
 from zebench.errors import UserError
 from zebench.model.results import BatchIn, ResultIn
+from zebench.service.transfer.legacy_copy import copy_sqlite_file, execute_dump, table_names
 from zebench.service.transfer.records import (
-    Invalid,
     Record,
+    UnreadableRecord,
     explain,
     parse_flag,
     parse_metadata,
@@ -78,9 +79,6 @@ _TELEMETRY_COLUMNS = [
 _BATCH_COLUMNS = ["batch_id", "created_at", "completed_at", "metadata"]
 
 _PAGE = 1000
-# Statements are fed to SQLite in pieces of about this many characters, so a dump of
-# any size loads with bounded memory.
-_SCRIPT_PIECE = 1 << 20
 
 
 @dataclass
@@ -132,9 +130,9 @@ class LegacySource:
                     }
                 )
             except ValidationError as exc:
-                yield Invalid(where, explain(exc))
+                yield UnreadableRecord(where, explain(exc))
             except ValueError as exc:
-                yield Invalid(where, str(exc))
+                yield UnreadableRecord(where, str(exc))
 
     # --- runs ------------------------------------------------------------------
 
@@ -190,65 +188,78 @@ class LegacySource:
         where = f"{self.name}: {RUNS} row {row['row_key']}"
         run_id = row["run_id"]
         try:
-            started = parse_time(row["started_at"])
-            completed = parse_time(row["completed_at"])
-            if started is None:
-                # The original defaulted started_at to the insert time; a row without one
-                # at all still has a finish time worth keeping.
-                started = completed
-            if started is None:
-                return Invalid(where, "startedAt: no start or completion time", run_id)
-            data: dict[str, Any] = {
-                "runId": run_id,
-                "batchId": row["batch_id"] or None,
-                "suite": row["suite"],
-                "scenario": row["scenario"],
-                "tier": row["tier"],
-                "agent": row["agent"],
-                "model": row["model"],
-                "status": row["status"],
-                "startedAt": started,
-                "completedAt": completed,
-                "totalScore": row["total_score"],
-                "weightedScore": row["weighted_score"],
-                "isSuccessful": parse_flag(row["is_successful"]),
-                "successMetric": row["success_metric"],
-                "specialistEnabled": parse_flag(row["specialist_enabled"]),
-                "specialistName": row["specialist_name"],
-                "specialistVersion": row["specialist_version"],
-                "metadata": parse_metadata(row["metadata"]),
-                "evaluations": [
-                    {
-                        "evaluatorName": ev["evaluator_name"],
-                        "score": ev["score"],
-                        "maxScore": ev["max_score"],
-                        "details": ev["details"],
-                        "createdAt": parse_time(ev["created_at"]),
-                    }
-                    for ev in evaluations
-                ],
-            }
-            if data["status"] not in ("completed", "failed"):
-                # Only finished runs exist in the new contract; keep what it said.
-                data["metadata"] = {**(data["metadata"] or {}), "legacyStatus": data["status"]}
-                data["status"] = "failed"
+            data = _run_fields(row)
+            if data is None:
+                return UnreadableRecord(where, "startedAt: no start or completion time", run_id)
+            data["evaluations"] = [_evaluation(ev) for ev in evaluations]
             rows = telemetry.get(run_id)
             if rows:
-                t = rows[-1]  # the original had no unique key: the latest row wins
-                data["telemetry"] = {
-                    "toolCalls": t["tool_calls"],
-                    "tokensIn": t["tokens_in"],
-                    "tokensOut": t["tokens_out"],
-                    "costUsd": t["cost_usd"],
-                    "durationMs": t["duration_ms"],
-                    "workspaceDir": t["workspace_dir"],
-                    "promptSent": t["prompt_sent"],
-                }
+                # The original had no unique key: the latest row wins.
+                data["telemetry"] = _telemetry(rows[-1])
             return ResultIn.model_validate(data)
         except ValidationError as exc:
-            return Invalid(where, explain(exc), run_id)
+            return UnreadableRecord(where, explain(exc), run_id)
         except ValueError as exc:
-            return Invalid(where, str(exc), run_id)
+            return UnreadableRecord(where, str(exc), run_id)
+
+
+def _run_fields(row: sqlite3.Row) -> dict[str, Any] | None:
+    """A ``benchmark_runs`` row in the contract's shape; None when it has no time at all."""
+    started = parse_time(row["started_at"])
+    completed = parse_time(row["completed_at"])
+    if started is None:
+        # The original defaulted started_at to the insert time; a row without one
+        # at all still has a finish time worth keeping.
+        started = completed
+    if started is None:
+        return None
+    data: dict[str, Any] = {
+        "runId": row["run_id"],
+        "batchId": row["batch_id"] or None,
+        "suite": row["suite"],
+        "scenario": row["scenario"],
+        "tier": row["tier"],
+        "agent": row["agent"],
+        "model": row["model"],
+        "status": row["status"],
+        "startedAt": started,
+        "completedAt": completed,
+        "totalScore": row["total_score"],
+        "weightedScore": row["weighted_score"],
+        "isSuccessful": parse_flag(row["is_successful"]),
+        "successMetric": row["success_metric"],
+        "specialistEnabled": parse_flag(row["specialist_enabled"]),
+        "specialistName": row["specialist_name"],
+        "specialistVersion": row["specialist_version"],
+        "metadata": parse_metadata(row["metadata"]),
+    }
+    if data["status"] not in ("completed", "failed"):
+        # Only finished runs exist in the new contract; keep what it said.
+        data["metadata"] = {**(data["metadata"] or {}), "legacyStatus": data["status"]}
+        data["status"] = "failed"
+    return data
+
+
+def _evaluation(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "evaluatorName": row["evaluator_name"],
+        "score": row["score"],
+        "maxScore": row["max_score"],
+        "details": row["details"],
+        "createdAt": parse_time(row["created_at"]),
+    }
+
+
+def _telemetry(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "toolCalls": row["tool_calls"],
+        "tokensIn": row["tokens_in"],
+        "tokensOut": row["tokens_out"],
+        "costUsd": row["cost_usd"],
+        "durationMs": row["duration_ms"],
+        "workspaceDir": row["workspace_dir"],
+        "promptSent": row["prompt_sent"],
+    }
 
 
 @contextlib.contextmanager
@@ -264,11 +275,11 @@ def open_legacy(path: Path, *, is_sqlite_file: bool) -> Iterator[LegacySource]:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             if is_sqlite_file:
-                _copy_sqlite_file(path, conn)
+                copy_sqlite_file(path, conn)
             else:
-                _execute_dump(path, conn)
+                execute_dump(path, conn)
             conn.row_factory = sqlite3.Row
-            tables = _tables(conn)
+            tables = table_names(conn)
             if RUNS not in tables:
                 found = ", ".join(sorted(tables)) or "none"
                 raise UserError(
@@ -281,71 +292,6 @@ def open_legacy(path: Path, *, is_sqlite_file: bool) -> Iterator[LegacySource]:
             yield source
         finally:
             conn.close()
-
-
-def _copy_sqlite_file(path: Path, work: sqlite3.Connection) -> None:
-    try:
-        src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise UserError(f"{path}: cannot open as SQLite ({exc})") from None
-    try:
-        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        src.backup(work)
-    except sqlite3.Error as exc:
-        raise UserError(f"{path}: cannot read as SQLite ({exc})") from None
-    finally:
-        src.close()
-
-
-def _deny_attach(action: int, *_args: Any) -> int:
-    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-        return sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
-
-
-def _execute_dump(path: Path, work: sqlite3.Connection) -> None:
-    work.set_authorizer(_deny_attach)
-    piece: list[str] = []
-    size = 0
-    first_line = number = 1
-    try:
-        with path.open(encoding="utf-8-sig") as lines:
-            for number, line in enumerate(lines, 1):
-                piece.append(line)
-                size += len(line)
-                if size >= _SCRIPT_PIECE and line.rstrip().endswith(";"):
-                    script = "".join(piece)
-                    if sqlite3.complete_statement(script):
-                        _run_script(path, work, script, first_line, number)
-                        piece, size, first_line = [], 0, number + 1
-            script = "".join(piece)
-            if script.strip():
-                if not sqlite3.complete_statement(script):
-                    if ";" not in script:
-                        raise UserError(f"{path}: not a SQL dump (no SQL statement in it)")
-                    raise UserError(
-                        f"{path}: the SQL dump ends in the middle of a statement "
-                        f"(line {number}); is the file truncated?"
-                    )
-                _run_script(path, work, script, first_line, number)
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text, so not a SQL dump ({exc.reason})") from None
-    finally:
-        work.set_authorizer(None)
-
-
-def _run_script(path: Path, work: sqlite3.Connection, script: str, first: int, last: int) -> None:
-    try:
-        work.executescript(script)
-    except sqlite3.Error as exc:
-        raise UserError(
-            f"{path}: not a SQL dump SQLite can load: {exc} (in lines {first}-{last})"
-        ) from None
-
-
-def _tables(conn: sqlite3.Connection) -> set[str]:
-    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {row[0] for row in rows}
 
 
 def _normal(name: str) -> str:

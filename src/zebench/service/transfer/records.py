@@ -38,7 +38,7 @@ _SECONDS_LIMIT = 100_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class Invalid:
+class UnreadableRecord:
     """A record that cannot be stored, and why (shown to the user as one line)."""
 
     where: str
@@ -50,7 +50,7 @@ class Invalid:
         return f"{self.where}{run}: {self.message}"
 
 
-Record = BatchIn | ResultIn | Invalid
+Record = BatchIn | ResultIn | UnreadableRecord
 
 
 def explain(exc: ValidationError) -> str:
