@@ -14,7 +14,7 @@ Definitions, shared by every page and export:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import reduce
 from operator import add, attrgetter
 from typing import Any
@@ -193,19 +193,13 @@ def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats
 
 
 _SUMMED = attrgetter(
-    "runs",
-    "completed",
-    "successful",
-    "scored",
-    "score_sum",
-    "score_sq_sum",
-    "cost_sum",
-    "cost_runs",
-    "tokens_in",
-    "tokens_out",
-    "duration_sum",
-    "duration_runs",
+    *(
+        f.name
+        for f in fields(GroupStats)
+        if f.name not in ("key", "score_min", "score_max", "first_started", "last_started")
+    )
 )
+"""The measures ``merge`` adds up, in ``GroupStats``' order."""
 
 
 def _least(values: Iterable[Any]) -> Any:

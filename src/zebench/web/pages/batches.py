@@ -6,7 +6,8 @@ They read what the API reads (``zebench.service.batches``, ``batch_analytics``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -61,32 +62,53 @@ BATCH_COLUMNS = [
 ]
 
 
-@router.get("/batches")
-def batches_page(request: Request) -> Response:
-    board = dashboard(request)
+@dataclass(frozen=True)
+class _Opened:
+    request: Request
+    board: Dashboard
+    query: dict[str, str]
+    fmt: str | None
+    """The export format asked for; None for the HTML page."""
+
+
+def _page(
+    request: Request, present: Callable[[_Opened], Response], batch_id: str | None = None
+) -> Response:
+    """The opening the batch pages share: the dashboard, the query and its export
+    format. A bad parameter is answered by ``error_response``; an unknown
+    ``batch_id`` by the not-found page."""
     query = params(request)
     try:
-        fmt = export_format(query)
-        state = read_state(
-            query, prefix="", sortable=list(BATCH_SORTABLE), default_sort="createdAt"
-        )
-        flt = BatchFilter(
-            status=query.get("status") or None,
-            search=state.search or None,
-            tag=query.get("tag") or None,
-        )
-        flt.clauses()  # an unknown status is named before anything is read
-        sort, descending = state.sort, state.descending
-        if fmt:
-            everything = board.export_batches(flt, sort=sort, descending=descending)
-            rows = (table_row(b) for b in everything)
-            return export_response(fmt, "batches", BATCH_COLUMNS[1:], rows)
-        snapshot = board.batches(
-            flt, sort=sort, descending=descending, offset=state.offset, limit=state.per_page
-        )
-        tags = board.known_tags()
+        return present(_Opened(request, dashboard(request), query, export_format(query)))
     except ServiceError as exc:
+        if isinstance(exc, NotFound) and batch_id is not None:
+            return not_found(request, "Batch", batch_id)
         return error_response(request, exc)
+
+
+@router.get("/batches")
+def batches_page(request: Request) -> Response:
+    return _page(request, _batches)
+
+
+def _batches(o: _Opened) -> Response:
+    query, board = o.query, o.board
+    state = read_state(query, prefix="", sortable=list(BATCH_SORTABLE), default_sort="createdAt")
+    flt = BatchFilter(
+        status=query.get("status") or None,
+        search=state.search or None,
+        tag=query.get("tag") or None,
+    )
+    flt.clauses()  # an unknown status is named before anything is read
+    sort, descending = state.sort, state.descending
+    if o.fmt:
+        everything = board.export_batches(flt, sort=sort, descending=descending)
+        rows = (table_row(b) for b in everything)
+        return export_response(o.fmt, "batches", BATCH_COLUMNS[1:], rows)
+    snapshot = board.batches(
+        flt, sort=sort, descending=descending, offset=state.offset, limit=state.per_page
+    )
+    tags = board.known_tags()
     page, total = snapshot.value
     table = Table(
         id="batches",
@@ -103,7 +125,7 @@ def batches_page(request: Request) -> Response:
     )
     context = {"status": flt.status, "statuses": BATCH_STATUSES, "tag": flt.tag, "tags": tags}
     return render(
-        request,
+        o.request,
         "batches.html",
         {
             "title": "Batches",
@@ -145,31 +167,29 @@ def _cell_rows(comparison: BatchComparison) -> tuple[list[Column], list[Row]]:
 
 @router.get("/batches/compare")
 def compare_page(request: Request) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        snapshot = board.compare(parse_batch_ids(request.query_params.getlist("ids")))
-        columns, rows = _cell_rows(snapshot.value)
-        cells_table, all_cells = table_from_rows(
-            query,
-            id="cells",
-            caption="Per scenario (failed runs count as 0)",
-            columns=columns,
-            rows=rows,
-            default_sort="suite",
-            default_descending=False,
-            path="/batches/compare",
-            per_page=50,
-            empty="These batches have no runs.",
-        )
-    except ServiceError as exc:
-        return error_response(request, exc)
-    if fmt:
-        return export_response(fmt, "batch-comparison", columns, all_cells)
+    return _page(request, _compare)
+
+
+def _compare(o: _Opened) -> Response:
+    snapshot = o.board.compare(parse_batch_ids(o.request.query_params.getlist("ids")))
+    columns, rows = _cell_rows(snapshot.value)
+    cells_table, all_cells = table_from_rows(
+        o.query,
+        id="cells",
+        caption="Per scenario (failed runs count as 0)",
+        columns=columns,
+        rows=rows,
+        default_sort="suite",
+        default_descending=False,
+        path="/batches/compare",
+        per_page=50,
+        empty="These batches have no runs.",
+    )
+    if o.fmt:
+        return export_response(o.fmt, "batch-comparison", columns, all_cells)
     comparison = snapshot.value
     return render(
-        request,
+        o.request,
         "batch_compare.html",
         {
             "title": "Compare batches",
@@ -234,28 +254,24 @@ def _runs_table(board: Dashboard, query: Mapping[str, str], batch_id: str, versi
 
 @router.get("/batches/{batch_id:path}")
 def batch_page(request: Request, batch_id: str) -> Response:
-    board = dashboard(request)
-    query = params(request)
-    try:
-        fmt = export_format(query)
-        version = board.version()
-        snapshot = board.batch(batch_id, version=version)
-        tables = _report_tables(query, snapshot.value, f"/batches/{path_part(batch_id)}")
-        if fmt:
-            return export_table(
-                fmt,
-                query,
-                {f"batch-{table.id}": (table, rows) for table, rows in tables},
-                default="runs",
-                fallback=lambda: _export_runs(board, query, batch_id, fmt),
-            )
-        runs_table = _runs_table(board, query, batch_id, version)
-    except NotFound:
-        return not_found(request, "Batch", batch_id)
-    except ServiceError as exc:
-        return error_response(request, exc)
+    return _page(request, lambda opened: _batch(opened, batch_id), batch_id)
+
+
+def _batch(o: _Opened, batch_id: str) -> Response:
+    board, query, fmt = o.board, o.query, o.fmt
+    version = board.version()
+    snapshot = board.batch(batch_id, version=version)
+    tables = _report_tables(query, snapshot.value, f"/batches/{path_part(batch_id)}")
+    if fmt:
+        return export_table(
+            fmt,
+            query,
+            {f"batch-{table.id}": (table, rows) for table, rows in tables},
+            default="runs",
+            fallback=lambda: _export_runs(board, query, batch_id, fmt),
+        )
     return render(
-        request,
+        o.request,
         "batch_detail.html",
         {
             "title": f"Batch {batch_id}",
@@ -263,7 +279,7 @@ def batch_page(request: Request, batch_id: str) -> Response:
             "data_version": snapshot.version,
             "a": snapshot.value,
             "tables": [t for t, _ in tables],
-            "runs_table": runs_table,
+            "runs_table": _runs_table(board, query, batch_id, version),
             "run_link": run_link,
         },
     )
