@@ -26,13 +26,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from zebench.sandbox.base import Limits, Sandbox, SandboxConfig
-from zebench.sandbox.env import allowed_env
-from zebench.sandbox.files import ConfinedFiles
+from zebench.sandbox.confined import ConfinedSandbox, RunOptions
 from zebench.sandbox.limits import CommandCgroup, cgroup_for, preexec_for
 from zebench.sandbox.network import UserNetwork, slirp4netns_binary
 from zebench.sandbox.paths import is_inside
@@ -90,7 +89,7 @@ class BubblewrapProvider:
         return BubblewrapSandbox(binary, workspace, config)
 
 
-class BubblewrapSandbox(ConfinedFiles):
+class BubblewrapSandbox(ConfinedSandbox):
     kind = "bubblewrap"
 
     def __init__(self, binary: str, workspace: Path, config: SandboxConfig) -> None:
@@ -126,12 +125,7 @@ class BubblewrapSandbox(ConfinedFiles):
         wanted = [Path(sys.prefix), Path(sys.base_prefix), *self.config.readable]
         if self.config.network == "host":
             wanted.append(Path("/etc/resolv.conf"))
-        shown: list[Path] = []
-        for path in wanted:
-            with contextlib.suppress(OSError):
-                real = path.resolve(strict=True)
-                if any(is_inside(cover, real) for cover in covering) and real not in shown:
-                    shown.append(real)
+        shown = _existing(wanted, lambda real: any(is_inside(c, real) for c in covering))
         return sorted(shown, key=lambda p: len(p.parts))
 
     def bwrap_argv(self, cwd: Path, inner: Sequence[str]) -> list[str]:
@@ -150,54 +144,31 @@ class BubblewrapSandbox(ConfinedFiles):
             *inner,
         ]
 
-    async def exec(
-        self,
-        command: Sequence[str] | str,
-        *,
-        timeout_s: float,
-        cwd: Path | None = None,
-        stdin: str | None = None,
-        env: Mapping[str, str] | None = None,
-        output_limit: int = 1_000_000,
+    async def run_confined(
+        self, command: Sequence[str] | str, options: RunOptions
     ) -> ProcessOutcome:
-        where = (cwd or self.workspace).resolve()
-        if not is_inside(self.workspace, where):
-            return ProcessOutcome(None, "", "", False, 0.0, error=f"{cwd} is outside the workspace")
         inner = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         cgroup = cgroup_for(self.config.limits) if os.geteuid() == 0 else None
         try:
-            outcome = await self._run(where, inner, timeout_s, stdin, env, output_limit, cgroup)
+            outcome = await self._run(inner, options, cgroup)
         finally:
             if cgroup is not None:
                 cgroup.remove()
         return _startup_error(outcome, inner[0])
 
     async def _run(
-        self,
-        cwd: Path,
-        inner: list[str],
-        timeout_s: float,
-        stdin: str | None,
-        env: Mapping[str, str] | None,
-        output_limit: int,
-        cgroup: CommandCgroup | None,
+        self, inner: list[str], options: RunOptions, cgroup: CommandCgroup | None
     ) -> ProcessOutcome:
-        argv = self.bwrap_argv(cwd, inner)
-        options: dict[str, Any] = {
-            "cwd": cwd,
-            "timeout_s": timeout_s,
-            "stdin": stdin,
-            "env": allowed_env(env, self.config.pass_env),
-            "output_limit": output_limit,
-            "preexec": preexec_for(self.config.limits, cgroup),
-        }
+        argv = self.bwrap_argv(options["cwd"], inner)
+        preexec = preexec_for(self.config.limits, cgroup)
         if self.config.network != "on":
-            return await run_process(argv, **options)
+            return await run_process(argv, **options, preexec=preexec)
         for _attempt in range(_NETWORK_ATTEMPTS):
             async with UserNetwork() as network:
                 outcome = await run_process(
                     network.wrap(argv),
                     **options,
+                    preexec=preexec,
                     pass_fds=network.pass_fds,
                     on_start=network.attach,
                 )
@@ -232,12 +203,7 @@ def _cgroups_work() -> bool:
 
 def _outermost(paths: list[Path]) -> list[Path]:
     """Existing directories of ``paths``, resolved, without those inside another one."""
-    real: list[Path] = []
-    for path in paths:
-        with contextlib.suppress(OSError):
-            resolved = path.resolve(strict=True)
-            if resolved.is_dir() and resolved != Path("/"):
-                real.append(resolved)
+    real = _existing(paths, lambda resolved: resolved.is_dir() and resolved != Path("/"))
     real.sort(key=lambda p: len(p.parts))
     kept: list[Path] = []
     for path in real:
@@ -248,11 +214,16 @@ def _outermost(paths: list[Path]) -> list[Path]:
 
 def _files(paths: list[Path]) -> list[Path]:
     """The regular files among ``paths``, resolved (a hidden file reads as empty)."""
+    return _existing(paths, Path.is_file)
+
+
+def _existing(paths: list[Path], wanted: Callable[[Path], bool]) -> list[Path]:
+    """``paths`` that exist, resolved, and are ``wanted``; each once, in order."""
     found: list[Path] = []
     for path in paths:
         with contextlib.suppress(OSError):
             resolved = path.resolve(strict=True)
-            if resolved.is_file() and resolved not in found:
+            if wanted(resolved) and resolved not in found:
                 found.append(resolved)
     return found
 

@@ -8,14 +8,12 @@ reach every network service and leave daemons that escaped its process group.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from zebench.sandbox.base import Sandbox, SandboxConfig
-from zebench.sandbox.env import allowed_env
-from zebench.sandbox.files import ConfinedFiles
-from zebench.sandbox.paths import is_inside
+from zebench.sandbox.confined import ConfinedSandbox, RunOptions
 from zebench.sandbox.process import ProcessOutcome, run_process
 
 WARNING = (
@@ -34,34 +32,20 @@ class HostProvider:
         return HostSandbox(workspace, config)
 
 
-class HostSandbox(ConfinedFiles):
+class HostSandbox(ConfinedSandbox):
     kind = "none"
 
     def __init__(self, workspace: Path, config: SandboxConfig) -> None:
         self.workspace = workspace.resolve()
         self.config = config
 
-    async def exec(
-        self,
-        command: Sequence[str] | str,
-        *,
-        timeout_s: float,
-        cwd: Path | None = None,
-        stdin: str | None = None,
-        env: Mapping[str, str] | None = None,
-        output_limit: int = 1_000_000,
+    def home(self) -> str:
+        return str(Path.home())
+
+    async def run_confined(
+        self, command: Sequence[str] | str, options: RunOptions
     ) -> ProcessOutcome:
-        where = (cwd or self.workspace).resolve()
-        if not is_inside(self.workspace, where):
-            return ProcessOutcome(None, "", "", False, 0.0, error=f"{cwd} is outside the workspace")
-        return await run_process(
-            command,
-            cwd=where,
-            timeout_s=timeout_s,
-            stdin=stdin,
-            env=allowed_env(env, self.config.pass_env, home=str(Path.home())),
-            output_limit=output_limit,
-        )
+        return await run_process(command, **options)
 
     def isolation(self) -> dict[str, Any]:
         return {"kind": self.kind, "network": "host", "note": "no isolation"}

@@ -16,7 +16,6 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 _READY_TIMEOUT_S = 30.0
 _LOOPBACK_WAIT_S = 2.0
@@ -85,12 +84,7 @@ class UserNetwork:
     async def __aenter__(self) -> UserNetwork:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self.slirp is not None and self.slirp.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.slirp.kill()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -57,12 +56,7 @@ class SourceClient:
     async def __aenter__(self) -> SourceClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self._http.aclose()
 
     async def get_text(self, url: str) -> str:
