@@ -8,12 +8,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from zebench.store.database import Database
-from zebench.store.tables import metadata, runs
+from zebench.store.schema import whole_schema
+from zebench.store.tables import runs
 
 
 def test_migrations_produce_the_declared_schema(db: Database) -> None:
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), whole_schema())
     assert diff == []
 
 

@@ -12,14 +12,14 @@ from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service import stats as stats_service
 from zebench.service.results import submit_result
 from zebench.store.database import Database
-from zebench.store.tables import metadata
+from zebench.store.schema import whole_schema
 
 
 def _counts(db: Database) -> dict[str, int]:
     with db.read() as conn:
         return {
             name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for name, table in metadata.tables.items()
+            for name, table in whole_schema().tables.items()
             if name in {"runs", "evaluations", "telemetry", "transcripts", "batches"}
             or name.startswith("agg_")
         }

@@ -19,7 +19,7 @@ from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service import aggregates
 from zebench.service.results import SubmitOutcome, asubmit_result, submit_result
 from zebench.store.database import Database
-from zebench.store.tables import metadata
+from zebench.store.schema import whole_schema
 
 
 async def _submit_as_one_group(db: Database, items: list[ResultIn]) -> list[Any]:
@@ -47,7 +47,7 @@ def _aggregate_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     with db.read() as conn:
         return {
             name: sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
-            for name, table in metadata.tables.items()
+            for name, table in whole_schema().tables.items()
             if name.startswith("agg_")
         }
 

@@ -17,7 +17,8 @@ from loopback import free_port
 from zebench.model.time import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
-from zebench.store.tables import meta, model_daily, models, runs, scrape_leases
+from zebench.store.tables import runs
+from zebench.store.throughput_tables import meta, model_daily, models, scrape_leases
 from zebench.throughput import Scraper
 from zebench.throughput.lease import SCRAPE_LEASE
 

@@ -13,7 +13,7 @@ from harness_support import ZEBENCH
 from zebench.model.time import now_ms
 from zebench.store.database import Database
 from zebench.store.migrate import upgrade
-from zebench.store.tables import scrape_leases
+from zebench.store.throughput_tables import scrape_leases
 from zebench.throughput.lease import SCRAPE_LEASE
 
 

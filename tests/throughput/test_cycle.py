@@ -12,7 +12,7 @@ from fake_chutes import FakeChutes, catalogue_html, make_dataset, stats_json
 from throughput_support import TODAY, DayClock, scrape_settings
 
 from zebench.store.database import Database
-from zebench.store.tables import meta, model_daily, models
+from zebench.store.throughput_tables import meta, model_daily, models
 from zebench.throughput import Scraper
 from zebench.throughput.records import DailyStat
 from zebench.throughput.store import META_HTML_OFFSET, META_SCRAPED_AT

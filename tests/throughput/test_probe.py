@@ -21,7 +21,7 @@ from streaming_support import API_KEY, fake_model
 
 from zebench.errors import UserError
 from zebench.store.database import Database
-from zebench.store.tables import model_probes, models
+from zebench.store.throughput_tables import model_probes, models
 from zebench.throughput import get_model, list_models
 from zebench.throughput.probe.runner import ProbeConfig, ProbeResult, run_probe, run_sweep
 from zebench.throughput.probe.saved import save_probe

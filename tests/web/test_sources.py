@@ -33,9 +33,9 @@ from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import content_hash, store_results, upsert_batch
+from zebench.store.aggregate_tables import agg_durations
 from zebench.store.database import Database
 from zebench.store.migrate import alembic_config, upgrade
-from zebench.store.tables import agg_durations
 
 
 def _day(r: ResultIn) -> date:

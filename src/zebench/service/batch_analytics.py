@@ -29,7 +29,8 @@ from zebench.service.analytics.groups import EMPTY, GroupStats, merge, opt_float
 from zebench.service.analytics.run_details import failure_of
 from zebench.service.batches import BatchRow, get_batch, table_row
 from zebench.service.filters import RunFilter
-from zebench.store.tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators, runs
+from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators
+from zebench.store.tables import runs
 
 Key = tuple[Any, ...]
 Cell = tuple[str, str, str, str, str | None]

@@ -22,15 +22,8 @@ from zebench.model.errors import NotFound
 from zebench.model.time import now_ms
 from zebench.service import aggregates
 from zebench.service.recompute import CHUNK, recompute, touched_keys
-from zebench.store.tables import (
-    batch_tags,
-    batches,
-    evaluations,
-    meta,
-    runs,
-    telemetry,
-    transcripts,
-)
+from zebench.store.tables import batch_tags, batches, evaluations, runs, telemetry, transcripts
+from zebench.store.throughput_tables import meta
 
 DELETIONS_KEY = "deletions"
 

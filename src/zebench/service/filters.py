@@ -17,7 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from zebench.model.errors import Invalid
 from zebench.model.time import DAY_MS
 from zebench.service.batch_tags import batches_tagged
-from zebench.store.tables import NO_MODEL_KEY, runs
+from zebench.store.aggregate_tables import NO_MODEL_KEY
+from zebench.store.tables import runs
 
 NO_MODEL = "(none)"
 """Filter value meaning "runs without a model" (the echo agent has none)."""

@@ -26,13 +26,7 @@ from zebench.service import aggregates
 from zebench.service.batch_tags import replace_tags, tags_of
 from zebench.service.webhook_outbox import Notify, enqueue_completion
 from zebench.store.database import Database, GroupableWrite
-from zebench.store.tables import (
-    batches,
-    evaluations,
-    runs,
-    telemetry,
-    transcripts,
-)
+from zebench.store.tables import batches, evaluations, runs, telemetry, transcripts
 
 
 @dataclass(frozen=True)

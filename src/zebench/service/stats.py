@@ -17,14 +17,8 @@ from sqlalchemy.engine import Connection
 
 from zebench.model.time import DAY_MS, now_ms, to_iso
 from zebench.service.aggregates import HOUR_MS, mean, succeeded
-from zebench.store.tables import (
-    NO_MODEL_KEY,
-    agg_cells,
-    agg_evaluator_hours,
-    agg_hours,
-    evaluations,
-    runs,
-)
+from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_cells, agg_evaluator_hours, agg_hours
+from zebench.store.tables import evaluations, runs
 
 _SUMMARY = ("runs", "succ_runs", "succ_total_sum", "succ_total_n", "succ_score_sum", "succ_scored")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.store.tables import scrape_leases
+from zebench.store.throughput_tables import scrape_leases
 from zebench.throughput.upsert import insert_ignoring_conflicts
 
 SCRAPE_LEASE = "chutes-scrape"

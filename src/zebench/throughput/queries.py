@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection, RowMapping
 from zebench.model.errors import NotFound
 from zebench.model.time import to_iso
 from zebench.store.database import Database
-from zebench.store.tables import model_daily, models, runs
+from zebench.store.tables import runs
+from zebench.store.throughput_tables import model_daily, models
 from zebench.throughput.cycle import CycleSummary
 from zebench.throughput.probe.history import newest_sweep, probe_history
 from zebench.throughput.probe.saved import PROBE_SOURCE

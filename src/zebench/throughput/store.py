@@ -16,7 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.store.tables import meta, model_daily, models
+from zebench.store.throughput_tables import meta, model_daily, models
 from zebench.throughput.snapshot import ScrapedModel, Snapshot
 from zebench.throughput.summaries import is_partial
 from zebench.throughput.upsert import upsert

@@ -5,9 +5,9 @@ over groups of runs, so it is read from these tables rather than from the runs:
 at 100,000 runs a leaderboard reads a few hundred rows instead of a hundred
 thousand runs joined to their telemetry. Every run table holds the same measures
 and every evaluation table the same evaluation measures; tables differ only in
-their key (see ``zebench.store.tables``, section "pre-aggregates"). ``apply``
-adds newly stored runs in the transaction that stores them, folding the runs of
-one write into one upsert per key; ``rebuild`` recomputes everything from the raw
+their key (see ``zebench.store.aggregate_tables``). ``apply`` adds newly stored
+runs in the transaction that stores them, folding the runs of one write into one
+upsert per key; ``rebuild`` recomputes everything from the raw
 tables. Medians cannot be summed, so ``agg_durations`` keeps every duration in
 order within its agent/model instead.
 """

@@ -27,10 +27,7 @@ from zebench.service.aggregates.family import (
     RunFacts,
     shard_for,
 )
-from zebench.store.tables import (
-    NO_MODEL_KEY,
-    agg_durations,
-)
+from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_durations
 
 # --- one run's contribution ------------------------------------------------------
 

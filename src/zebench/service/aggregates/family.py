@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from zebench.store.tables import (
+from zebench.store.aggregate_tables import (
     agg_batch_cells,
     agg_batch_evaluators,
     agg_batches,

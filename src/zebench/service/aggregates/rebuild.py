@@ -12,13 +12,8 @@ from zebench.model.time import DAY_MS, now_ms
 from zebench.service.aggregates.family import ALL, HOUR_MS
 from zebench.service.aggregates.totals import all_batch_totals, write_batch_totals
 from zebench.service.recompute import Recompute, recompute
-from zebench.store.tables import (
-    NO_MODEL_KEY,
-    agg_durations,
-    evaluations,
-    runs,
-    telemetry,
-)
+from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_durations
+from zebench.store.tables import evaluations, runs, telemetry
 
 # --- full recomputation -----------------------------------------------------------
 

@@ -10,10 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.aggregates.family import mean, succeeded
-from zebench.store.tables import (
-    agg_batches,
-    batches,
-)
+from zebench.store.aggregate_tables import agg_batches
+from zebench.store.tables import batches
 
 # --- batch totals ------------------------------------------------------------------
 

@@ -32,7 +32,8 @@ from zebench.service.analytics.groups import (
     opt_float,
 )
 from zebench.service.filters import RunFilter
-from zebench.store.tables import NO_MODEL_KEY, agg_durations, evaluations, runs, telemetry
+from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_durations
+from zebench.store.tables import evaluations, runs, telemetry
 
 CELL = ("suite", "scenario", "tier", "agent", "model")
 Pair = tuple[str, str | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from zebench.store.tables import metadata
+from zebench.store.schema import whole_schema
 
 _ADVISORY_LOCK_ID = 7_202_611  # arbitrary, constant: "zebench migrations"
 
@@ -28,7 +28,7 @@ def _run(connection: sa.Connection) -> None:
     try:
         context.configure(
             connection=connection,
-            target_metadata=metadata,
+            target_metadata=whole_schema(),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

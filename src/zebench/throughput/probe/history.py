@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zebench.model.time import to_iso
-from zebench.store.tables import model_probes
+from zebench.store.throughput_tables import model_probes
 from zebench.throughput.schemas import ProbeOut
 
 

@@ -17,7 +17,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from zebench.store.tables import model_probes, models
+from zebench.store.throughput_tables import model_probes, models
 from zebench.throughput.probe.runner import ProbeResult
 from zebench.throughput.upsert import upsert
 
