@@ -156,12 +156,11 @@ _MEASURES = [
 _EVALUATION_MEASURES = [c for c in agg_batch_evaluators.c if not c.primary_key]
 
 
-def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Cell, RunTally]]:
-    """Per batch, per cell: the tallies of its runs (one pre-aggregate row per outcome)."""
+def _cells_query() -> sa.Select[Any]:
     t = agg_batch_cells.c
     done = t.status == "completed"
     ok = succeeded(agg_batch_cells)
-    query = sa.select(
+    return sa.select(
         t.batch_id,
         t.suite,
         t.scenario,
@@ -175,9 +174,17 @@ def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Ce
         *_MEASURES,
         t.total_n,
         t.total_sum,
-    ).where(t.batch_id.in_(list(batch_ids)))
+    ).where(t.batch_id.in_(sa.bindparam("ids", expanding=True)))
+
+
+_CELLS = _cells_query()  # built once: a batch page or answer reads it every time
+
+
+def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Cell, RunTally]]:
+    """Per batch, per cell: the tallies of its runs (one pre-aggregate row per outcome)."""
+    rows = conn.execute(_CELLS, {"ids": list(batch_ids)})
     parts: dict[str, dict[Cell, list[RunTally]]] = {}
-    for batch_id, suite, scenario, tier, agent, model, success, *m in conn.execute(query):
+    for batch_id, suite, scenario, tier, agent, model, success, *m in rows:
         cell: Cell = (suite, scenario, tier, agent, None if model == NO_MODEL_KEY else model)
         every = GroupStats.from_row(cell, m[:16])
         part = (
