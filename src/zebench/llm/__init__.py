@@ -5,7 +5,7 @@ Chat Completions (OpenAI, OpenRouter, vLLM, Ollama, Chutes). Both retry 429/5xx 
 network errors with backoff and raise ``LLMError`` when a call fails for good.
 """
 
-from zebench.llm.chat import ChatClient, ModelTurn, TokenUsage, ToolCall, ToolResult, ToolSpec
+from zebench.llm.chat import ChatClient, ModelTurn, TokenUsage, ToolRequest, ToolResult, ToolSpec
 from zebench.llm.errors import LLMError
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "LLMError",
     "ModelTurn",
     "TokenUsage",
-    "ToolCall",
+    "ToolRequest",
     "ToolResult",
     "ToolSpec",
 ]

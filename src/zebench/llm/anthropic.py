@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolRequest, ToolResult
 from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
 
 
@@ -60,7 +60,7 @@ def parse_message(data: dict[str, Any]) -> ModelTurn:
     """A Messages API reply as a ``ModelTurn``; unknown block types are kept but ignored."""
     blocks = data.get("content") or []
     texts: list[str] = []
-    calls: list[ToolCall] = []
+    calls: list[ToolRequest] = []
     for block in blocks:
         if not isinstance(block, dict):
             continue
@@ -70,7 +70,7 @@ def parse_message(data: dict[str, Any]) -> ModelTurn:
             raw_input = block.get("input")
             arguments: dict[str, Any] = raw_input if isinstance(raw_input, dict) else {}
             calls.append(
-                ToolCall(
+                ToolRequest(
                     id=str(block.get("id", "")),
                     name=str(block.get("name", "")),
                     arguments=arguments,

@@ -16,7 +16,9 @@ class ToolSpec:
 
 
 @dataclass(frozen=True)
-class ToolCall:
+class ToolRequest:
+    """A tool call the model asked for; its ``ToolResult`` answers it."""
+
     id: str
     name: str
     arguments: dict[str, Any]
@@ -50,7 +52,7 @@ class ModelTurn:
     """One reply of the model, with what is needed to continue the conversation."""
 
     text: str
-    tool_calls: list[ToolCall]
+    tool_calls: list[ToolRequest]
     stop_reason: str | None
     usage: TokenUsage
     model: str | None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolCall, ToolResult
+from zebench.llm.chat import ModelTurn, TokenUsage, ToolRequest, ToolResult
 from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
 
 
@@ -113,7 +113,7 @@ def _with_ids(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c if c.get("id") else {**c, "id": f"call_{i}"} for i, c in enumerate(calls)]
 
 
-def _tool_call(raw: dict[str, Any]) -> ToolCall:
+def _tool_call(raw: dict[str, Any]) -> ToolRequest:
     function = raw.get("function") or {}
     arguments = function.get("arguments")
     parsed: Any
@@ -129,7 +129,7 @@ def _tool_call(raw: dict[str, Any]) -> ToolCall:
             parsed, error = {}, f"arguments are not valid JSON ({exc}): {str(arguments)[:200]}"
         if not error and not isinstance(parsed, dict):
             parsed, error = {}, "arguments are not a JSON object"
-    return ToolCall(
+    return ToolRequest(
         id=str(raw.get("id", "")),
         name=str(function.get("name", "")),
         arguments=parsed,

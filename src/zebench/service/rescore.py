@@ -28,7 +28,9 @@ class StoredEvaluation:
 
 
 @dataclass(frozen=True)
-class StoredRun:
+class RunToRescore:
+    """A completed run's stored figures and evaluations, what rescoring starts from."""
+
     run_id: str
     scores: NewScores
     """The figures stored now."""
@@ -44,7 +46,7 @@ class NewScores:
     metadata: dict[str, Any]
 
 
-def completed_runs(conn: Connection, chunk: int = 500) -> Iterator[StoredRun]:
+def completed_runs(conn: Connection, chunk: int = 500) -> Iterator[RunToRescore]:
     """Every completed run with its metadata and evaluations, in id order."""
     last = 0
     while True:
@@ -90,7 +92,7 @@ def completed_runs(conn: Connection, chunk: int = 500) -> Iterator[StoredRun]:
                 bool(r.is_successful),
                 json_object(r.metadata),
             )
-            yield StoredRun(r.run_id, stored, found[r.run_id])
+            yield RunToRescore(r.run_id, stored, found[r.run_id])
 
 
 def write_scores(conn: Connection, run_id: str, scores: NewScores) -> None:

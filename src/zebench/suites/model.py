@@ -192,7 +192,7 @@ class ScriptCheck(Section):
         return value
 
 
-class HeuristicChecks(Section):
+class HeuristicChecksSpec(Section):
     enabled: bool = True
     commands: list[CommandCheck] = Field(default_factory=list)
     files: list[FileCheck] = Field(default_factory=list)
@@ -207,7 +207,7 @@ class HeuristicChecks(Section):
         )
 
 
-class LlmJudge(Section):
+class LlmJudgeSpec(Section):
     enabled: bool = False
     model: str | None = None
     temperature: float = Field(default=0.1, ge=0, le=2)
@@ -258,8 +258,8 @@ class Scenario(Section):
     validation: Validation = Field(default_factory=Validation)
     oracle: Oracle = Field(default_factory=Oracle)
     warmup: dict[str, Any] | None = None
-    heuristic_checks: HeuristicChecks = Field(default_factory=HeuristicChecks)
-    llm_judge: LlmJudge = Field(default_factory=LlmJudge)
+    heuristic_checks: HeuristicChecksSpec = Field(default_factory=HeuristicChecksSpec)
+    llm_judge: LlmJudgeSpec = Field(default_factory=LlmJudgeSpec)
     rubric_overrides: RubricOverrides = Field(default_factory=RubricOverrides)
     reference_path: str | None = None
     sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
