@@ -3,16 +3,22 @@ database, every figure the API gives equals the one the pages show for the same 
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import httpx
 import pytest
 
-from dashboard_support import generated, seeded, serve
+from dashboard_support import NOW_MS, generated, seeded, serve
+from zebench.api.serializers import stats as answers
 from zebench.api.serializers.batches import analytics_json, batch_json, compared_json
+from zebench.model.time import DAY_MS
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
 from zebench.service.analytics.catalog import compute_catalog
+from zebench.service.analytics.evaluators import compute_evaluators
+from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.overview import compute_overview
 from zebench.service.analytics.sources import evaluator_rows, stats
 from zebench.service.batch_analytics import batch_figures, batch_report
@@ -31,34 +37,80 @@ def test_every_api_figure_equals_the_pages(db_url: str) -> None:
     data = generated(runs=150, batches=3)
     with seeded(db_url, data) as db, db.read() as conn:
         overview = compute_overview(conn)
-        totals = stats_service.global_stats(conn, ALL_TIME)
+        totals = answers.global_stats(stats_service.global_stats(conn, ALL_TIME))
         assert totals["totalRuns"] == overview.totals.runs > 0
         assert totals["successfulRuns"] == overview.totals.successful
+        _same_window(conn)
 
-        # Per agent: the API ranks the successful runs' weighted scores.
-        by_agent = {g.key[0]: g for g in stats(conn, ["agent"], RunFilter(status=SUCCESSFUL))}
-        agents = stats_service.agent_stats(conn)
-        assert agents
-        for row in agents:
-            page = by_agent[row["agent"]]
-            assert row["runs"] == page.scored
-            _close(row["avgScore"], page.mean_score)
-            _close(row["minScore"], page.score_min)
-            _close(row["maxScore"], page.score_max)
+        # Per agent and per model: the API ranks the successful runs' weighted scores.
+        _same_performance(conn, "agent")
+        _same_performance(conn, "model")
 
         catalog = compute_catalog(conn, RunFilter())
         for suite_row in catalog.suites:
             suite = suite_row["suite"]
-            api = stats_service.suite_stats(conn, suite)
+            api = answers.suite_stats(stats_service.suite_stats(conn, suite))
             assert api["totalRuns"] == suite_row["runs"]
             assert api["successfulRuns"] == suite_row["successful"]
             wins = stats(conn, ["scenario"], RunFilter(suite=suite, status=SUCCESSFUL))
             assert {r["scenario"]: r["runs"] for r in api["scenarioBreakdown"]} == {
                 g.key[0]: g.runs for g in wins
             }
+        for scenario_row in catalog.scenarios:
+            _same_scenario(conn, scenario_row)
+        _same_evaluators(conn)
 
         for batch in data.batches:
             _same_batch(conn, batch.batch_id)
+
+
+def _same_window(conn: Any) -> None:
+    """``/api/stats?days=N`` cut at a UTC midnight counts the runs the pages' ``since``
+    filter selects (read from the hourly and the daily pre-aggregates respectively)."""
+    midnight = NOW_MS // DAY_MS * DAY_MS
+    for days in (1, 3, 8):
+        api = answers.global_stats(stats_service.global_stats(conn, days, now=midnight))
+        since = datetime.fromtimestamp((midnight - days * DAY_MS) / 1000, UTC).date()
+        rows = compute_leaderboard(conn, RunFilter(since=since)).rows
+        assert api["totalRuns"] == sum(r["runs"] for r in rows) > 0
+        assert api["successfulRuns"] == sum(r["successful"] for r in rows)
+        (won,) = stats(conn, (), RunFilter(since=since, status=SUCCESSFUL))
+        _close(api["avgWeightedScore"], won.mean_score)
+        _close(api["avgScore"], won.mean_total_score)
+
+
+def _same_performance(conn: Any, by: Literal["agent", "model"]) -> None:
+    pages = {g.key[0]: g for g in stats(conn, [by], RunFilter(status=SUCCESSFUL))}
+    rows = answers.performance(stats_service.performance(conn, by), by)
+    assert rows
+    for row in rows:
+        page = pages[row[by]]
+        assert row["runs"] == page.scored
+        _close(row["avgScore"], page.mean_score)
+        _close(row["minScore"], page.score_min)
+        _close(row["maxScore"], page.score_max)
+
+
+def _same_scenario(conn: Any, shown: dict[str, Any]) -> None:
+    suite, scenario = shown["suite"], shown["scenario"]
+    api = answers.scenario_stats(stats_service.scenario_stats(conn, suite, scenario))
+    assert (api["totalRuns"], api["successfulRuns"]) == (shown["runs"], shown["successful"])
+    won = RunFilter(suite=suite, scenario=scenario, status=SUCCESSFUL)
+    per_agent: dict[str, int] = {}
+    for row in compute_leaderboard(conn, won).rows:  # a row per agent and model
+        per_agent[row["agent"]] = per_agent.get(row["agent"], 0) + row["runs"]
+    assert {r["agent"]: r["runs"] for r in api["agentComparison"]} == per_agent
+
+
+def _same_evaluators(conn: Any) -> None:
+    """All time, the API's per-day evaluator trend adds up to the evaluators page's row."""
+    for row in compute_evaluators(conn, RunFilter()).rows:
+        days = answers.evaluator_trends(
+            stats_service.evaluator_trends(conn, row["evaluator"], ALL_TIME)
+        )
+        count = sum(d["count"] for d in days)
+        assert count == row["evaluations"]
+        _close(math.fsum(d["avgScore"] * d["count"] for d in days) / count, row["meanScore"])
 
 
 def _same_batch(conn: Any, batch_id: str) -> None:

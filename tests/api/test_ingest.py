@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from api_support import result
 from sqlalchemy.exc import IntegrityError
 
+from zebench.api.serializers import stats as answers
 from zebench.model.errors import Conflict
 from zebench.model.results import EvaluationIn, ResultIn
 from zebench.service import stats as stats_service
@@ -46,7 +47,7 @@ def test_a_row_the_database_rejects_leaves_nothing_behind(db: Database) -> None:
     assert _counts(db) == before
     with db.read() as conn:
         assert conn.execute(sa.text("SELECT total_runs FROM batches")).scalar_one() == batch_before
-        assert stats_service.suite_stats(conn, "update-deps")["totalRuns"] == 1
+        assert answers.suite_stats(stats_service.suite_stats(conn, "update-deps"))["totalRuns"] == 1
     # The same runId can then be stored whole.
     fixed = ResultIn.model_validate(result("broken", batchId="B"))
     assert submit_result(db, fixed).status == "created"

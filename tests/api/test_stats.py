@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from api_support import result
 
 from tolerance import nearly_equal
+from zebench.api.serializers import stats as answers
 from zebench.api.serializers.batches import analytics_json, batch_json
 from zebench.model.results import ResultIn
 from zebench.model.time import to_ms
@@ -88,15 +89,17 @@ def hand_db(db: Database) -> Database:
 
 def test_global_stats_cut_the_window_at_the_exact_instant(hand_db: Database) -> None:
     with hand_db.read() as conn:
-        stats = stats_service.global_stats(conn, 7, now=NOW)
+        stats = answers.global_stats(stats_service.global_stats(conn, 7, now=NOW))
     # In the window (from 2026-01-24T12:30): R1, R2 (12:45), R5, R6; not R3 (12:15).
     assert stats["totalRuns"] == 4
     assert stats["successfulRuns"] == 3  # R1, R2, R6
     assert stats["avgScore"] == pytest.approx((0.9 + 0.7) / 2)  # R6 has no total score
     assert stats["avgWeightedScore"] == pytest.approx((9 + 7 + 5) / 3)
     with hand_db.read() as conn:
-        everything = stats_service.global_stats(conn, 36500, now=NOW)
-        nothing = stats_service.global_stats(conn, 1, now=NOW + 400 * 86_400_000)
+        everything = answers.global_stats(stats_service.global_stats(conn, 36500, now=NOW))
+        nothing = answers.global_stats(
+            stats_service.global_stats(conn, 1, now=NOW + 400 * 86_400_000)
+        )
     assert everything["totalRuns"] == 7
     assert nothing == {
         "totalRuns": 0,
@@ -108,8 +111,8 @@ def test_global_stats_cut_the_window_at_the_exact_instant(hand_db: Database) -> 
 
 def test_agent_and_model_stats(hand_db: Database) -> None:
     with hand_db.read() as conn:
-        agents = stats_service.agent_stats(conn)
-        models = stats_service.model_stats(conn)
+        agents = answers.performance(stats_service.performance(conn, "agent"), "agent")
+        models = answers.performance(stats_service.performance(conn, "model"), "model")
     # Successful completed runs with a weighted score: x has R1, R2, R7; z has R6;
     # y has none (R3 unsuccessful, R4 unscored).
     assert agents == [
@@ -125,10 +128,10 @@ def test_agent_and_model_stats(hand_db: Database) -> None:
 
 def test_suite_and_scenario_stats(hand_db: Database) -> None:
     with hand_db.read() as conn:
-        suite = stats_service.suite_stats(conn, "S")
-        a = stats_service.scenario_stats(conn, "S", "A")
-        b = stats_service.scenario_stats(conn, "S", "B")
-        unknown = stats_service.suite_stats(conn, "nope")
+        suite = answers.suite_stats(stats_service.suite_stats(conn, "S"))
+        a = answers.scenario_stats(stats_service.scenario_stats(conn, "S", "A"))
+        b = answers.scenario_stats(stats_service.scenario_stats(conn, "S", "B"))
+        unknown = answers.suite_stats(stats_service.suite_stats(conn, "nope"))
     assert suite == {
         "totalRuns": 6,
         "successfulRuns": 4,
@@ -162,8 +165,8 @@ def test_suite_and_scenario_stats(hand_db: Database) -> None:
 
 def test_evaluator_trends_by_day(hand_db: Database) -> None:
     with hand_db.read() as conn:
-        trends = stats_service.evaluator_trends(conn, "lint", 7, now=NOW)
-        none = stats_service.evaluator_trends(conn, "absent", 7, now=NOW)
+        trends = answers.evaluator_trends(stats_service.evaluator_trends(conn, "lint", 7, now=NOW))
+        none = answers.evaluator_trends(stats_service.evaluator_trends(conn, "absent", 7, now=NOW))
     assert trends == [
         {"date": "2026-01-24", "avgScore": 0.25, "count": 1},  # 12:40 in, 12:10 out
         {"date": "2026-01-30", "avgScore": 0.75, "count": 2},
@@ -294,24 +297,26 @@ def test_pre_aggregates_agree_with_the_seed_sql_on_random_data(db: Database) -> 
     with db.read() as conn:
         for days in (1, 3, 10, 40):
             cutoff = now - days * 86_400_000
-            got = stats_service.global_stats(conn, days, now=now)
+            got = answers.global_stats(stats_service.global_stats(conn, days, now=now))
             assert got == {k: _approx(v) for k, v in _seed_global(conn, cutoff).items()}
             for name in ("lint", "judge"):
-                trend = stats_service.evaluator_trends(conn, name, days, now=now)
+                trend = answers.evaluator_trends(
+                    stats_service.evaluator_trends(conn, name, days, now=now)
+                )
                 expected = _seed_trends(conn, name, cutoff)
                 assert [(t["count"], pytest.approx(t["avgScore"])) for t in trend] == [
                     expected[d] for d in sorted(expected)
                 ]
         agents = [
             (a["agent"], a["runs"], a["avgScore"], a["minScore"], a["maxScore"])
-            for a in stats_service.agent_stats(conn)
+            for a in answers.performance(stats_service.performance(conn, "agent"), "agent")
         ]
         assert sorted(agents) == [
             tuple(_approx(v) for v in row) for row in _seed_performance(conn, runs.c.agent)
         ]
         models = [
             (m["model"], m["runs"], m["avgScore"], m["minScore"], m["maxScore"])
-            for m in stats_service.model_stats(conn)
+            for m in answers.performance(stats_service.performance(conn, "model"), "model")
         ]
         seed_models = _seed_performance(
             conn, runs.c.model, runs.c.model.is_not(None), runs.c.model != "default"
@@ -319,7 +324,7 @@ def test_pre_aggregates_agree_with_the_seed_sql_on_random_data(db: Database) -> 
         assert sorted(models) == [tuple(_approx(v) for v in row) for row in seed_models]
         for suite in ("s1", "s2"):
             for scenario in ("a", "b", "c"):
-                stats = stats_service.scenario_stats(conn, suite, scenario)
+                stats = answers.scenario_stats(stats_service.scenario_stats(conn, suite, scenario))
                 low, high = conn.execute(
                     sa.select(
                         sa.func.min(runs.c.weighted_score), sa.func.max(runs.c.weighted_score)
@@ -335,12 +340,15 @@ def test_rebuild_reproduces_what_was_maintained(db: Database) -> None:
     def snapshot() -> Any:
         with db.read() as conn:
             return (
-                stats_service.global_stats(conn, 60, now=NOW),
-                stats_service.agent_stats(conn),
-                stats_service.model_stats(conn),
-                [stats_service.suite_stats(conn, s) for s in ("s1", "s2")],
-                [stats_service.scenario_stats(conn, "s1", c) for c in ("a", "b", "c")],
-                stats_service.evaluator_trends(conn, "lint", 60, now=NOW),
+                answers.global_stats(stats_service.global_stats(conn, 60, now=NOW)),
+                answers.performance(stats_service.performance(conn, "agent"), "agent"),
+                answers.performance(stats_service.performance(conn, "model"), "model"),
+                [answers.suite_stats(stats_service.suite_stats(conn, s)) for s in ("s1", "s2")],
+                [
+                    answers.scenario_stats(stats_service.scenario_stats(conn, "s1", c))
+                    for c in ("a", "b", "c")
+                ],
+                answers.evaluator_trends(stats_service.evaluator_trends(conn, "lint", 60, now=NOW)),
                 [analytics_json(batch_figures(conn, b)) for b in ("b1", "b2")],
                 [
                     {**batch_json(batch_service.get_batch(conn, b)), "runs": runs_of_batch(conn, b)}

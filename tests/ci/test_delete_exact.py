@@ -15,6 +15,7 @@ from dashboard_support import NOW_MS, generated, seeded
 from demo_data import Generated
 from loopback import fresh_pg_database
 from tolerance import nearly_equal
+from zebench.api.serializers import stats as answers
 from zebench.api.serializers.batches import analytics_json, batch_json
 from zebench.model.time import to_ms
 from zebench.service import aggregates, deletion
@@ -57,10 +58,10 @@ def _figures(db: Database, suites: list[str], batch_ids: list[str]) -> Any:
     """What the API and the dashboard show, through the functions they call."""
     with db.read() as conn:
         return {
-            "global": stats_service.global_stats(conn, 60, now=NOW_MS),
-            "agents": stats_service.agent_stats(conn),
-            "models": stats_service.model_stats(conn),
-            "suites": [stats_service.suite_stats(conn, s) for s in suites],
+            "global": answers.global_stats(stats_service.global_stats(conn, 60, now=NOW_MS)),
+            "agents": answers.performance(stats_service.performance(conn, "agent"), "agent"),
+            "models": answers.performance(stats_service.performance(conn, "model"), "model"),
+            "suites": [answers.suite_stats(stats_service.suite_stats(conn, s)) for s in suites],
             "batches": [
                 {**batch_json(batch_service.get_batch(conn, b)), "runs": runs_of_batch(conn, b)}
                 for b in batch_ids

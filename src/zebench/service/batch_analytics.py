@@ -146,12 +146,7 @@ def _cell_order(cell: Cell) -> tuple[str, ...]:
 
 
 # GroupStats.from_row's measures after its three counts, in the table's order.
-_MEASURES = [
-    c
-    for c in agg_batch_cells.c
-    if not c.primary_key
-    and c.name not in ("runs", "total_n", "total_sum", "weighted_min", "weighted_max")
-]
+_MEASURES = [c for c in agg_batch_cells.c if not c.primary_key and c.name != "runs"]
 # The evaluation table's measures are in ``EvaluatorTally``'s order.
 _EVALUATION_MEASURES = [c for c in agg_batch_evaluators.c if not c.primary_key]
 
@@ -186,9 +181,9 @@ def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Ce
     parts: dict[str, dict[Cell, list[RunTally]]] = {}
     for batch_id, suite, scenario, tier, agent, model, success, *m in rows:
         cell: Cell = (suite, scenario, tier, agent, None if model == NO_MODEL_KEY else model)
-        every = GroupStats.from_row(cell, m[:16])
+        every = GroupStats.from_row(cell, m[:20])
         part = (
-            RunTally(every, every, (int(m[16]), float(m[17])))
+            RunTally(every, every, (int(m[20]), float(m[21])))
             if success
             else RunTally(every, EMPTY)
         )

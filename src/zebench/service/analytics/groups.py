@@ -5,9 +5,10 @@ scenario, a day, a batch). One pass over the filtered runs gives counts,
 score sums and sums of squares (enough for a mean and its 95% interval),
 cost and token totals, so no page ever fetches rows to aggregate them.
 
-Definitions, shared by every page and export:
+Definitions, shared by every page, export and the API's statistics:
 - success rate = successful completed runs / all runs (a failed run counts against);
 - mean score = mean weighted score (0..10) of completed runs that have one;
+- mean total score = mean total score (0..1) of completed runs that have one;
 - cost per successful run = total cost of the group / successful runs.
 """
 
@@ -30,6 +31,7 @@ from zebench.store.tables import runs, telemetry
 
 COMPLETED = runs.c.status == "completed"
 SCORE = sa.case((COMPLETED, runs.c.weighted_score))
+TOTAL = sa.case((COMPLETED, runs.c.total_score))
 
 
 _TELEMETRY_MEASURES = (
@@ -53,6 +55,13 @@ class GroupStats:
     score_sq_sum: float
     score_min: float | None
     score_max: float | None
+    """Over the completed runs' weighted scores."""
+    total_scored: int
+    total_sum: float
+    """Over the completed runs' total scores."""
+    weighted_min: float | None
+    weighted_max: float | None
+    """Over every run's weighted score, failed runs' included."""
     cost_sum: float
     cost_runs: int
     tokens_in: int
@@ -64,7 +73,7 @@ class GroupStats:
 
     @classmethod
     def from_row(cls, key: tuple[Any, ...], m: Sequence[Any]) -> GroupStats:
-        """A group from its 16 measures, in the order of ``group_stats``' query (sums
+        """A group from its 20 measures, in the order of ``group_stats``' query (sums
         over no rows are NULL in the pre-aggregates, hence the zeros)."""
         return cls(
             key=key,
@@ -76,14 +85,18 @@ class GroupStats:
             score_sq_sum=float(m[5] or 0.0),
             score_min=opt_float(m[6]),
             score_max=opt_float(m[7]),
-            cost_sum=float(m[8] or 0.0),
-            cost_runs=int(m[9] or 0),
-            tokens_in=int(m[10] or 0),
-            tokens_out=int(m[11] or 0),
-            duration_sum=int(m[12] or 0),
-            duration_runs=int(m[13] or 0),
-            first_started=None if m[14] is None else int(m[14]),
-            last_started=None if m[15] is None else int(m[15]),
+            total_scored=int(m[8] or 0),
+            total_sum=float(m[9] or 0.0),
+            weighted_min=opt_float(m[10]),
+            weighted_max=opt_float(m[11]),
+            cost_sum=float(m[12] or 0.0),
+            cost_runs=int(m[13] or 0),
+            tokens_in=int(m[14] or 0),
+            tokens_out=int(m[15] or 0),
+            duration_sum=int(m[16] or 0),
+            duration_runs=int(m[17] or 0),
+            first_started=None if m[18] is None else int(m[18]),
+            last_started=None if m[19] is None else int(m[19]),
         )
 
     @property
@@ -97,6 +110,10 @@ class GroupStats:
     @property
     def mean_score(self) -> float | None:
         return self.score_sum / self.scored if self.scored else None
+
+    @property
+    def mean_total_score(self) -> float | None:
+        return self.total_sum / self.total_scored if self.total_scored else None
 
     @property
     def score_ci95(self) -> float | None:
@@ -140,6 +157,10 @@ def group_stats(
             sa.func.coalesce(sa.func.sum(ws * ws), 0.0),
             sa.func.min(ws),
             sa.func.max(ws),
+            sa.func.count(TOTAL),
+            sa.func.coalesce(sa.func.sum(TOTAL), 0.0),
+            sa.func.min(runs.c.weighted_score),
+            sa.func.max(runs.c.weighted_score),
             *_TELEMETRY_MEASURES,
             sa.func.min(runs.c.started_at),
             sa.func.max(runs.c.started_at),
@@ -153,7 +174,9 @@ def group_stats(
     return [GroupStats.from_row(tuple(row[:width]), row[width:]) for row in conn.execute(query)]
 
 
-EMPTY = GroupStats((), 0, 0, 0, 0, 0.0, 0.0, None, None, 0.0, 0, 0, 0, 0, 0, None, None)
+EMPTY = GroupStats(
+    (), 0, 0, 0, 0, 0.0, 0.0, None, None, 0, 0.0, None, None, 0.0, 0, 0, 0, 0, 0, None, None
+)
 
 
 def opt_float(value: Any) -> float | None:
@@ -170,7 +193,8 @@ def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats
         return replace(EMPTY, key=key)
     sums = [reduce(add, column) for column in zip(*map(_SUMMED, members), strict=True)]
     runs_, completed, successful, scored, score_sum, score_sq_sum = sums[:6]
-    cost_sum, cost_runs, tokens_in, tokens_out, duration_sum, duration_runs = sums[6:]
+    total_scored, total_sum = sums[6:8]
+    cost_sum, cost_runs, tokens_in, tokens_out, duration_sum, duration_runs = sums[8:]
     return GroupStats(
         key,
         int(runs_),
@@ -181,6 +205,10 @@ def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats
         float(score_sq_sum),
         _least(g.score_min for g in members),
         _most(g.score_max for g in members),
+        int(total_scored),
+        float(total_sum),
+        _least(g.weighted_min for g in members),
+        _most(g.weighted_max for g in members),
         float(cost_sum),
         int(cost_runs),
         int(tokens_in),
@@ -192,13 +220,16 @@ def merge(groups: Iterable[GroupStats], key: tuple[Any, ...] = ()) -> GroupStats
     )
 
 
-_SUMMED = attrgetter(
-    *(
-        f.name
-        for f in fields(GroupStats)
-        if f.name not in ("key", "score_min", "score_max", "first_started", "last_started")
-    )
+_NOT_SUMMED = (
+    "key",
+    "score_min",
+    "score_max",
+    "weighted_min",
+    "weighted_max",
+    "first_started",
+    "last_started",
 )
+_SUMMED = attrgetter(*(f.name for f in fields(GroupStats) if f.name not in _NOT_SUMMED))
 """The measures ``merge`` adds up, in ``GroupStats``' order."""
 
 

@@ -9,8 +9,8 @@ is read from the runs. Both ways give the same figures; tests hold them to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from zebench.model.time import DAY_MS
 from zebench.service.aggregates import (
     EVALUATION_FILTERABLE,
+    EVALUATOR_HOURS,
+    HOUR_MS,
+    HOURS,
     RUN_FILTERABLE,
     Aggregate,
     choose,
@@ -29,13 +32,18 @@ from zebench.service.analytics.groups import (
     GroupStats,
     group_stats,
     medians,
+    merge,
     opt_float,
+    roll_up,
 )
 from zebench.service.filters import RunFilter
 from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_durations
 from zebench.store.tables import evaluations, runs, telemetry
 
 CELL = ("suite", "scenario", "tier", "agent", "model")
+OUTCOME = ("status", "successful")
+"""A run's stored status and whether it was successful: group by these to tell the
+completed, successful runs (key ``("completed", True)``) from the others."""
 Pair = tuple[str, str | None]
 
 
@@ -47,28 +55,52 @@ def _rollup(
     return None if dims is None else choose(candidates, dims | needed)
 
 
-def _keys(rollup: Aggregate, names: Sequence[str], bucket_days: int) -> list[ColumnElement[Any]]:
-    t = rollup.table.c
-    return [(t.day // bucket_days).label("bucket") if n == "bucket" else t[n] for n in names]
-
-
 def _key_value(name: str, value: Any) -> Any:
     if name == "model" and value == NO_MODEL_KEY:
         return None
-    return int(value) if name == "bucket" else value
+    if name == "successful":
+        return bool(value)
+    return int(value) if name == "bucket" else value  # a number of the engine's choosing
+
+
+def _groups(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[GroupStats]:
+    width = len(names)
+    return [
+        GroupStats.from_row(
+            tuple(_key_value(n, v) for n, v in zip(names, row[:width], strict=True)), row[width:]
+        )
+        for row in rows
+    ]
 
 
 def stats(
     conn: Connection, names: Sequence[str], flt: RunFilter, *, bucket_days: int = 1
 ) -> list[GroupStats]:
-    """Run statistics per distinct value of the attributes ``names`` (of ``CELL``, or
-    "bucket": the run's start day // ``bucket_days``), over the runs ``flt`` selects."""
+    """Run statistics per distinct value of the attributes ``names`` (of ``CELL``,
+    ``OUTCOME``, or "bucket": the run's start day // ``bucket_days``), over the runs
+    ``flt`` selects."""
+    windowed = _hour_window(conn, names, flt)
+    if windowed is not None:
+        return windowed
     rollup = _rollup(RUN_FILTERABLE, flt, names)
     if rollup is None:
         return _raw_stats(conn, names, flt, bucket_days)
     t = rollup.table.c
+    keys = [(t.day // bucket_days).label("bucket") if n == "bucket" else t[n] for n in names]
+    return _summed(conn, rollup.table, names, keys, flt.aggregate_clauses(rollup.table))
+
+
+def _summed(
+    conn: Connection,
+    table: sa.Table,
+    names: Sequence[str],
+    keys: Sequence[ColumnElement[Any]],
+    where: Sequence[ColumnElement[bool]],
+) -> list[GroupStats]:
+    """``GroupStats`` per ``keys`` from the rows of the pre-aggregate ``table`` ``where``
+    selects."""
+    t = table.c
     done = t.status == "completed"
-    keys = _keys(rollup, names, bucket_days)
 
     def total(column: ColumnElement[Any], where: ColumnElement[bool] | None = None) -> Any:
         return sa.func.sum(column if where is None else sa.case((where, column), else_=0))
@@ -83,6 +115,10 @@ def stats(
         total(t.score_sq_sum),
         sa.func.min(t.score_min),
         sa.func.max(t.score_max),
+        total(t.total_n),
+        total(t.total_sum),
+        sa.func.min(t.weighted_min),
+        sa.func.max(t.weighted_max),
         total(t.cost_sum),
         total(t.cost_runs),
         total(t.tokens_in),
@@ -91,28 +127,58 @@ def stats(
         total(t.duration_runs),
         sa.func.min(t.first_started),
         sa.func.max(t.last_started),
-    ).where(*flt.aggregate_clauses(rollup.table))
+    ).where(*where)
     if keys:
         query = query.group_by(*keys)
-    width = len(keys)
-    return [
-        GroupStats.from_row(
-            tuple(_key_value(n, v) for n, v in zip(names, row[:width], strict=True)), row[width:]
-        )
-        for row in conn.execute(query)
-    ]
+    return _groups(names, conn.execute(query))
+
+
+def _hour_window(conn: Connection, names: Sequence[str], flt: RunFilter) -> list[GroupStats] | None:
+    """Runs started from an exact instant on (``started_from``: the API's "last N days"),
+    grouped by outcome at most: the whole hours from the hourly pre-aggregate, the one
+    partial hour at the start of the window from the runs. None when ``flt`` or
+    ``names`` need more than that pre-aggregate holds."""
+    if flt.started_from is None or flt.started_before is not None:
+        return None
+    rest = replace(flt, started_from=None)
+    dims = rest.aggregate_dims()
+    if dims is None or not HOURS.covers(dims | set(names)):
+        return None
+    first_hour = flt.started_from // HOUR_MS + 1
+    t = HOURS.table
+    where = [*rest.aggregate_clauses(t), t.c.hour >= first_hour]
+    whole = _summed(conn, t, names, [t.c[n] for n in names], where)
+    partial = _raw_stats(conn, names, replace(flt, started_before=first_hour * HOUR_MS), 1)
+    return list(roll_up([*whole, *partial], lambda key: key).values())
 
 
 def _raw_stats(
     conn: Connection, names: Sequence[str], flt: RunFilter, bucket_days: int
 ) -> list[GroupStats]:
     columns: dict[str, ColumnElement[Any]] = dict(zip(CELL, CELL_DIMS, strict=True))
+    columns["status"] = runs.c.status
+    columns["successful"] = runs.c.is_successful
     columns["bucket"] = (runs.c.started_at // (bucket_days * DAY_MS)).label("bucket")
     groups = group_stats(conn, [columns[n] for n in names], flt)
-    if "bucket" not in names:
-        return groups
-    at = names.index("bucket")  # a number of the engine's choosing: make it an int
-    return [replace(g, key=(*g.key[:at], int(g.key[at]), *g.key[at + 1 :])) for g in groups]
+    return [
+        replace(g, key=tuple(_key_value(n, v) for n, v in zip(names, g.key, strict=True)))
+        for g in groups
+    ]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A set of runs' statistics, and those of the completed, successful runs among them."""
+
+    every: GroupStats
+    successful: GroupStats
+
+
+def totals(conn: Connection, flt: RunFilter) -> Totals:
+    """The ``Totals`` of the runs ``flt`` selects (zeros when none)."""
+    groups = stats(conn, OUTCOME, flt)
+    won = [g for g in groups if g.key == ("completed", True)]
+    return Totals(every=merge(groups), successful=merge(won))
 
 
 def cells(conn: Connection, flt: RunFilter) -> list[GroupStats]:
@@ -264,3 +330,45 @@ def evaluator_buckets(
         )
     rows = [(name, int(b), opt_float(mean), int(n)) for name, b, mean, n in conn.execute(query)]
     return sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+@dataclass(frozen=True)
+class EvaluatorDay:
+    """An evaluator's results recorded on one UTC day."""
+
+    day: int
+    """Epoch ms // ``DAY_MS``."""
+    evaluations: int
+    score_sum: float
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_sum / self.evaluations
+
+
+def evaluator_days(conn: Connection, name: str, recorded_from: int) -> list[EvaluatorDay]:
+    """Per UTC day, the results of evaluator ``name`` recorded from the instant
+    ``recorded_from`` (epoch ms) on, oldest day first: whole hours from the hourly
+    pre-aggregate, the one partial hour at the start from the evaluations."""
+    first_hour = recorded_from // HOUR_MS + 1
+    e = EVALUATOR_HOURS.table.c
+    day = e.hour // 24
+    totals: dict[int, tuple[int, float]] = {
+        int(bucket): (int(n), float(total))
+        for bucket, n, total in conn.execute(
+            sa.select(day, sa.func.sum(e.n), sa.func.sum(e.score_sum))
+            .where(e.evaluator_name == name, e.hour >= first_hour)
+            .group_by(day)
+        )
+    }
+    n, total = conn.execute(
+        sa.select(sa.func.count(), sa.func.sum(evaluations.c.score)).where(
+            evaluations.c.evaluator_name == name,
+            evaluations.c.created_at >= recorded_from,
+            evaluations.c.created_at < first_hour * HOUR_MS,
+        )
+    ).one()
+    if n:
+        before = totals.get(recorded_from // DAY_MS, (0, 0.0))
+        totals[recorded_from // DAY_MS] = (before[0] + int(n), before[1] + float(total))
+    return [EvaluatorDay(d, n, total) for d, (n, total) in sorted(totals.items())]
