@@ -10,12 +10,19 @@ the load generator does not need. Each body is a realistic result: 5 evaluations
 with ~200-character details, telemetry, metadata, in batches of 100 runs (about
 one run in ten failed, with no evaluations, as in real batches). After each
 measurement the script counts the stored runs: every 201 must be a stored run.
+
+"CPU µs" is the server's own CPU time (user + system, every process of
+``zebench serve``, from /proc) per stored result: unlike results/s it hardly
+moves when other processes share the machine, so it compares two versions of the
+code measured under different load. ``write_cpu.py`` measures the write path
+alone, in-process.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -90,10 +97,39 @@ class Figures:
     p99_ms: float
     max_ms: float
     stored: int
+    cpu_s: float
 
     @property
     def per_second(self) -> float:
         return (self.requests - self.non201) / self.seconds
+
+    @property
+    def cpu_us_per_result(self) -> float:
+        return self.cpu_s / max(self.requests - self.non201, 1) * 1e6
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and every descendant (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name may hold spaces: the fields start after its ")".
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree = {pid}
+    grew = True
+    while grew:
+        more = {p for p, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(p, 0.0) for p in tree)
 
 
 def lua_script(prefix: str, sample: int) -> str:
@@ -161,10 +197,12 @@ def stored_runs(database_url: str, prefix: str) -> int:
         engine.dispose()
 
 
-def measure(url: str, database_url: str, concurrency: int, seconds: int) -> Figures:
+def measure(url: str, database_url: str, server: int, concurrency: int, seconds: int) -> Figures:
+    cpu_before = tree_cpu_seconds(server)
     prefix, (requests, duration_us, errors, non201, p50, p90, p99, top) = run_wrk(
         url, concurrency, seconds, f"c{concurrency}"
     )
+    cpu = tree_cpu_seconds(server) - cpu_before
     return Figures(
         concurrency=concurrency,
         requests=requests,
@@ -176,6 +214,7 @@ def measure(url: str, database_url: str, concurrency: int, seconds: int) -> Figu
         p99_ms=p99 / 1000,
         max_ms=top / 1000,
         stored=stored_runs(database_url, prefix),
+        cpu_s=cpu,
     )
 
 
@@ -194,14 +233,15 @@ def main() -> None:
         run_wrk(srv.url, 4, args.warmup, "warmup")
         print(
             f"{'clients':>7} {'results/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-            f"{'max ms':>8} {'non-201':>8} {'stored':>8}"
+            f"{'max ms':>8} {'CPU µs':>8} {'non-201':>8} {'stored':>8}"
         )
         failed = False
         for concurrency in args.concurrency:
-            f = measure(srv.url, database.url, concurrency, args.duration)
+            f = measure(srv.url, database.url, srv.process.pid, concurrency, args.duration)
             print(
                 f"{f.concurrency:>7} {f.per_second:>10.0f} {f.p50_ms:>8.2f} {f.p90_ms:>8.2f} "
-                f"{f.p99_ms:>8.2f} {f.max_ms:>8.1f} {f.non201 + f.errors:>8} {f.stored:>8}",
+                f"{f.p99_ms:>8.2f} {f.max_ms:>8.1f} {f.cpu_us_per_result:>8.0f} "
+                f"{f.non201 + f.errors:>8} {f.stored:>8}",
                 flush=True,
             )
             # wrk stops mid-request at the deadline: a few accepted writes may go unanswered.

@@ -25,6 +25,7 @@ from zebench.model.time import now_ms, to_ms
 from zebench.service import aggregates
 from zebench.service.batch_tags import replace_tags, tags_of
 from zebench.service.webhook_outbox import Notify, enqueue_completion
+from zebench.store.compiled import CompiledWrite
 from zebench.store.database import Database, GroupableWrite
 from zebench.store.tables import batches, evaluations, runs, telemetry, transcripts
 
@@ -122,28 +123,27 @@ def store_results(
         if result.batch_id is not None:
             first_start.setdefault(result.batch_id, start)
     _ensure_batches(conn, first_start, now=received)
-    _insert(
+    _INSERT_RUNS.execute(
         conn,
-        runs,
         [
             _run_row(result, digest, start, received)
             for (result, digest), start in zip(new, started, strict=True)
         ],
     )
     facts = [_evaluation_facts(result, received) for result, _ in new]
-    _insert(
+    _INSERT_EVALUATIONS.execute(
         conn,
-        evaluations,
         [
             _evaluation_row(result, ev, f)
             for (result, _), evaluation_facts in zip(new, facts, strict=True)
             for ev, f in zip(result.evaluations, evaluation_facts, strict=True)
         ],
     )
-    _insert(conn, telemetry, [_telemetry_row(result) for result, _ in new if result.telemetry])
-    _insert(
+    _INSERT_TELEMETRY.execute(
+        conn, [_telemetry_row(result) for result, _ in new if result.telemetry]
+    )
+    _INSERT_TRANSCRIPTS.execute(
         conn,
-        transcripts,
         [
             {"run_id": result.run_id, "content": json.dumps(result.transcript)}
             for result, _ in new
@@ -158,13 +158,6 @@ def store_results(
     if batch_totals:
         aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
     return answers
-
-
-def _insert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    # One execution for all rows: SQLAlchemy sends them as multi-row INSERTs
-    # (insertmanyvalues, see store.database) or the driver's executemany.
-    if rows:
-        conn.execute(table.insert(), rows)
 
 
 def _stored_hashes(conn: Connection, run_ids: set[str]) -> dict[str, str]:
@@ -252,10 +245,16 @@ _SELECT_HASHES = sa.select(runs.c.run_id, runs.c.content_hash).where(
 )
 _IN_CHUNK = 500
 """runIds per ``IN (...)``, well under SQLite's bound-parameter limit."""
-_ENSURE_BATCH = {
-    name: dialect.insert(batches).on_conflict_do_nothing()
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-}
+# Compiled once per dialect, run on the driver (see zebench.store.compiled).
+_INSERT_RUNS = CompiledWrite(lambda _dialect: runs.insert())
+_INSERT_EVALUATIONS = CompiledWrite(lambda _dialect: evaluations.insert())
+_INSERT_TELEMETRY = CompiledWrite(lambda _dialect: telemetry.insert())
+_INSERT_TRANSCRIPTS = CompiledWrite(lambda _dialect: transcripts.insert())
+_ENSURE_BATCH = CompiledWrite(
+    lambda dialect: (
+        (postgresql if dialect == "postgresql" else sqlite).insert(batches).on_conflict_do_nothing()
+    )
+)
 _LOCK_BATCHES = (
     sa.select(batches.c.batch_id)
     .where(batches.c.batch_id.in_(sa.bindparam("batch_ids", expanding=True)))
@@ -301,8 +300,8 @@ def _ensure_batches(conn: Connection, first_start: dict[str, int], *, now: int) 
     """Create the batches not stored yet (created when their first run started)."""
     if not first_start:
         return
-    conn.execute(
-        _ENSURE_BATCH[conn.dialect.name],
+    _ENSURE_BATCH.execute(
+        conn,
         [
             {"batch_id": batch_id, "created_at": start, "updated_at": now}
             for batch_id, start in first_start.items()

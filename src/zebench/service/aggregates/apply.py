@@ -28,6 +28,7 @@ from zebench.service.aggregates.family import (
     shard_for,
 )
 from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_durations
+from zebench.store.compiled import CompiledWrite
 
 # --- one run's contribution ------------------------------------------------------
 
@@ -150,13 +151,13 @@ def apply(
                 if in_batch or not agg.batched:
                     _add(folded[agg], agg, ev_key, ev_measures, _FOLD_EVALUATION)
         if run.duration_ms is not None:
-            durations.append({**key, "duration_ms": run.duration_ms, "run_id": run.run_id})
-    statements = _statements(conn.dialect.name)
+            durations.append(
+                {name: key[name] for name in _DURATION_KEY}
+                | {"duration_ms": run.duration_ms, "run_id": run.run_id}
+            )
     for agg, rows in folded.items():
-        if rows:
-            conn.execute(statements[agg.table.name], [rows[k] for k in sorted(rows)])
-    if durations:
-        conn.execute(agg_durations.insert(), durations)
+        _UPSERTS[agg].execute(conn, [rows[k] for k in sorted(rows)])
+    _INSERT_DURATIONS.execute(conn, durations)
     return touched
 
 
@@ -203,23 +204,22 @@ def upsert_adding(
     return insert.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
-_STATEMENTS: dict[str, dict[str, Any]] = {}
+def _adding_upsert(agg: Aggregate) -> CompiledWrite:
+    sums, minima, maxima = (
+        (EVALUATION_SUMS, EVALUATION_MINIMA, EVALUATION_MAXIMA)
+        if agg.evaluations
+        else (RUN_SUMS, RUN_MINIMA, RUN_MAXIMA)
+    )
+    return CompiledWrite(
+        lambda dialect: upsert_adding(
+            dialect, agg.table, (*sums, *minima, *maxima), minima=minima, maxima=maxima
+        )
+    )
 
 
-def _statements(dialect: str) -> dict[str, Any]:
-    """Each table's adding upsert, built once per dialect (SQLAlchemy then compiles it
-    once, into the engine's compiled cache)."""
-    built = _STATEMENTS.get(dialect)
-    if built is None:
-        built = {}
-        for agg in ALL:
-            sums, minima, maxima = (
-                (EVALUATION_SUMS, EVALUATION_MINIMA, EVALUATION_MAXIMA)
-                if agg.evaluations
-                else (RUN_SUMS, RUN_MINIMA, RUN_MAXIMA)
-            )
-            built[agg.table.name] = upsert_adding(
-                dialect, agg.table, (*sums, *minima, *maxima), minima=minima, maxima=maxima
-            )
-        _STATEMENTS[dialect] = built
-    return built
+# Compiled once per dialect, run on the driver (see zebench.store.compiled).
+_UPSERTS = {agg: _adding_upsert(agg) for agg in ALL}
+_INSERT_DURATIONS = CompiledWrite(lambda _dialect: agg_durations.insert())
+_DURATION_KEY = tuple(
+    c.name for c in agg_durations.columns if c.name not in ("duration_ms", "run_id")
+)

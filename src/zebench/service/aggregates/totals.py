@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.service.aggregates.family import mean, succeeded
 from zebench.store.aggregate_tables import agg_batches
+from zebench.store.compiled import CompiledWrite
 from zebench.store.tables import batches
 
 # --- batch totals ------------------------------------------------------------------
@@ -67,26 +68,27 @@ def write_batch_totals(
     conn: Connection, totals: Mapping[str, Mapping[str, Any]], *, now: int
 ) -> None:
     """Set the totals columns of each batch in ``totals`` (by batch id) at time ``now``."""
-    if totals:
-        conn.execute(
-            _UPDATE_BATCH_TOTALS,
-            [{**t, "updated_at": now, "key_batch_id": batch_id} for batch_id, t in totals.items()],
+    _UPDATE_BATCH_TOTALS.execute(
+        conn,
+        [{**t, "updated_at": now, "key_batch_id": batch_id} for batch_id, t in totals.items()],
+    )
+
+
+_UPDATE_BATCH_TOTALS = CompiledWrite(
+    lambda _dialect: (
+        batches.update()
+        .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
+        .values(
+            {
+                name: sa.bindparam(name)
+                for name in (
+                    "total_runs",
+                    "successful_runs",
+                    "avg_score",
+                    "avg_weighted_score",
+                    "updated_at",
+                )
+            }
         )
-
-
-_UPDATE_BATCH_TOTALS = (
-    batches.update()
-    .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
-    .values(
-        {
-            name: sa.bindparam(name)
-            for name in (
-                "total_runs",
-                "successful_runs",
-                "avg_score",
-                "avg_weighted_score",
-                "updated_at",
-            )
-        }
     )
 )
