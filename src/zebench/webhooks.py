@@ -116,7 +116,7 @@ class WebhookSender:
         await asyncio.gather(*(self._send(client, d) for d in claimed))
         return len(claimed)
 
-    async def _send(self, client: httpx.AsyncClient, delivery: outbox.Delivery) -> None:
+    async def _send(self, client: httpx.AsyncClient, delivery: outbox.WebhookDelivery) -> None:
         body = delivery.body.encode()
         headers = {
             "Content-Type": "application/json",

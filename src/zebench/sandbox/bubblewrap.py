@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from zebench.sandbox.base import Limits, Sandbox, SandboxConfig
-from zebench.sandbox.confined import ConfinedSandbox, RunOptions
+from zebench.sandbox.confined import ConfinedSandbox, ProcessOptions
 from zebench.sandbox.limits import CommandCgroup, cgroup_for, preexec_for
 from zebench.sandbox.network import UserNetwork, slirp4netns_binary
 from zebench.sandbox.paths import is_inside
@@ -145,7 +145,7 @@ class BubblewrapSandbox(ConfinedSandbox):
         ]
 
     async def run_confined(
-        self, command: Sequence[str] | str, options: RunOptions
+        self, command: Sequence[str] | str, options: ProcessOptions
     ) -> ProcessOutcome:
         inner = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         cgroup = cgroup_for(self.config.limits) if os.geteuid() == 0 else None
@@ -157,7 +157,7 @@ class BubblewrapSandbox(ConfinedSandbox):
         return _startup_error(outcome, inner[0])
 
     async def _run(
-        self, inner: list[str], options: RunOptions, cgroup: CommandCgroup | None
+        self, inner: list[str], options: ProcessOptions, cgroup: CommandCgroup | None
     ) -> ProcessOutcome:
         argv = self.bwrap_argv(options["cwd"], inner)
         preexec = preexec_for(self.config.limits, cgroup)

@@ -15,7 +15,7 @@ from zebench.sandbox.paths import is_inside
 from zebench.sandbox.process import ProcessOutcome
 
 
-class RunOptions(TypedDict):
+class ProcessOptions(TypedDict):
     """What ``run_process`` is given besides the command, the same for every provider."""
 
     cwd: Path
@@ -42,7 +42,7 @@ class ConfinedSandbox(ConfinedFiles):
         if not is_inside(self.workspace, where):
             return ProcessOutcome(None, "", "", False, 0.0, error=f"{cwd} is outside the workspace")
         allowed = allowed_env(env, self.config.pass_env, home=self.home())
-        options = RunOptions(
+        options = ProcessOptions(
             cwd=where, timeout_s=timeout_s, stdin=stdin, env=allowed, output_limit=output_limit
         )
         return await self.run_confined(command, options)
@@ -52,6 +52,6 @@ class ConfinedSandbox(ConfinedFiles):
         return "/tmp"
 
     async def run_confined(
-        self, command: Sequence[str] | str, options: RunOptions
+        self, command: Sequence[str] | str, options: ProcessOptions
     ) -> ProcessOutcome:
         raise NotImplementedError

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zebench.sandbox.base import Sandbox, SandboxConfig
-from zebench.sandbox.confined import ConfinedSandbox, RunOptions
+from zebench.sandbox.confined import ConfinedSandbox, ProcessOptions
 from zebench.sandbox.process import ProcessOutcome, run_process
 
 WARNING = (
@@ -43,7 +43,7 @@ class HostSandbox(ConfinedSandbox):
         return str(Path.home())
 
     async def run_confined(
-        self, command: Sequence[str] | str, options: RunOptions
+        self, command: Sequence[str] | str, options: ProcessOptions
     ) -> ProcessOutcome:
         return await run_process(command, **options)
 

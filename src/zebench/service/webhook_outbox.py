@@ -42,7 +42,7 @@ class Notify:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class WebhookDelivery:
     id: int
     event_id: str
     target: str
@@ -150,7 +150,7 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
 
 def claim_due(
     conn: Connection, *, holder: str, now: int, lease_ms: int, limit: int = 10
-) -> list[Delivery]:
+) -> list[WebhookDelivery]:
     """Due rows this holder now leases (each claimed by one conditional UPDATE)."""
     o = webhook_outbox.c
     due = (
@@ -173,7 +173,9 @@ def claim_due(
             .values(lease_holder=holder, lease_expires_at=now + lease_ms, attempts=o.attempts + 1)
         )
         if taken.rowcount == 1:
-            claimed.append(Delivery(row.id, row.event_id, row.target, row.body, row.attempts + 1))
+            claimed.append(
+                WebhookDelivery(row.id, row.event_id, row.target, row.body, row.attempts + 1)
+            )
     return claimed
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from zebench.config import Settings
 from zebench.throughput.records import CatalogueEntry, DailyStat, RecordError
-from zebench.throughput.snapshot import ScrapedModel, Snapshot
+from zebench.throughput.snapshot import ScrapedModel, SourceSnapshot
 from zebench.throughput.sources.chutes_html import parse_catalogue_html, parse_stats_html
 from zebench.throughput.sources.chutes_json import parse_catalogue, parse_daily_stats
 from zebench.throughput.sources.client import SourceClient, SourceError
@@ -48,7 +48,7 @@ async def collect(
     *,
     today: date,
     read_offset: Callable[[], Awaitable[int]],
-) -> Snapshot:
+) -> SourceSnapshot:
     """One snapshot from the source chosen by ``settings.chutes_source``.
 
     ``auto`` reads the JSON API and falls back to the pages when it fails.
@@ -69,14 +69,16 @@ async def collect(
         return snapshot
 
 
-async def collect_json(settings: Settings, client: SourceClient, *, today: date) -> Snapshot:
+async def collect_json(settings: Settings, client: SourceClient, *, today: date) -> SourceSnapshot:
     stats_doc, catalogue_doc = await _all(
         [client.get_json(stats_url(settings)), client.get_json(catalogue_url(settings))]
     )
     return await asyncio.to_thread(_json_snapshot, settings, stats_doc, catalogue_doc, today)
 
 
-def _json_snapshot(settings: Settings, stats_doc: Any, catalogue_doc: Any, today: date) -> Snapshot:
+def _json_snapshot(
+    settings: Settings, stats_doc: Any, catalogue_doc: Any, today: date
+) -> SourceSnapshot:
     try:
         catalogue = parse_catalogue(catalogue_doc)
     except RecordError as exc:
@@ -95,7 +97,7 @@ def _json_snapshot(settings: Settings, stats_doc: Any, catalogue_doc: Any, today
         raise SourceError(stats_url(settings), "the statistics hold no usable row")
     if stats.dropped_rows:
         log.warning("statistics: %d rows name no usable chute_id", stats.dropped_rows)
-    snapshot = Snapshot(source="json", today=today, catalogue=catalogue.entries)
+    snapshot = SourceSnapshot(source="json", today=today, catalogue=catalogue.entries)
     for entry in catalogue.entries:
         if entry.chute_id in stats.broken:
             _skip(snapshot, entry, stats.broken[entry.chute_id])
@@ -106,7 +108,7 @@ def _json_snapshot(settings: Settings, stats_doc: Any, catalogue_doc: Any, today
 
 async def collect_html(
     settings: Settings, client: SourceClient, *, today: date, offset: int
-) -> Snapshot:
+) -> SourceSnapshot:
     """The catalogue page, then the stats pages of the next batch after ``offset``."""
     url = catalogue_page_url(settings)
     page = await client.get_text(url)
@@ -121,7 +123,7 @@ async def collect_html(
     end = offset + settings.scrape_html_batch_size
     batch = entries[offset:end]
     pages = await _all([client.get_text(stats_page_url(settings, e.chute_id)) for e in batch])
-    snapshot = Snapshot(
+    snapshot = SourceSnapshot(
         source="html",
         today=today,
         catalogue=entries,
@@ -149,7 +151,7 @@ def _parse_stats_pages(
     return outcomes
 
 
-def _skip(snapshot: Snapshot, entry: CatalogueEntry, reason: str) -> None:
+def _skip(snapshot: SourceSnapshot, entry: CatalogueEntry, reason: str) -> None:
     log.warning("skipping %s (%s): %s", entry.name, entry.chute_id, reason)
     snapshot.skipped[entry.chute_id] = reason
 

@@ -26,7 +26,7 @@ from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease, store
 from zebench.throughput.collect import collect
-from zebench.throughput.snapshot import Snapshot, SourceKind
+from zebench.throughput.snapshot import SourceKind, SourceSnapshot
 from zebench.throughput.sources.client import SourceClient, SourceError
 
 CycleStatus = Literal["ok", "failed", "skipped"]
@@ -120,7 +120,7 @@ class Scraper:
                 raise
             return summary
 
-    async def _collect(self, started: int) -> Snapshot:
+    async def _collect(self, started: int) -> SourceSnapshot:
         today = datetime.fromtimestamp(started / 1000, tz=UTC).date()
         s = self.settings
         async with SourceClient(
@@ -149,7 +149,7 @@ class Scraper:
         )
 
     def _save(
-        self, conn: Connection, snapshot: Snapshot, started: int, clock: float
+        self, conn: Connection, snapshot: SourceSnapshot, started: int, clock: float
     ) -> CycleSummary:
         counts = store.save_snapshot(conn, snapshot, now_ms=self.clock())
         summary = CycleSummary(

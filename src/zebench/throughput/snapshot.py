@@ -20,7 +20,7 @@ class ScrapedModel:
 
 
 @dataclass
-class Snapshot:
+class SourceSnapshot:
     source: SourceKind
     today: date
     """The UTC day of the scrape: rows dated today are partial."""

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zebench.store.throughput_tables import meta, model_daily, models
-from zebench.throughput.snapshot import ScrapedModel, Snapshot
+from zebench.throughput.snapshot import ScrapedModel, SourceSnapshot
 from zebench.throughput.summaries import is_partial
 from zebench.throughput.upsert import upsert
 
@@ -39,7 +39,7 @@ class SaveCounts:
     daily_rows_written: int
 
 
-def save_snapshot(conn: Connection, snapshot: Snapshot, *, now_ms: int) -> SaveCounts:
+def save_snapshot(conn: Connection, snapshot: SourceSnapshot, *, now_ms: int) -> SaveCounts:
     # Probed endpoints share the table but not the catalogue: a scrape never delists them.
     listed_before = dict(
         conn.execute(
@@ -89,7 +89,7 @@ def html_offset(conn: Connection) -> int:
         return 0
 
 
-def _model_row(model: ScrapedModel, snapshot: Snapshot, now_ms: int) -> dict[str, Any]:
+def _model_row(model: ScrapedModel, snapshot: SourceSnapshot, now_ms: int) -> dict[str, Any]:
     f = model.figures
     return {
         "chute_id": model.entry.chute_id,
@@ -125,7 +125,7 @@ def _model_row(model: ScrapedModel, snapshot: Snapshot, now_ms: int) -> dict[str
 
 def _refresh_catalogue_only(
     conn: Connection,
-    snapshot: Snapshot,
+    snapshot: SourceSnapshot,
     listed_before: dict[str, bool],
     scraped_ids: set[str],
     now_ms: int,
@@ -183,7 +183,7 @@ _DAILY_VALUES = (
 )
 
 
-def _save_daily(conn: Connection, snapshot: Snapshot, now_ms: int) -> int:
+def _save_daily(conn: Connection, snapshot: SourceSnapshot, now_ms: int) -> int:
     stored = _stored_daily(conn, [m.entry.chute_id for m in snapshot.scraped])
     changed: list[dict[str, Any]] = []
     for model in snapshot.scraped:
