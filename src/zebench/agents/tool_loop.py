@@ -17,7 +17,7 @@ from zebench.agents.base import AgentRequest, AgentResult
 from zebench.agents.metering import UsageMeter
 from zebench.agents.workspace_tools import WorkspaceTools
 from zebench.config import ModelPrice, Settings
-from zebench.llm.chat import ChatClient, ModelTurn, ToolResult
+from zebench.llm.chat import ChatClient, ChatRequest, ModelTurn, ToolResult
 from zebench.llm.errors import LLMError
 from zebench.sandbox import current_sandbox
 
@@ -104,11 +104,13 @@ class ToolLoop:
             started = time.monotonic()
             try:
                 turn = await self.chat.complete(
-                    model=self.model,
-                    system=self.system,
-                    messages=self.messages,
-                    tools=self.tools.specs,
-                    max_tokens=self.request.max_tokens,
+                    ChatRequest(
+                        model=self.model,
+                        system=self.system,
+                        messages=self.messages,
+                        tools=self.tools.specs,
+                        max_tokens=self.request.max_tokens,
+                    )
                 )
             except LLMError as exc:
                 return f"{exc} (after {exc.attempts} attempt(s))"

@@ -29,7 +29,7 @@ from zebench.evaluators.judge_prompt import (
     parse_categories,
 )
 from zebench.evaluators.judge_reply import ReplyScores, score_reply, weighted_score
-from zebench.llm.chat import ChatClient
+from zebench.llm.chat import ChatClient, ChatRequest
 from zebench.llm.endpoints import (
     Endpoint,
     anthropic_endpoint,
@@ -127,12 +127,14 @@ async def _ask(
     for _ in range(1 + max(settings.judge_parse_retries, 0)):
         try:
             turn = await chat.complete(
-                model=model,
-                system=SYSTEM_PROMPT,
-                messages=messages,
-                tools=[],
-                max_tokens=max_tokens,
-                temperature=temperature,
+                ChatRequest(
+                    model=model,
+                    system=SYSTEM_PROMPT,
+                    messages=messages,
+                    tools=[],
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
             )
         except LLMError as exc:
             return JudgeResult(

@@ -5,11 +5,20 @@ Chat Completions (OpenAI, OpenRouter, vLLM, Ollama, Chutes). Both retry 429/5xx 
 network errors with backoff and raise ``LLMError`` when a call fails for good.
 """
 
-from zebench.llm.chat import ChatClient, ModelTurn, TokenUsage, ToolRequest, ToolResult, ToolSpec
+from zebench.llm.chat import (
+    ChatClient,
+    ChatRequest,
+    ModelTurn,
+    TokenUsage,
+    ToolRequest,
+    ToolResult,
+    ToolSpec,
+)
 from zebench.llm.errors import LLMError
 
 __all__ = [
     "ChatClient",
+    "ChatRequest",
     "LLMError",
     "ModelTurn",
     "TokenUsage",

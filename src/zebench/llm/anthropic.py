@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolRequest, ToolResult
-from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
+from zebench.llm.chat import ChatRequest, ModelTurn, TokenUsage, ToolRequest, ToolResult
+from zebench.llm.wire import WireChat, int_or_zero
 
 
 @dataclass

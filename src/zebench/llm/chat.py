@@ -62,21 +62,25 @@ class ModelTurn:
     """Cost the provider reported for this call (OpenRouter ``usage.cost``)."""
 
 
+@dataclass(frozen=True)
+class ChatRequest:
+    """One call's conversation and limits, before a wire format is applied."""
+
+    model: str
+    system: str
+    messages: list[dict[str, Any]]
+    tools: list[ToolSpec]
+    max_tokens: int
+    temperature: float | None = None
+    """None: the provider's default."""
+
+
 class ChatClient(Protocol):
     """A provider's chat endpoint, spoken in its own wire format."""
 
     provider: str
 
-    async def complete(
-        self,
-        *,
-        model: str,
-        system: str,
-        messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
-        max_tokens: int,
-        temperature: float | None = None,
-    ) -> ModelTurn:
+    async def complete(self, request: ChatRequest) -> ModelTurn:
         """Send the conversation; raise ``LLMError`` when the provider fails for good."""
         ...
 

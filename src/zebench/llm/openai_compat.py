@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from zebench.llm.chat import ModelTurn, TokenUsage, ToolRequest, ToolResult
-from zebench.llm.wire import ChatRequest, WireChat, int_or_zero
+from zebench.llm.chat import ChatRequest, ModelTurn, TokenUsage, ToolRequest, ToolResult
+from zebench.llm.wire import WireChat, int_or_zero
 
 
 @dataclass

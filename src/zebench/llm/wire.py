@@ -8,19 +8,8 @@ from typing import Any
 
 import httpx
 
-from zebench.llm.chat import ModelTurn, ToolResult, ToolSpec
+from zebench.llm.chat import ChatRequest, ModelTurn, ToolResult
 from zebench.llm.transport import RetryPolicy, post_json
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """One call's conversation and limits, before a wire format is applied."""
-
-    model: str
-    system: str
-    messages: list[dict[str, Any]]
-    tools: list[ToolSpec]
-    max_tokens: int
 
 
 @dataclass
@@ -54,19 +43,10 @@ class WireChat(ABC):
     @abstractmethod
     def tool_result_messages(self, results: list[ToolResult]) -> list[dict[str, Any]]: ...
 
-    async def complete(
-        self,
-        *,
-        model: str,
-        system: str,
-        messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
-        max_tokens: int,
-        temperature: float | None = None,
-    ) -> ModelTurn:
-        body = self._body(ChatRequest(model, system, messages, tools, max_tokens))
-        if temperature is not None:
-            body["temperature"] = temperature
+    async def complete(self, request: ChatRequest) -> ModelTurn:
+        body = self._body(request)
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
         body.update(self._extra_body())
         data = await post_json(
             self.http,
