@@ -127,16 +127,12 @@ class HttpSink:
         raise self._refusal(response)
 
     async def send_batch(self, payload: dict[str, Any]) -> None:
-        response = await self._request("POST", "/api/results/batch", payload)
-        if response.status_code not in (200, 201):
-            raise self._refusal(response)
+        self._accepted(await self._request("POST", "/api/results/batch", payload))
 
     async def batch_info(self, batch_id: str) -> BatchInfo | None:
-        response = await self._request("GET", f"/api/batches/{quote(batch_id, safe='')}")
-        if response.status_code == 404:
+        response = await self._found("GET", f"/api/batches/{quote(batch_id, safe='')}")
+        if response is None:
             return None
-        if response.status_code != 200:
-            raise self._refusal(response)
         body = response.json()
         created = body.get("createdAt")
         return BatchInfo(
@@ -148,35 +144,36 @@ class HttpSink:
 
     async def run_detail(self, run_id: str) -> dict[str, Any] | None:
         """``GET /api/runs/{runId}`` (run, evaluations, telemetry), or None when not stored."""
-        response = await self._request("GET", f"/api/runs/{quote(run_id, safe='')}")
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            raise self._refusal(response)
-        body = response.json()
+        response = await self._found("GET", f"/api/runs/{quote(run_id, safe='')}")
+        body = response.json() if response is not None else None
         return body if isinstance(body, dict) else None
 
     async def has_bundle(self, sha256: str) -> bool:
-        response = await self._request("HEAD", f"/api/suites/{sha256}")
-        if response.status_code == 404:
-            return False
-        if response.status_code != 200:
-            raise self._refusal(response)
-        return True
+        return await self._found("HEAD", f"/api/suites/{sha256}") is not None
 
     async def put_bundle(self, sha256: str, suite: str, data: bytes) -> None:
         """Store a suite bundle (once per hash: the service answers 200 for a known one)."""
-        response = await self._request(
-            "PUT", f"/api/suites/{sha256}", content=data, params={"suite": suite}
+        self._accepted(
+            await self._request(
+                "PUT", f"/api/suites/{sha256}", content=data, params={"suite": suite}
+            )
         )
-        if response.status_code not in (200, 201):
-            raise self._refusal(response)
 
     async def get_bundle(self, sha256: str) -> bytes | None:
         """A suite bundle's bytes, or None when the service has no such bundle."""
-        response = await self._request("GET", f"/api/suites/{sha256}")
+        response = await self._found("GET", f"/api/suites/{sha256}")
+        return response.content if response is not None else None
+
+    async def _found(self, method: str, path: str) -> httpx.Response | None:
+        """The answer to a read; None when the service has no such thing (404)."""
+        response = await self._request(method, path)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise self._refusal(response)
-        return response.content
+        return response
+
+    def _accepted(self, response: httpx.Response) -> None:
+        """Raise the refusal unless a write was taken (200, or 201 created)."""
+        if response.status_code not in (200, 201):
+            raise self._refusal(response)
