@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from zebench.store.database import Database, checkpoint
+from zebench.store.database import Database
+from zebench.store.sqlite_file import checkpoint
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 SQLite (the embedded default) is used the way datasette uses it: WAL, a busy
 timeout, pooled read connections, and a single writer thread fed by a queue.
 The writer groups whatever jobs are waiting into one transaction (group
-commit), each job inside its own SAVEPOINT so that one failing job rolls back
-alone. With ``synchronous=FULL`` a job is acknowledged only after its commit
+commit, ``group_commit``), each job inside its own SAVEPOINT so that one failing
+job rolls back alone. With ``synchronous=FULL`` a job is acknowledged only after its commit
 reached the disk, so an acknowledged result survives a crash.
 
 WAL checkpoints run on a thread of their own rather than inside whichever commit
 crosses SQLite's threshold, and writers of several processes on one file take
-turns on lock files beside it (``<db>.writer-lock``, ``<db>.writer-turn``).
+turns on lock files beside it (``<db>.writer-lock``, ``<db>.writer-turn``); both
+are in ``sqlite_file``.
 
 PostgreSQL needs none of that: writes run on pooled connections, each in its
 own transaction, and several server processes can share the database.
@@ -19,20 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import queue
-import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, make_url
+
+from zebench.store.group_commit import WriterJob, run_group
+from zebench.store.sqlite_file import (
+    WriterTurns,
+    checkpoint_loop,
+    install_sqlite_pragmas,
+    sqlite_path,
+)
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -57,11 +61,6 @@ class GroupableWrite(Generic[I, T]):
 
 
 _GROUP_LIMIT = 256
-_CHECKPOINT_EVERY_S = 0.2
-_WRITER_TURN_WAIT_S = 10.0
-_WAL_RESTART_FRAMES = 8192  # 32 MiB of 4 KiB pages
-_WAL_SIZE_LIMIT = 64 * 1024 * 1024
-_WRITER_CACHE_KIB = 64 * 1024
 
 
 def normalise_url(url: str) -> str:
@@ -73,117 +72,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_path(url: str) -> Path | None:
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        return None
-    return Path(database)
-
-
-def _install_sqlite_pragmas(engine: Engine, *, writer: bool) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would
-        # otherwise begin lazily and defeat BEGIN IMMEDIATE).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=FULL" if writer else "PRAGMA query_only=ON")
-        if writer:
-            # Checkpoints run on a thread of their own (Database._checkpoint_loop): left
-            # to SQLite, every ~1000 pages one commit does it, and its requests wait.
-            cur.execute("PRAGMA wal_autocheckpoint=0")
-            cur.execute(f"PRAGMA journal_size_limit={_WAL_SIZE_LIMIT}")
-            # The indexes a result touches stay in memory rather than re-read per commit.
-            cur.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # Take the write lock up front so a writer never fails half-way on SQLITE_BUSY.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
-
-
-def checkpoint(conn: sqlite3.Connection, restart_frames: int = _WAL_RESTART_FRAMES) -> int:
-    """One round of the checkpoint thread; returns how many frames the WAL held."""
-    _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if frames >= restart_frames:
-        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-    return int(frames)
-
-
-class _WriterTurns:
-    """Writers of several processes on one file (``serve --workers N``, an import
-    beside a server) take turns on lock files next to the database.
-
-    Left to SQLite's busy handler they would sleep 1, 2, 5, 10... ms between tries,
-    and a busy process could starve the others for seconds. Here a writer first
-    takes the turnstile, then waits for the lock while holding it, so the writer
-    that just finished cannot take the lock again before the one already waiting.
-    Both are polled every 0.1-1 ms; past ``_WRITER_TURN_WAIT_S`` the writer goes on
-    to SQLite's own lock, whose busy timeout then decides.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._turnstile = open(f"{path}.writer-turn", "a+b")  # noqa: SIM115
-        try:
-            self._lock = open(f"{path}.writer-lock", "a+b")  # noqa: SIM115
-        except OSError:
-            self._turnstile.close()
-            raise
-        self._held = False
-
-    @classmethod
-    def beside(cls, path: Path) -> _WriterTurns | None:
-        """Turns for the database at ``path``; None where the lock files cannot be made
-        (a read-only directory): SQLite's own lock then serves alone."""
-        try:
-            return cls(path)
-        except OSError:
-            return None
-
-    def take(self) -> None:
-        deadline = time.monotonic() + _WRITER_TURN_WAIT_S
-        if not _poll_flock(self._turnstile, deadline):
-            return
-        try:
-            self._held = _poll_flock(self._lock, deadline)
-        finally:
-            fcntl.flock(self._turnstile, fcntl.LOCK_UN)
-
-    def give_back(self) -> None:
-        if self._held:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._held = False
-
-    def close(self) -> None:
-        self._turnstile.close()
-        self._lock.close()
-
-
-def _poll_flock(file: IO[bytes], deadline: float) -> bool:
-    delay = 0.0001
-    while True:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(delay)
-            delay = min(delay * 2, 0.001)
-
-
-@dataclass
-class _Job:
-    fn: WriteJob[Any]
-    future: Future[Any] = field(default_factory=Future)
-    kind: GroupableWrite[Any, Any] | None = None
-    item: Any = None
-
-
 class Database:
     """A results database: pooled reads and serialised, transactional writes."""
 
@@ -192,23 +80,23 @@ class Database:
         self.dialect = make_url(self.url).get_backend_name()
         self.is_sqlite = self.dialect == "sqlite"
         self._closed = False
-        self._queue: queue.Queue[_Job | None] | None = None
+        self._queue: queue.Queue[WriterJob | None] | None = None
         self._writer_thread: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
         if self.is_sqlite:
-            path = _sqlite_path(self.url)
+            path = sqlite_path(self.url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             connect_args = {"check_same_thread": False, "timeout": 10}
             self.engine = sa.create_engine(
                 self.url, connect_args=connect_args, pool_size=8, max_overflow=8
             )
-            _install_sqlite_pragmas(self.engine, writer=False)
+            install_sqlite_pragmas(self.engine, writer=False)
             self.write_engine = sa.create_engine(
                 self.url, connect_args=connect_args, poolclass=sa.pool.StaticPool
             )
-            _install_sqlite_pragmas(self.write_engine, writer=True)
+            install_sqlite_pragmas(self.write_engine, writer=True)
             # Rows inserted by one execution go as multi-row INSERTs (SQLAlchemy's
             # "insertmanyvalues", pages of up to 1000 rows) rather than pysqlite's
             # executemany, which steps once per row and lets go of the GIL at every
@@ -263,7 +151,7 @@ class Database:
         if self._writer_thread is None:
             self._start_writer()
         assert self._queue is not None
-        job = _Job(fn, kind=kind, item=item)
+        job = WriterJob(fn, kind=kind, item=item)
         self._queue.put(job)
         return job.future
 
@@ -275,36 +163,20 @@ class Database:
             thread = threading.Thread(target=self._writer_loop, name="zebench-writer", daemon=True)
             thread.start()
             self._writer_thread = thread
-            path = _sqlite_path(self.url)
+            path = sqlite_path(self.url)
             if path is not None:
                 self._checkpointer = threading.Thread(
-                    target=self._checkpoint_loop,
-                    args=(path,),
+                    target=checkpoint_loop,
+                    args=(path, self._stop_checkpoints),
                     name="zebench-checkpoint",
                     daemon=True,
                 )
                 self._checkpointer.start()
 
-    def _checkpoint_loop(self, path: Path) -> None:
-        """Copy the WAL into the database file every few hundred ms, beside the writer.
-
-        PASSIVE never blocks the writer or readers, but while writes keep coming it
-        never quite catches up, and the WAL only starts over from its beginning after a
-        checkpoint that did. So once the WAL holds more than ``_WAL_RESTART_FRAMES``,
-        a RESTART checkpoint holds the next write back for the little PASSIVE left.
-        """
-        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        try:
-            while not self._stop_checkpoints.wait(_CHECKPOINT_EVERY_S):
-                with contextlib.suppress(sqlite3.Error):  # busy: the next round retries
-                    checkpoint(conn)
-        finally:
-            conn.close()
-
     def _writer_loop(self) -> None:
         assert self._queue is not None
-        path = _sqlite_path(self.url)
-        turns = _WriterTurns.beside(path) if path is not None else None
+        path = sqlite_path(self.url)
+        turns = WriterTurns.beside(path) if path is not None else None
         try:
             with self.write_engine.connect() as conn:
                 while True:
@@ -314,7 +186,7 @@ class Database:
                     if turns is not None:
                         turns.take()
                     try:
-                        self._run_group(conn, self._group(first))
+                        run_group(conn, self._group(first))
                     finally:
                         if turns is not None:
                             turns.give_back()
@@ -322,7 +194,7 @@ class Database:
             if turns is not None:
                 turns.close()
 
-    def _group(self, first: _Job) -> list[_Job]:
+    def _group(self, first: WriterJob) -> list[WriterJob]:
         """``first`` and whatever else is waiting, up to ``_GROUP_LIMIT`` jobs."""
         assert self._queue is not None
         jobs = [first]
@@ -336,36 +208,6 @@ class Database:
                 break
             jobs.append(nxt)
         return jobs
-
-    @staticmethod
-    def _run_group(conn: Connection, jobs: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, bool, Any]] = []
-        try:
-            with conn.begin():
-                if len(jobs) == 1:
-                    # Alone in its transaction, a job needs no savepoint: its failure
-                    # rolls the transaction back on the way out.
-                    outcomes.append((jobs[0], True, jobs[0].fn(conn)))
-                else:
-                    # Savepoints go straight to the driver: SQLAlchemy's begin_nested
-                    # costs ~50 us of Python per job, a fifth of a whole result's write.
-                    raw = conn.connection.driver_connection
-                    assert raw is not None
-                    for run in _runs_of_a_kind(jobs):
-                        if len(run) > 1 and _run_together(conn, raw, run, outcomes):
-                            continue
-                        for job in run:
-                            _run_alone(conn, raw, job, outcomes)
-        except BaseException as exc:  # the commit itself failed: nothing was kept
-            for job in jobs:
-                if not job.future.done():
-                    job.future.set_exception(exc)
-            return
-        for job, ok, value in outcomes:
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -383,57 +225,6 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
-
-
-def _runs_of_a_kind(jobs: list[_Job]) -> Iterator[list[_Job]]:
-    """Consecutive jobs of one groupable kind together, every other job alone (in order)."""
-    run: list[_Job] = []
-    for job in jobs:
-        if run and (job.kind is None or job.kind is not run[0].kind):
-            yield run
-            run = []
-        run.append(job)
-        if job.kind is None:
-            yield run
-            run = []
-    if run:
-        yield run
-
-
-def _run_alone(
-    conn: Connection, raw: Any, job: _Job, outcomes: list[tuple[_Job, bool, Any]]
-) -> None:
-    raw.execute("SAVEPOINT zebench_job")
-    try:
-        value = job.fn(conn)
-    except BaseException as exc:  # the job's own failure, undone alone
-        raw.execute("ROLLBACK TO zebench_job")
-        raw.execute("RELEASE zebench_job")
-        outcomes.append((job, False, exc))
-    else:
-        raw.execute("RELEASE zebench_job")
-        outcomes.append((job, True, value))
-
-
-def _run_together(
-    conn: Connection, raw: Any, run: list[_Job], outcomes: list[tuple[_Job, bool, Any]]
-) -> bool:
-    """Store ``run`` with its kind's ``many``; False (nothing kept) if that failed."""
-    kind = run[0].kind
-    assert kind is not None
-    raw.execute("SAVEPOINT zebench_group")
-    try:
-        values = kind.many(conn, [job.item for job in run])
-        if len(values) != len(run):
-            raise RuntimeError(f"{len(values)} answers for {len(run)} items")
-    except Exception:
-        raw.execute("ROLLBACK TO zebench_group")
-        raw.execute("RELEASE zebench_group")
-        return False
-    raw.execute("RELEASE zebench_group")
-    for job, value in zip(run, values, strict=True):
-        outcomes.append((job, not isinstance(value, Exception), value))
-    return True
 
 
 _writer_start_lock = threading.Lock()
