@@ -7,6 +7,8 @@ The pre-aggregates are in ``aggregate_tables``, the throughput scraper's tables 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,6 +27,12 @@ from sqlalchemy import (
 from zebench.store.schema import Id, metadata
 
 # --- benchmark results ---------------------------------------------------
+
+
+def _run_of_row(**options: Any) -> Column[Any]:
+    """The ``run_id`` of the run a row belongs to: deleted with the run."""
+    return Column("run_id", String(200), ForeignKey("runs.run_id", ondelete="CASCADE"), **options)
+
 
 batches = Table(
     "batches",
@@ -83,7 +91,7 @@ evaluations = Table(
     "evaluations",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("run_id", String(200), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    _run_of_row(nullable=False),
     Column("evaluator_name", String(200), nullable=False),
     Column("score", Float, nullable=False),
     Column("max_score", Float, nullable=False),
@@ -97,13 +105,7 @@ telemetry = Table(
     "telemetry",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column(
-        "run_id",
-        String(200),
-        ForeignKey("runs.run_id", ondelete="CASCADE"),
-        nullable=False,
-        unique=True,
-    ),
+    _run_of_row(nullable=False, unique=True),
     Column("tool_calls", Integer),
     Column("tokens_in", BigInteger),
     Column("tokens_out", BigInteger),
@@ -116,12 +118,7 @@ telemetry = Table(
 transcripts = Table(
     "transcripts",
     metadata,
-    Column(
-        "run_id",
-        String(200),
-        ForeignKey("runs.run_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _run_of_row(primary_key=True),
     # JSON document: {"messages": [...]} as recorded by the harness.
     Column("content", Text, nullable=False),
 )

@@ -6,6 +6,8 @@ compare the same way on both engines and match the source byte for byte.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -67,16 +69,19 @@ models = Table(
     Column("ttft_p90", Float),
 )
 
+
+def _model_of_row(**options: Any) -> Column[Any]:
+    """The ``chute_id`` of the model a row belongs to: deleted with the model."""
+    return Column(
+        "chute_id", String(100), ForeignKey("models.chute_id", ondelete="CASCADE"), **options
+    )
+
+
 model_probes = Table(
     "model_probes",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column(
-        "chute_id",
-        String(100),
-        ForeignKey("models.chute_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _model_of_row(nullable=False),
     Column("probed_at", BigInteger, nullable=False),
     # The points of one ``--sweep`` share it; the first (lowest load) is the headline
     # that feeds the model's figures and sparkline.
@@ -103,12 +108,7 @@ model_probes = Table(
 model_daily = Table(
     "model_daily",
     metadata,
-    Column(
-        "chute_id",
-        String(100),
-        ForeignKey("models.chute_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _model_of_row(primary_key=True),
     Column("date", String(10), primary_key=True),
     Column("total_requests", BigInteger),
     Column("total_input_tokens", BigInteger),
