@@ -48,7 +48,7 @@ class ErrorResponse(BaseModel):
 
 # --- read answers ----------------------------------------------------------------
 # Documentation of what the read routes return (they build these shapes as plain
-# dicts in zebench.service for speed); names and nullability follow FORMATS.md.
+# dicts in zebench.service for speed); names and nullability follow docs/api.md.
 
 
 class Health(BaseModel):

@@ -7,7 +7,7 @@ batch id + completion time + target). The body is fixed when the row is written,
 so every attempt sends the same bytes and the same ``X-Zebench-Delivery`` id.
 
 A sender takes a due row with one conditional UPDATE (the lease, as in
-``zebench.leaderboard.lease``): it succeeds for one process only, even when
+``zebench.throughput.lease``): it succeeds for one process only, even when
 several poll the same database, and a holder that dies lets the lease expire so
 another process retries. After a POST the holder marks the row delivered, or due
 again after a backoff, or failed after the last attempt.

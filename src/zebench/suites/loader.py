@@ -1,6 +1,6 @@
 """Finding suites and loading scenarios with their tiers, oracle, fixture and reference.
 
-Layout (FORMATS.md section 1)::
+Layout (docs/harness.md, "Suites")::
 
     <suite>/prompts/<scenario>/<TIER>-<label>.md
     <suite>/scenarios/<scenario>/scenario.yaml

@@ -1,4 +1,4 @@
-"""The scenario.yaml schema of ze-benchmarks suites (FORMATS.md section 1).
+"""The scenario.yaml schema of ze-benchmarks suites (docs/harness.md, "Suites").
 
 Every section keeps keys it does not know (``extra="allow"``): suites written
 for newer or older harnesses still load, and the unknown keys stay readable

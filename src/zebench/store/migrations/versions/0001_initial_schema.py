@@ -156,7 +156,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_transcripts")),
     )
-    # --- model throughput leaderboard (issue 5) ---
+    # --- model throughput leaderboard ---
     op.create_table(
         "models",
         sa.Column("chute_id", sa.String(length=100), nullable=False),
@@ -222,7 +222,7 @@ def upgrade() -> None:
         sa.Column("cycle_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_scrape_leases")),
     )
-    # --- pre-aggregates (issue 2, statistics at scale) ---
+    # --- pre-aggregates (statistics at scale) ---
     op.create_table(
         "rollup_runs_hourly",
         sa.Column("hour", sa.BigInteger(), nullable=False),
@@ -288,7 +288,7 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    # --- dashboard (issue 4): covering indexes for the aggregate queries ---
+    # --- dashboard: covering indexes for the aggregate queries ---
     op.create_index(
         "ix_runs_dashboard_cells",
         "runs",
