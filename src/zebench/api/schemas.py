@@ -47,8 +47,9 @@ class ErrorResponse(BaseModel):
 
 
 # --- read answers ----------------------------------------------------------------
-# Documentation of what the read routes return (they build these shapes as plain
-# dicts in zebench.service for speed); names and nullability follow docs/api.md.
+# Documentation of what the read routes return; names and nullability follow
+# docs/api.md. The routes build these shapes as plain dicts (``zebench.api.serializers``
+# over the service's typed results, or ``zebench.service``).
 
 
 class Health(BaseModel):
