@@ -26,6 +26,7 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -212,3 +213,9 @@ async def require_admin_key(principal: Principal = Depends(require_write_key)) -
             {"scope": principal.scope, "required": "admin"},
         )
     return principal
+
+
+WriteKey = Annotated[Principal, Depends(require_write_key)]
+"""A route parameter that requires a key which may write."""
+AdminKey = Annotated[Principal, Depends(require_admin_key)]
+"""A route parameter that requires a key with admin scope."""

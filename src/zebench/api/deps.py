@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from zebench.config import Settings
 from zebench.store.database import Database
@@ -16,3 +18,7 @@ async def get_db(request: Request) -> Database:
 async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+DatabaseDep = Annotated[Database, Depends(get_db)]
+"""The app's database, as a route parameter."""

@@ -9,16 +9,17 @@ gzipped tarball, or 404; ``HEAD`` the same without the body.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from zebench.api.auth import Principal, require_write_key
-from zebench.api.deps import get_db
+from zebench.api.auth import WriteKey
+from zebench.api.deps import DatabaseDep
 from zebench.api.openapi import error_responses
 from zebench.api.responses import json_response
 from zebench.model.errors import Invalid
 from zebench.service import bundles as bundle_service
-from zebench.store.database import Database
 
 router = APIRouter(tags=["suites"])
 
@@ -44,9 +45,9 @@ def _checked_hash(sha256: str) -> str:
 async def put_bundle(
     request: Request,
     sha256: str,
-    suite: str = Query(..., description="the suite's directory name inside the tarball"),
-    _key: Principal = Depends(require_write_key),
-    db: Database = Depends(get_db),
+    suite: Annotated[str, Query(description="the suite's directory name inside the tarball")],
+    _key: WriteKey,
+    db: DatabaseDep,
 ) -> Response:
     """Store a suite's gzipped tarball under the SHA-256 of its bytes."""
     content = await request.body()
@@ -59,11 +60,7 @@ async def put_bundle(
 
 
 @router.head("/api/suites/{sha256}", responses=error_responses(401, 403, 404, 422))
-def head_bundle(
-    sha256: str,
-    _key: Principal = Depends(require_write_key),
-    db: Database = Depends(get_db),
-) -> Response:
+def head_bundle(sha256: str, _key: WriteKey, db: DatabaseDep) -> Response:
     """Whether the bundle is stored (its size in Content-Length's stead: X-Bundle-Size)."""
     with db.read() as conn:
         info = bundle_service.bundle_info(conn, _checked_hash(sha256))
@@ -75,11 +72,7 @@ def head_bundle(
 
 
 @router.get("/api/suites/{sha256}", responses=error_responses(401, 403, 404, 422))
-def get_bundle(
-    sha256: str,
-    _key: Principal = Depends(require_write_key),
-    db: Database = Depends(get_db),
-) -> Response:
+def get_bundle(sha256: str, _key: WriteKey, db: DatabaseDep) -> Response:
     """The bundle's bytes (``application/gzip``), with its suite in ``X-Suite``."""
     with db.read() as conn:
         info, content = bundle_service.bundle_content(conn, _checked_hash(sha256))

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from zebench.api.auth import require_admin_key
-from zebench.api.deps import get_db
+from zebench.api.deps import DatabaseDep
 from zebench.api.openapi import error_responses
 from zebench.api.schemas import ErrorResponse
 from zebench.model.errors import Conflict, ServiceError
-from zebench.store.database import Database
 from zebench.throughput import cycle_out, get_model, list_models, scraper_for
 from zebench.throughput.schemas import CycleOut, ModelDetail, ModelList, SortKey
 
@@ -39,7 +38,7 @@ _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 )
 def models_index(
     request: Request,
-    db: Annotated[Database, Depends(get_db)],
+    db: DatabaseDep,
     sort: SortKey = "tps",
     order: Literal["asc", "desc"] | None = Query(
         None, description="Default: each key's natural order (fastest, lowest latency first)"
@@ -62,9 +61,7 @@ def models_index(
     response_model=ModelDetail,
     responses={**_NOT_MODIFIED, **error_responses(404)},
 )
-def models_show(
-    request: Request, chute_id: str, db: Annotated[Database, Depends(get_db)]
-) -> Response:
+def models_show(request: Request, chute_id: str, db: DatabaseDep) -> Response:
     """One model and its daily history (newest first); 404 when unknown."""
     return _cacheable(request, get_model(db, chute_id).model_dump_json().encode())
 
