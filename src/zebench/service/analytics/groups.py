@@ -34,14 +34,30 @@ SCORE = sa.case((COMPLETED, runs.c.weighted_score))
 TOTAL = sa.case((COMPLETED, runs.c.total_score))
 
 
-_TELEMETRY_MEASURES = (
+_RUNS = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
+_RUN_MEASURES = (
+    sa.func.count(),
+    sa.func.count().filter(COMPLETED),
+    sa.func.count().filter(sa.and_(COMPLETED, runs.c.is_successful)),
+    sa.func.count(SCORE),
+    sa.func.coalesce(sa.func.sum(SCORE), 0.0),
+    sa.func.coalesce(sa.func.sum(SCORE * SCORE), 0.0),
+    sa.func.min(SCORE),
+    sa.func.max(SCORE),
+    sa.func.count(TOTAL),
+    sa.func.coalesce(sa.func.sum(TOTAL), 0.0),
+    sa.func.min(runs.c.weighted_score),
+    sa.func.max(runs.c.weighted_score),
     sa.func.coalesce(sa.func.sum(telemetry.c.cost_usd), 0.0),
     sa.func.count(telemetry.c.cost_usd),
     sa.func.coalesce(sa.func.sum(telemetry.c.tokens_in), 0),
     sa.func.coalesce(sa.func.sum(telemetry.c.tokens_out), 0),
     sa.func.coalesce(sa.func.sum(telemetry.c.duration_ms), 0),
     sa.func.count(telemetry.c.duration_ms),
+    sa.func.min(runs.c.started_at),
+    sa.func.max(runs.c.started_at),
 )
+"""The measures of the runs ``_RUNS`` joins, in ``GroupStats.from_row``'s order."""
 
 
 @dataclass(frozen=True)
@@ -144,30 +160,7 @@ def group_stats(
 
     With no ``dims`` the answer is one group holding the totals (runs=0 when empty).
     """
-    ws = SCORE
-    source = runs.outerjoin(telemetry, telemetry.c.run_id == runs.c.run_id)
-    query = (
-        sa.select(
-            *dims,
-            sa.func.count(),
-            sa.func.count().filter(COMPLETED),
-            sa.func.count().filter(sa.and_(COMPLETED, runs.c.is_successful)),
-            sa.func.count(ws),
-            sa.func.coalesce(sa.func.sum(ws), 0.0),
-            sa.func.coalesce(sa.func.sum(ws * ws), 0.0),
-            sa.func.min(ws),
-            sa.func.max(ws),
-            sa.func.count(TOTAL),
-            sa.func.coalesce(sa.func.sum(TOTAL), 0.0),
-            sa.func.min(runs.c.weighted_score),
-            sa.func.max(runs.c.weighted_score),
-            *_TELEMETRY_MEASURES,
-            sa.func.min(runs.c.started_at),
-            sa.func.max(runs.c.started_at),
-        )
-        .select_from(source)
-        .where(*flt.clauses(), *extra)
-    )
+    query = sa.select(*dims, *_RUN_MEASURES).select_from(_RUNS).where(*flt.clauses(), *extra)
     if dims:
         query = query.group_by(*dims)
     width = len(dims)
