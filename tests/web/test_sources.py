@@ -4,6 +4,7 @@ runs, for every kind of filter; rebuilding or migrating them reproduces what ing
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, timedelta
 from pathlib import Path
@@ -26,10 +27,10 @@ from dashboard_support import (
 from demo_data import Generated
 from tolerance import nearly_equal
 from zebench.model.results import ResultIn
-from zebench.model.time import DAY_MS
+from zebench.model.time import DAY_MS, to_ms
 from zebench.service import aggregates
 from zebench.service.analytics.leaderboard import compute_leaderboard
-from zebench.service.analytics.sources import evaluator_rows
+from zebench.service.analytics.sources import OUTCOME, evaluator_rows, stats, totals
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import content_hash, store_results, upsert_batch
@@ -217,3 +218,26 @@ def test_grouped_writes_keep_the_same_figures(sqlite_url: str, tmp_path: Path) -
             outcomes = db.write(lambda conn, chunk=chunk: store_results(conn, chunk))
             assert all(getattr(o, "status", None) == "created" for o in outcomes)
         assert nearly_equal(_dashboard_tables(db), expected)
+
+
+def test_outcome_groups_and_windows_from_an_exact_instant(
+    seeded_db: Database, data: Generated
+) -> None:
+    """Grouped by outcome under every filter; and from an instant inside an hour, as the
+    API's "last N days" reads it (whole hours pre-aggregated, the partial one raw)."""
+    with seeded_db.read() as conn:
+        for flt in filters(data):
+            chosen = [r for r in data.results if selects(flt, r)]
+            got = {g.key: g.runs for g in stats(conn, OUTCOME, flt)}
+            assert got == Counter((r.status, bool(r.is_successful)) for r in chosen), flt
+        starts = sorted(to_ms(r.started_at) for r in data.results)
+        for start in starts[:: len(starts) // 7]:
+            instant = start + 1_234  # inside an hour
+            later = [r for r in data.results if to_ms(r.started_at) >= instant]
+            won = [r for r in later if r.status == "completed" and r.is_successful]
+            window = totals(conn, RunFilter(started_from=instant))
+            assert (window.every.runs, window.successful.runs) == (len(later), len(won))
+            assert window.every.successful == len(won)
+            scores = scored(won)
+            mean = statistics.mean(scores) if scores else None
+            assert window.successful.mean_score == pytest.approx(mean)

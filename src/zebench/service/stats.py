@@ -11,23 +11,22 @@ camelCase shapes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.engine import Connection
 
 from zebench.model.time import DAY_MS, now_ms
 from zebench.service.analytics.groups import GroupStats
-from zebench.service.analytics.sources import EvaluatorDay, Totals, evaluator_days, stats, totals
+from zebench.service.analytics.sources import (
+    SUCCESSFUL,
+    EvaluatorDay,
+    Totals,
+    evaluator_days,
+    stats,
+    totals,
+)
 from zebench.service.filters import RunFilter
-
-SUCCESSFUL = "successful"
-
-
-def desc_nulls_last(key: str) -> Callable[[dict[str, Any]], tuple[bool, float]]:
-    """A sort key: ``item[key]`` largest first, None last."""
-    return lambda item: (item[key] is None, -(item[key] or 0.0))
 
 
 def _cutoff(days: int, now: int | None) -> int:
