@@ -156,7 +156,7 @@ def store_results(
     ]
     touched = aggregates.apply(conn, stored)
     if batch_totals:
-        aggregates.write_batch_totals(conn, aggregates.batch_totals(conn, touched), now=received)
+        aggregates.refresh_batch_totals(conn, touched, now=received)
     return answers
 
 
@@ -321,11 +321,7 @@ def recompute_batch(conn: Connection, batch_id: str, *, now: int | None = None) 
     They are read from the batch's pre-aggregate (kept in step with its runs by
     ``store_result``): a few rows, however many runs the batch holds.
     """
-    aggregates.write_batch_totals(
-        conn,
-        aggregates.batch_totals(conn, [batch_id]),
-        now=now if now is not None else now_ms(),
-    )
+    aggregates.refresh_batch_totals(conn, [batch_id], now=now if now is not None else now_ms())
 
 
 def upsert_batch(conn: Connection, batch: BatchIn, *, notify: Notify | None = None) -> str:

@@ -7,9 +7,8 @@ Through ``Connection.exec_driver_sql`` with the SQL that SQLAlchemy compiled for
 connection's dialect it costs ~12 µs, and ~3 µs less per further row: together about
 a third of a stored result's CPU (docs/benchmarks.md, "One write path"). The SQL
 is SQLAlchemy's own; what is given up is only its per-execution work, so a
-statement qualifies when its parameters are exactly the columns its rows supply
-(no defaults computed in Python, no constants bound by the statement), checked when
-it is compiled.
+statement qualifies when its parameters are the columns its rows supply and
+constants of its own (no defaults computed in Python), checked when it is compiled.
 """
 
 from __future__ import annotations
@@ -26,18 +25,32 @@ from sqlalchemy.sql.expression import ClauseElement
 
 @dataclass(frozen=True)
 class _Form:
-    """One statement as compiled for one dialect."""
+    """One statement as compiled for one dialect: positional (SQLite's ``?``, ``order``
+    gives a row's values in parameter order) or by name (psycopg, ``order`` None)."""
 
     sql: str
-    order: Callable[[Mapping[str, Any]], Any] | None
-    """A row's values in parameter order (SQLite's ``?``); None: by name (psycopg)."""
-    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
-    """The column types' own conversions of bound values, by parameter name."""
+    order: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None
+    at: tuple[tuple[int, Callable[[Any], Any]], ...]
+    """The column types' own conversions of bound values, by parameter position..."""
+    named: tuple[tuple[str, Callable[[Any], Any]], ...]
+    """... or by parameter name."""
+    constants: Mapping[str, Any]
+    """Values the statement itself binds (``status = 'completed'``)."""
 
     def parameters(self, row: Mapping[str, Any]) -> Any:
-        if self.processors:
-            row = {**row, **{name: convert(row[name]) for name, convert in self.processors}}
-        return row if self.order is None else self.order(row)
+        if self.constants:
+            row = {**self.constants, **row}
+        if self.order is None:
+            if not self.named:
+                return row
+            return {**row, **{name: convert(row[name]) for name, convert in self.named}}
+        values = self.order(row)
+        if not self.at:
+            return values
+        converted = list(values)
+        for index, convert in self.at:
+            converted[index] = convert(converted[index])
+        return tuple(converted)
 
 
 class CompiledWrite:
@@ -65,16 +78,26 @@ class CompiledWrite:
     def _compile(self, dialect: Dialect, columns: tuple[str, ...]) -> _Form:
         compiled = self._build(dialect.name).compile(dialect=dialect, column_keys=list(columns))
         assert isinstance(compiled, SQLCompiler)
-        bound = set(compiled.binds)
-        if bound != set(columns) or compiled.escaped_bind_names:
-            raise ValueError(f"parameters {sorted(bound)} are not the columns {sorted(columns)}")
-        processors = tuple(
-            (name, convert)
+        constants = {
+            name: bind.effective_value
             for name, bind in compiled.binds.items()
-            if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        )
+            if name not in columns and not bind.required
+        }
+        if set(compiled.binds) != {*columns, *constants} or compiled.escaped_bind_names:
+            raise ValueError(
+                f"parameters {sorted(compiled.binds)} are not the columns {sorted(columns)}"
+            )
         names = compiled.positiontup
-        form = _Form(compiled.string, None if names is None else _in_order(names), processors)
+        convert = {
+            name: f
+            for name, bind in compiled.binds.items()
+            if (f := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        if names is None:
+            form = _Form(compiled.string, None, (), tuple(convert.items()), constants)
+        else:
+            at = tuple((i, convert[name]) for i, name in enumerate(names) if name in convert)
+            form = _Form(compiled.string, _in_order(names), at, (), constants)
         self._forms[dialect.name] = form
         return form
 

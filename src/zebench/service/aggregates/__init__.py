@@ -43,7 +43,12 @@ from zebench.service.aggregates.family import (
     succeeded,
 )
 from zebench.service.aggregates.rebuild import rebuild, rebuild_all, recomputes
-from zebench.service.aggregates.totals import all_batch_totals, batch_totals, write_batch_totals
+from zebench.service.aggregates.totals import (
+    all_batch_totals,
+    batch_totals,
+    refresh_batch_totals,
+    write_batch_totals,
+)
 
 __all__ = [
     "ALL",
@@ -78,6 +83,7 @@ __all__ = [
     "rebuild",
     "rebuild_all",
     "recomputes",
+    "refresh_batch_totals",
     "shard_for",
     "succeeded",
     "upsert_adding",

@@ -64,6 +64,46 @@ def _totals(runs_n: Any, succ: Any, s_sum: Any, s_n: Any, w_sum: Any, w_n: Any) 
     }
 
 
+def refresh_batch_totals(conn: Connection, batch_ids: Iterable[str], *, now: int) -> None:
+    """``write_batch_totals(conn, batch_totals(conn, batch_ids), now=now)`` in one
+    statement: each batch's totals computed by the database from its ``agg_batches``
+    rows (the same sums, divided as ``mean`` divides), none read back."""
+    _REFRESH_BATCH_TOTALS.execute(
+        conn, [{"key_batch_id": batch_id, "updated_at": now} for batch_id in sorted(set(batch_ids))]
+    )
+
+
+def _refresh_statement() -> sa.Update:
+    b = agg_batches.c
+
+    def total(column: ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+        return (
+            sa.select(sa.func.sum(column)).where(b.batch_id == batches.c.batch_id).scalar_subquery()
+        )
+
+    def average(values: ColumnElement[Any], n: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.case(
+            (total(n) > 0, sa.cast(total(values), sa.Float) / sa.cast(total(n), sa.Float))
+        )
+
+    return (
+        batches.update()
+        .where(batches.c.batch_id == sa.bindparam("key_batch_id"))
+        .values(
+            total_runs=sa.func.coalesce(total(b.runs), 0),
+            successful_runs=sa.func.coalesce(
+                total(sa.case((succeeded(agg_batches), b.runs), else_=0)), 0
+            ),
+            avg_score=average(b.total_sum, b.total_n),
+            avg_weighted_score=average(b.score_sum, b.scored),
+            updated_at=sa.bindparam("updated_at"),
+        )
+    )
+
+
+_REFRESH_BATCH_TOTALS = CompiledWrite(lambda _dialect: _refresh_statement())
+
+
 def write_batch_totals(
     conn: Connection, totals: Mapping[str, Mapping[str, Any]], *, now: int
 ) -> None:
