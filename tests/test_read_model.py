@@ -17,10 +17,11 @@ from zebench.model.time import DAY_MS
 from zebench.service import batches as batch_service
 from zebench.service import stats as stats_service
 from zebench.service.analytics.catalog import compute_catalog
+from zebench.service.analytics.evaluations import evaluator_rows
 from zebench.service.analytics.evaluators import compute_evaluators
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.overview import compute_overview
-from zebench.service.analytics.sources import evaluator_rows, stats
+from zebench.service.analytics.sources import stats
 from zebench.service.batch_analytics import batch_figures, batch_report
 from zebench.service.batch_comparison import compare_batches
 from zebench.service.filters import RunFilter

@@ -15,11 +15,11 @@ from zebench.model.results import ResultIn, TelemetryIn
 from zebench.service.analytics import runs as runs_analytics
 from zebench.service.analytics.catalog import compute_catalog
 from zebench.service.analytics.costs import compute_costs
+from zebench.service.analytics.evaluations import evaluator_rows
 from zebench.service.analytics.groups import score_histogram
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.overview import compute_overview
 from zebench.service.analytics.runs import list_runs, run_detail
-from zebench.service.analytics.sources import evaluator_rows
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.analytics.version import data_version
 from zebench.service.batch_analytics import batch_figures, batch_report

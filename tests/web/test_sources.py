@@ -29,8 +29,9 @@ from tolerance import nearly_equal
 from zebench.model.results import ResultIn
 from zebench.model.time import DAY_MS, to_ms
 from zebench.service import aggregates
+from zebench.service.analytics.evaluations import evaluator_rows
 from zebench.service.analytics.leaderboard import compute_leaderboard
-from zebench.service.analytics.sources import OUTCOME, evaluator_rows, stats, totals
+from zebench.service.analytics.sources import OUTCOME, stats, totals
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import content_hash, store_results, upsert_batch

@@ -17,15 +17,9 @@ from typing import Literal
 from sqlalchemy.engine import Connection
 
 from zebench.model.time import DAY_MS, now_ms
+from zebench.service.analytics.evaluations import EvaluatorDay, evaluator_days
 from zebench.service.analytics.groups import GroupStats
-from zebench.service.analytics.sources import (
-    SUCCESSFUL,
-    EvaluatorDay,
-    Totals,
-    evaluator_days,
-    stats,
-    totals,
-)
+from zebench.service.analytics.sources import SUCCESSFUL, Totals, stats, totals
 from zebench.service.filters import RunFilter
 
 

@@ -11,8 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from zebench.model.time import DAY_MS, to_iso
+from zebench.service.analytics.evaluations import EvaluatorDay
 from zebench.service.analytics.groups import GroupStats
-from zebench.service.analytics.sources import EvaluatorDay, Totals
+from zebench.service.analytics.sources import Totals
 from zebench.service.stats import ScenarioFigures, SuiteFigures
 
 # --- schemas (OpenAPI) -----------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from zebench.service.analytics.sources import evaluator_rows
+from zebench.service.analytics.evaluations import evaluator_rows
 from zebench.service.analytics.trends import Series, bucket_days, evaluator_trends
 from zebench.service.filters import RunFilter
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection
 
 from zebench.model.time import DAY_MS
+from zebench.service.analytics.evaluations import evaluator_buckets
 from zebench.service.analytics.groups import pair_label
-from zebench.service.analytics.sources import evaluator_buckets, stats, time_span
+from zebench.service.analytics.sources import stats, time_span
 from zebench.service.filters import RunFilter
 
 WEEKLY_AFTER_DAYS = 120
