@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
 from zebench.errors import UserError
 from zebench.model.results import BatchIn, ResultIn
@@ -213,24 +214,13 @@ def _run_fields(row: sqlite3.Row) -> dict[str, Any] | None:
         started = completed
     if started is None:
         return None
-    data: dict[str, Any] = {
-        "runId": row["run_id"],
+    data = {
+        **_as_contract(row, _RUN_COLUMNS),
         "batchId": row["batch_id"] or None,
-        "suite": row["suite"],
-        "scenario": row["scenario"],
-        "tier": row["tier"],
-        "agent": row["agent"],
-        "model": row["model"],
-        "status": row["status"],
         "startedAt": started,
         "completedAt": completed,
-        "totalScore": row["total_score"],
-        "weightedScore": row["weighted_score"],
         "isSuccessful": parse_flag(row["is_successful"]),
-        "successMetric": row["success_metric"],
         "specialistEnabled": parse_flag(row["specialist_enabled"]),
-        "specialistName": row["specialist_name"],
-        "specialistVersion": row["specialist_version"],
         "metadata": parse_metadata(row["metadata"]),
     }
     if data["status"] not in ("completed", "failed"):
@@ -241,25 +231,17 @@ def _run_fields(row: sqlite3.Row) -> dict[str, Any] | None:
 
 
 def _evaluation(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "evaluatorName": row["evaluator_name"],
-        "score": row["score"],
-        "maxScore": row["max_score"],
-        "details": row["details"],
-        "createdAt": parse_time(row["created_at"]),
-    }
+    fields = _as_contract(row, _EVALUATION_COLUMNS[1:])
+    return {**fields, "createdAt": parse_time(row["created_at"])}
 
 
 def _telemetry(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        "toolCalls": row["tool_calls"],
-        "tokensIn": row["tokens_in"],
-        "tokensOut": row["tokens_out"],
-        "costUsd": row["cost_usd"],
-        "durationMs": row["duration_ms"],
-        "workspaceDir": row["workspace_dir"],
-        "promptSent": row["prompt_sent"],
-    }
+    return _as_contract(row, _TELEMETRY_COLUMNS[1:])
+
+
+def _as_contract(row: sqlite3.Row, columns: list[str]) -> dict[str, Any]:
+    """The columns' values under the contract's names: the same names in camelCase."""
+    return {to_camel(column): row[column] for column in columns}
 
 
 @contextlib.contextmanager
