@@ -22,13 +22,11 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import os
-import socket
-import uuid
 from urllib.parse import urlsplit
 
 import httpx
 
+from zebench.background import BackgroundLoop, process_holder
 from zebench.config import Settings
 from zebench.model.time import now_ms
 from zebench.service import webhook_outbox as outbox
@@ -69,31 +67,20 @@ def backoff_s(settings: Settings, attempts: int) -> float:
     return float(min(settings.webhook_backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S))
 
 
-class WebhookSender:
-    """Sends due deliveries of this process's database until stopped."""
+class WebhookSender(BackgroundLoop):
+    """Sends due deliveries of this process's database until stopped; ``stop`` abandons
+    a delivery in flight, and its lease expires for a retry."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__("zebench-webhooks")
         self.db = db
         self.settings = settings
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._task: asyncio.Task[None] | None = None
+        self.holder = process_holder()
         self._wake = asyncio.Event()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="zebench-webhooks")
 
     def wake(self) -> None:
         """Look for due rows now (a completion was just written by this process)."""
         self._wake.set()
-
-    async def stop(self) -> None:
-        """Stop; a delivery in flight is abandoned and its lease expires for a retry."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _loop(self) -> None:
         timeout = self.settings.webhook_timeout_s

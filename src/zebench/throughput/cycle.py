@@ -8,11 +8,6 @@ elsewhere: it answers a ``CycleSummary`` whose ``status`` says what happened
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import socket
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +21,7 @@ from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease, store
 from zebench.throughput.collect import collect
+from zebench.throughput.leased import LeasedCycles, elapsed_ms
 from zebench.throughput.snapshot import SourceKind, SourceSnapshot
 from zebench.throughput.sources.client import SourceClient, SourceError
 
@@ -73,52 +69,28 @@ class CycleSummary:
         )
 
 
-def process_holder() -> str:
-    """Who holds the lease: readable (host, pid) and unique (a random suffix)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-class Scraper:
-    """Runs cycles for one process: one at a time here, one per tick across processes."""
+class Scraper(LeasedCycles[CycleSummary]):
+    """Runs cycles for one process: one at a time here, one per tick across processes.
+    ``clock`` is epoch ms now; the UTC day it falls in is the partial day."""
 
     def __init__(
         self, db: Database, settings: Settings, *, clock: Callable[[], int] = now_ms
     ) -> None:
-        self.db = db
+        super().__init__(db, lease.SCRAPE_LEASE, settings.scrape_lease_s, clock=clock)
         self.settings = settings
-        self.clock = clock
-        """Epoch ms now; the UTC day it falls in is the partial day."""
-        self.holder = process_holder()
-        self._running = asyncio.Lock()
 
-    async def run_cycle(self, *, tick_ms: int | None = None) -> CycleSummary:
-        """Run one cycle. ``tick_ms`` names a scheduled tick; on-demand cycles use now."""
-        async with self._running:
-            started = self.clock()
-            clock = time.perf_counter()
-            tick = started if tick_ms is None else tick_ms
-            if not await self.db.awrite(lambda conn: self._acquire(conn, started, tick)):
-                reason = await asyncio.to_thread(self._lease_reason, tick)
-                return CycleSummary("skipped", started, _elapsed(clock), error=reason)
-            try:
-                snapshot = await self._collect(started)
-                summary = await self.db.awrite(
-                    lambda conn: self._save(conn, snapshot, started, clock)
-                )
-            except (SourceError, lease.LeaseLost) as exc:
-                failed = CycleSummary("failed", started, _elapsed(clock), error=str(exc))
-                await self.db.awrite(lambda conn: self._abandon(conn, failed))
-                return failed
-            except BaseException:
-                # Cancelled (shutdown) or a bug: free the lease rather than make others wait.
-                with contextlib.suppress(Exception):
-                    self.db.write(
-                        lambda conn: lease.abandon(
-                            conn, name=lease.SCRAPE_LEASE, holder=self.holder
-                        )
-                    )
-                raise
-            return summary
+    async def _cycle(self, started: int, clock: float) -> CycleSummary:
+        try:
+            snapshot = await self._collect(started)
+            return await self.db.awrite(lambda conn: self._save(conn, snapshot, started, clock))
+        except (SourceError, lease.LeaseLost) as exc:
+            failed = CycleSummary("failed", started, elapsed_ms(clock), error=str(exc))
+            await self.db.awrite(lambda conn: self._abandon(conn, failed))
+            return failed
+
+    async def _skipped(self, started: int, tick: int, clock: float) -> CycleSummary:
+        reason = await asyncio.to_thread(self._lease_reason, tick)
+        return CycleSummary("skipped", started, elapsed_ms(clock), error=reason)
 
     async def _collect(self, started: int) -> SourceSnapshot:
         today = datetime.fromtimestamp(started / 1000, tz=UTC).date()
@@ -138,16 +110,6 @@ class Scraper:
 
         return await asyncio.to_thread(read)
 
-    def _acquire(self, conn: Connection, started: int, tick: int) -> bool:
-        return lease.try_acquire(
-            conn,
-            name=lease.SCRAPE_LEASE,
-            holder=self.holder,
-            now_ms=started,
-            ttl_ms=int(self.settings.scrape_lease_s * 1000),
-            tick_ms=tick,
-        )
-
     def _save(
         self, conn: Connection, snapshot: SourceSnapshot, started: int, clock: float
     ) -> CycleSummary:
@@ -155,7 +117,7 @@ class Scraper:
         summary = CycleSummary(
             "ok",
             started,
-            _elapsed(clock),
+            elapsed_ms(clock),
             source=snapshot.source,
             catalogue_models=len(snapshot.catalogue),
             models_updated=counts.models_updated,
@@ -168,23 +130,18 @@ class Scraper:
             fallback_reason=snapshot.fallback_reason,
         )
         store.set_meta(conn, store.META_LAST_CYCLE, orjson.dumps(summary.as_dict()).decode())
-        lease.release(conn, name=lease.SCRAPE_LEASE, holder=self.holder)
+        self.release(conn)
         return summary
 
     def _abandon(self, conn: Connection, failed: CycleSummary) -> None:
         # Only the bookkeeping record changes; the leaderboard and the offset stay as they were.
         store.set_meta(conn, store.META_LAST_CYCLE, orjson.dumps(failed.as_dict()).decode())
-        lease.abandon(conn, name=lease.SCRAPE_LEASE, holder=self.holder)
+        self.abandon(conn)
 
     def _lease_reason(self, tick: int) -> str:
-        with self.db.read() as conn:
-            current = lease.state(conn, lease.SCRAPE_LEASE)
+        current = self.lease_state()
         if current is None:
             return "the scrape lease could not be taken"
         if current.cycle_at >= tick:
             return f"the cycle of {to_iso(tick)} was already taken by {current.holder}"
         return f"another process ({current.holder}) is scraping until {to_iso(current.expires_at)}"
-
-
-def _elapsed(clock: float) -> int:
-    return round((time.perf_counter() - clock) * 1000)

@@ -8,13 +8,13 @@ machine slept) are not replayed: the next cycle reads the whole source anyway.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from croniter import croniter  # type: ignore[import-untyped]
 
+from zebench.background import BackgroundLoop
 from zebench.config import Settings
 from zebench.store.database import Database
 from zebench.throughput.cycle import Scraper
@@ -44,28 +44,18 @@ class CycleRunner(Protocol):
     async def run_cycle(self, *, tick_ms: int | None = None) -> CycleOutcome: ...
 
 
-class ScrapeSchedule:
+class ScrapeSchedule(BackgroundLoop):
+    """Runs a cycle on each tick; ``stop`` cancels a cycle in progress (its lease freed)."""
+
     def __init__(self, scraper: CycleRunner, expression: str, *, name: str = "scrape") -> None:
+        super().__init__(f"zebench-{name}-schedule")
         self.scraper = scraper
         self.expression = check_cron(expression)
         self.name = name
-        self._task: asyncio.Task[None] | None = None
 
     def next_tick(self, after: datetime) -> datetime:
         tick: datetime = croniter(self.expression, after).get_next(datetime)
         return tick
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"zebench-{self.name}-schedule")
-
-    async def stop(self) -> None:
-        """Stop waiting; a cycle in progress is cancelled (and its lease freed)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _loop(self) -> None:
         tick = self.next_tick(datetime.now(UTC))

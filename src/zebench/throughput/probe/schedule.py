@@ -10,10 +10,7 @@ others are still probed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +21,7 @@ from zebench.errors import UserError
 from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease
-from zebench.throughput.cycle import process_holder
+from zebench.throughput.leased import LeasedCycles, elapsed_ms
 from zebench.throughput.probe.runner import ProbeResult, run_probe, run_sweep
 from zebench.throughput.probe.saved import save_probe
 from zebench.throughput.probe.targets import ProbeTarget, load_targets
@@ -56,33 +53,24 @@ class ProbeCycle:
         return text
 
 
-class Prober:
+class Prober(LeasedCycles[ProbeCycle]):
     """Probes every target once per cycle; one cycle at a time in this process."""
 
     def __init__(self, db: Database, settings: Settings, targets: list[ProbeTarget]) -> None:
-        self.db = db
+        super().__init__(db, PROBE_LEASE, settings.probe_lease_s)
         self.settings = settings
         self.targets = targets
-        self.holder = process_holder()
-        self._running = asyncio.Lock()
 
-    async def run_cycle(self, *, tick_ms: int | None = None) -> ProbeCycle:
-        async with self._running:
-            started = now_ms()
-            clock = time.perf_counter()
-            tick = started if tick_ms is None else tick_ms
-            if not await self.db.awrite(lambda conn: self._acquire(conn, started, tick)):
-                return ProbeCycle("skipped", started, error=self._why_not(tick))
-            try:
-                measured, skipped = await self._probe_all()
-                saved = await self.db.awrite(lambda conn: self._save(conn, measured))
-            except lease.LeaseLost as exc:
-                return ProbeCycle("failed", started, _elapsed(clock), error=str(exc))
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self.db.write(lambda c: lease.abandon(c, name=PROBE_LEASE, holder=self.holder))
-                raise
-            return ProbeCycle("ok", started, _elapsed(clock), saved, skipped)
+    async def _cycle(self, started: int, clock: float) -> ProbeCycle:
+        try:
+            measured, skipped = await self._probe_all()
+            saved = await self.db.awrite(lambda conn: self._save(conn, measured))
+        except lease.LeaseLost as exc:
+            return ProbeCycle("failed", started, elapsed_ms(clock), error=str(exc))
+        return ProbeCycle("ok", started, elapsed_ms(clock), saved, skipped)
+
+    async def _skipped(self, started: int, tick: int, clock: float) -> ProbeCycle:
+        return ProbeCycle("skipped", started, error=self._why_not(tick))
 
     async def _probe_all(self) -> tuple[list[list[ProbeResult]], dict[str, str]]:
         measured: list[list[ProbeResult]] = []
@@ -101,22 +89,11 @@ class Prober:
     def _save(self, conn: Connection, measured: list[list[ProbeResult]]) -> list[str]:
         stamp = now_ms()
         ids = [save_probe(conn, results, now_ms=stamp) for results in measured]
-        lease.release(conn, name=PROBE_LEASE, holder=self.holder)
+        self.release(conn)
         return ids
 
-    def _acquire(self, conn: Connection, started: int, tick: int) -> bool:
-        return lease.try_acquire(
-            conn,
-            name=PROBE_LEASE,
-            holder=self.holder,
-            now_ms=started,
-            ttl_ms=int(self.settings.probe_lease_s * 1000),
-            tick_ms=tick,
-        )
-
     def _why_not(self, tick: int) -> str:
-        with self.db.read() as conn:
-            current = lease.state(conn, PROBE_LEASE)
+        current = self.lease_state()
         if current is not None and current.cycle_at >= tick:
             return f"the cycle of {to_iso(tick)} was already taken by {current.holder}"
         holder = current.holder if current else "another process"
@@ -134,7 +111,3 @@ def start_probe_schedule(state: Any, settings: Settings) -> ScrapeSchedule | Non
     schedule.start()
     log.info("probing %d endpoints on schedule %r (UTC)", len(targets), settings.probe_cron)
     return schedule
-
-
-def _elapsed(clock: float) -> int:
-    return round((time.perf_counter() - clock) * 1000)
