@@ -1,7 +1,8 @@
 """One batch's figures, read once from its pre-aggregates, and the two ways they are shown.
 
-``batch_figures`` reads a batch's rows of ``agg_batch_cells`` and
-``agg_batch_evaluators`` (one per cell, resp. evaluator, and outcome): each
+``batch_figures`` reads the batch's statistics by cell and outcome through the
+one statistics query (``analytics.sources.stats``, which answers them from
+``agg_batch_cells``) and its evaluators' rows of ``agg_batch_evaluators``: each
 group's figures over every run, and over the original's successful runs
 (completed and successful). Two presentations are built from them:
 
@@ -27,9 +28,10 @@ from zebench.jsontext import json_object
 from zebench.service.aggregates import succeeded
 from zebench.service.analytics.groups import EMPTY, GroupStats, merge, opt_float, stats_row
 from zebench.service.analytics.run_details import failure_of
+from zebench.service.analytics.sources import CELL, OUTCOME, stats
 from zebench.service.batches import BatchRow, get_batch, table_row
 from zebench.service.filters import RunFilter
-from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_batch_cells, agg_batch_evaluators
+from zebench.store.aggregate_tables import agg_batch_evaluators
 from zebench.store.tables import runs
 
 Key = tuple[Any, ...]
@@ -41,27 +43,16 @@ Row = dict[str, Any]
 @dataclass(frozen=True)
 class RunTally:
     """A group's runs: ``every`` run, and the ``succeeded`` (completed and successful)
-    ones with the sums of their total scores."""
+    ones. (The groups' keys are not significant: a cell's may include its outcome.)"""
 
     every: GroupStats
     succeeded: GroupStats
-    succeeded_totals: tuple[int, float] = (0, 0.0)
-
-    @property
-    def succeeded_mean_total(self) -> float | None:
-        n, total = self.succeeded_totals
-        return total / n if n else None
 
 
 def _tally(groups: Iterable[RunTally], key: tuple[Any, ...] = ()) -> RunTally:
     members = list(groups)
     return RunTally(
-        merge((t.every for t in members), key),
-        merge((t.succeeded for t in members), key),
-        (
-            sum(t.succeeded_totals[0] for t in members),
-            sum(t.succeeded_totals[1] for t in members),
-        ),
+        merge((t.every for t in members), key), merge((t.succeeded for t in members), key)
     )
 
 
@@ -145,53 +136,31 @@ def _cell_order(cell: Cell) -> tuple[str, ...]:
     return tuple(part or "" for part in cell)
 
 
-# GroupStats.from_row's measures after its three counts, in the table's order.
-_MEASURES = [c for c in agg_batch_cells.c if not c.primary_key and c.name != "runs"]
 # The evaluation table's measures are in ``EvaluatorTally``'s order.
 _EVALUATION_MEASURES = [c for c in agg_batch_evaluators.c if not c.primary_key]
 
 
-def _cells_query() -> sa.Select[Any]:
-    t = agg_batch_cells.c
-    done = t.status == "completed"
-    ok = succeeded(agg_batch_cells)
-    return sa.select(
-        t.batch_id,
-        t.suite,
-        t.scenario,
-        t.tier,
-        t.agent,
-        t.model,
-        ok,
-        t.runs,
-        sa.case((done, t.runs), else_=0),
-        sa.case((ok, t.runs), else_=0),
-        *_MEASURES,
-        t.total_n,
-        t.total_sum,
-    ).where(t.batch_id.in_(sa.bindparam("ids", expanding=True)))
-
-
-_CELLS = _cells_query()  # built once: a batch page or answer reads it every time
-
-
 def batch_cells(conn: Connection, batch_ids: Sequence[str]) -> dict[str, dict[Cell, RunTally]]:
-    """Per batch, per cell: the tallies of its runs (one pre-aggregate row per outcome)."""
-    rows = conn.execute(_CELLS, {"ids": list(batch_ids)})
-    parts: dict[str, dict[Cell, list[RunTally]]] = {}
-    for batch_id, suite, scenario, tier, agent, model, success, *m in rows:
-        cell: Cell = (suite, scenario, tier, agent, None if model == NO_MODEL_KEY else model)
-        every = GroupStats.from_row(cell, m[:20])
-        part = (
-            RunTally(every, every, (int(m[20]), float(m[21])))
-            if success
-            else RunTally(every, EMPTY)
-        )
-        parts.setdefault(batch_id, {}).setdefault(cell, []).append(part)
-    return {
-        b: {cell: p[0] if len(p) == 1 else _tally(p, cell) for cell, p in by_cell.items()}
-        for b, by_cell in parts.items()
-    }
+    """Per batch, per cell: the statistics of every run and of the successful ones
+    (``analytics.sources.stats`` by cell and outcome)."""
+    out: dict[str, dict[Cell, RunTally]] = {}
+    for batch_id in dict.fromkeys(batch_ids):
+        parts: dict[Cell, list[GroupStats]] = {}
+        for g in stats(conn, (*CELL, *OUTCOME), RunFilter(batch=batch_id)):
+            parts.setdefault(g.key[:5], []).append(g)
+        if parts:
+            out[batch_id] = {cell: _outcomes(cell, groups) for cell, groups in parts.items()}
+    return out
+
+
+def _outcomes(cell: Cell, groups: list[GroupStats]) -> RunTally:
+    won = [g for g in groups if g.key[5:] == _WON]
+    if len(groups) == 1:  # most cells: their runs had one outcome, taken as read
+        return RunTally(groups[0], won[0] if won else EMPTY)
+    return RunTally(merge(groups, cell), merge(won, cell))
+
+
+_WON = ("completed", True)
 
 
 def _evaluators(conn: Connection, batch_id: str) -> tuple[dict[str, EvaluatorTally], ...]:

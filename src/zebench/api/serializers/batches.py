@@ -43,7 +43,7 @@ def analytics_json(f: BatchFigures) -> Json:
             "scenario": scenario,
             "runs": t.every.runs,
             "successfulRuns": t.succeeded.runs,
-            "avgScore": t.succeeded_mean_total,
+            "avgScore": t.succeeded.mean_total_score,
             "avgWeightedScore": t.succeeded.mean_score,
         }
         for (suite, scenario), t in f.by(lambda c: (c[0], c[1])).items()
