@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 import sqlalchemy as sa
@@ -61,14 +61,7 @@ def hash_key(key: str) -> str:
 
 def _info(row: sa.Row[object]) -> KeyInfo:
     m = row._mapping
-    return KeyInfo(
-        name=m["name"],
-        scope=m["scope"],
-        prefix=m["prefix"],
-        created_at=m["created_at"],
-        revoked_at=m["revoked_at"],
-        last_used_at=m["last_used_at"],
-    )
+    return KeyInfo(**{f.name: m[f.name] for f in fields(KeyInfo)})
 
 
 def create_key(db: Database, name: str, scope: Scope = "write") -> CreatedKey:

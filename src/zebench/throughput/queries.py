@@ -30,6 +30,9 @@ from zebench.throughput.store import META_SCRAPED_AT, chunks, get_meta
 
 Order = Literal["asc", "desc"]
 
+_DAILY_FIELDS = [name for name in DailyOut.model_fields if name != "is_partial"]
+"""The daily row's columns a ``DailyOut`` takes as they are (``is_partial`` is stored as 0/1)."""
+
 _SORTS: dict[str, tuple[Any, Order]] = {
     "tps": (models.c.latest_tps, "desc"),
     "ttft": (models.c.latest_ttft, "asc"),
@@ -110,15 +113,7 @@ def get_model(db: Database, chute_id: str) -> ModelDetail:
             .order_by(model_daily.c.date.desc())
         ).mappings()
         history = [
-            DailyOut(
-                date=d["date"],
-                total_requests=d["total_requests"],
-                total_input_tokens=d["total_input_tokens"],
-                total_output_tokens=d["total_output_tokens"],
-                average_tps=d["average_tps"],
-                average_ttft=d["average_ttft"],
-                is_partial=bool(d["is_partial"]),
-            )
+            DailyOut(**{name: d[name] for name in _DAILY_FIELDS}, is_partial=bool(d["is_partial"]))
             for d in days
         ]
         score = _benchmark_scores(conn, [row["name"]]).get(row["name"])

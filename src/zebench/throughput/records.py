@@ -99,32 +99,22 @@ def _is_date(value: str) -> bool:
 
 
 def _count_field(raw: Mapping[str, Any], key: str) -> int | None:
-    value: Any = raw.get(key)
-    kind = type(value)
-    if kind is int:
-        if value >= 0:
-            return value  # type: ignore[no-any-return]
-    elif kind is float:
-        if 0 <= value < math.inf:
-            return int(value)
-    elif value is None:
-        return None
-    else:
-        raise RecordError(f"{key}: expected a number, got {value!r}")
-    raise RecordError(f"{key}: expected a count >= 0, got {value!r}")
+    value = _non_negative(raw, key, "a count >= 0")
+    return None if value is None else int(value)
 
 
 def _rate_field(raw: Mapping[str, Any], key: str) -> float | None:
+    value = _non_negative(raw, key, "a finite number >= 0")
+    return None if value is None else float(value)
+
+
+def _non_negative(raw: Mapping[str, Any], key: str, expected: str) -> float | None:
+    """``raw[key]`` when it is a finite number >= 0 (an int or a float, not a bool)."""
     value: Any = raw.get(key)
-    kind = type(value)
-    if kind is float:
-        if 0 <= value < math.inf:
-            return value  # type: ignore[no-any-return]
-    elif kind is int:
-        if value >= 0:
-            return float(value)
-    elif value is None:
+    if value is None:
         return None
-    else:
+    if type(value) not in (int, float):
         raise RecordError(f"{key}: expected a number, got {value!r}")
-    raise RecordError(f"{key}: expected a finite number >= 0, got {value!r}")
+    if 0 <= value < math.inf:
+        return value  # type: ignore[no-any-return]
+    raise RecordError(f"{key}: expected {expected}, got {value!r}")
