@@ -127,15 +127,16 @@ class PageRead(Generic[T]):
             empty_hint=hint,
         )
 
-    def render(self, template: str, title: str, **context: Any) -> HTMLResponse:
+    def render(
+        self, template: str, title: str, *, scores: bool = True, **context: Any
+    ) -> HTMLResponse:
         """The page, with what every statistics page shows: the data version its live
-        script compares, the filter form and which scorings its runs were scored with."""
+        script compares, the filter form and, on pages that show weighted scores
+        (``scores``), which scorings its runs were scored with."""
         version = self.snapshot.version
-        shared: dict[str, Any] = {
-            "title": title,
-            "data_version": version,
-            "scoring_mix": self.board.scoring_mix(self.flt, version=version).value,
-        }
+        shared: dict[str, Any] = {"title": title, "data_version": version, "scoring_mix": None}
+        if scores:
+            shared["scoring_mix"] = self.board.scoring_mix(self.flt, version=version).value
         if self.filtered:
             shared["filters"] = filter_context(self.board, self.flt, self.version)
         return render(self.request, template, {**shared, **context})

@@ -44,6 +44,7 @@ def _present(page: PageRead[EvaluatorsView]) -> Response:
     return page.render(
         "evaluators.html",
         "Evaluators",
+        scores=False,  # evaluator scores, not the weighted scores scorings differ in
         table=table,
         trend=charts.series_chart(
             data.trends,
