@@ -195,6 +195,8 @@ def test_an_export_from_before_four_digit_years_imports(
         report = import_file(twin, path)
         assert (report.runs_created, report.runs_invalid) == (1, 0)
         with twin.read() as conn:
+            from zebench.api.serializers.runs import run_json
             from zebench.service.runs import get_run
 
-            assert get_run(conn, "poison-edges")["run"]["startedAt"] == ("0001-01-01T00:00:00.000Z")
+            run = get_run(conn, "poison-edges").run
+            assert run_json(run)["startedAt"] == ("0001-01-01T00:00:00.000Z")

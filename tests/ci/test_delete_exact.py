@@ -152,9 +152,11 @@ def _fresh(db_url: str, tmp_path: Path) -> Iterator[str]:
 def _comparable(value: Any) -> Any:
     """Without what differs between two databases holding the same runs: row ids and
     the time a batch's totals were last written (dataclasses as dicts, so that their
-    floats compare with a tolerance too)."""
+    floats compare with a tolerance too; stored rows, named tuples, as dicts too)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        value = value._asdict()
     if isinstance(value, dict):
         return {k: _comparable(v) for k, v in value.items() if k not in ("id", "updatedAt")}
     if isinstance(value, list):

@@ -15,7 +15,6 @@ from fastapi import Request
 from starlette.responses import Response, StreamingResponse
 
 from zebench.api.responses import json_response
-from zebench.service.runs import Page
 
 
 def next_page_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
@@ -27,8 +26,8 @@ def next_page_headers(request: Request, next_cursor: str | None) -> dict[str, st
     return headers
 
 
-def page_response(request: Request, page: Page) -> Response:
-    return json_response(page.items, headers=next_page_headers(request, page.next_cursor))
+def page_response(request: Request, items: list[Any], next_cursor: str | None) -> Response:
+    return json_response(items, headers=next_page_headers(request, next_cursor))
 
 
 def streamed_page(

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from zebench.api.serializers.runs import Run
+
 # --- write answers -------------------------------------------------------------
 
 
@@ -55,59 +57,6 @@ class ErrorResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     timestamp: str
-
-
-class Run(BaseModel):
-    id: int
-    runId: str
-    batchId: str | None
-    suite: str
-    scenario: str
-    tier: str
-    agent: str
-    model: str | None
-    status: str
-    startedAt: str = Field(description="ISO 8601, UTC")
-    completedAt: str | None
-    totalScore: float | None
-    weightedScore: float | None
-    isSuccessful: bool
-    successMetric: float | None
-    metadata: Any = Field(
-        description="the JSON text stored (a string, as the original answered it), or null; "
-        "the JSON object itself with `?metadataFormat=object`"
-    )
-    specialistEnabled: bool
-    specialistName: str | None
-    specialistVersion: str | None
-
-
-class Evaluation(BaseModel):
-    id: int
-    runId: str
-    evaluatorName: str
-    score: float
-    maxScore: float
-    details: str | None
-    createdAt: str = Field(description="ISO 8601, UTC")
-
-
-class Telemetry(BaseModel):
-    id: int
-    runId: str
-    toolCalls: int | None
-    tokensIn: int | None
-    tokensOut: int | None
-    costUsd: float | None
-    durationMs: int | None
-    workspaceDir: str | None
-    promptSent: str | None
-
-
-class RunDetail(BaseModel):
-    run: Run
-    evaluations: list[Evaluation]
-    telemetry: Telemetry | None
 
 
 class Batch(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal, Protocol
 
 # Re-exported: metadata as the API (an object) or the store (JSON text) gives it.
 from zebench.jsontext import json_object as json_object
+from zebench.model.runs import RunRow
 
 Acknowledged = Literal["created", "duplicate"]
 
@@ -71,6 +72,24 @@ def stored_run(row: dict[str, Any]) -> StoredRun:
         weighted_score=float(score) if isinstance(score, int | float) else None,
         is_successful=row.get("isSuccessful") is True,
         duration_ms=_span_ms(row.get("startedAt"), row.get("completedAt")),
+    )
+
+
+def stored_run_of_row(row: RunRow) -> StoredRun:
+    """A run as the store holds it (the embedded sink reads the store itself)."""
+    iteration = json_object(row.metadata).get("iteration")
+    return StoredRun(
+        run_id=row.run_id,
+        suite=row.suite,
+        scenario=row.scenario,
+        tier=row.tier,
+        agent=row.agent,
+        model=row.model,
+        status=row.status,
+        iteration=iteration if isinstance(iteration, int) else None,
+        weighted_score=row.weighted_score,
+        is_successful=bool(row.is_successful),
+        duration_ms=None if row.completed_at is None else max(row.completed_at - row.started_at, 0),
     )
 
 

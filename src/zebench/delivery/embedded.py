@@ -15,7 +15,7 @@ from zebench.delivery.base import (
     BatchInfo,
     Rejected,
     Unavailable,
-    stored_run,
+    stored_run_of_row,
 )
 from zebench.model.errors import NotFound, ServiceError
 from zebench.model.results import BatchIn, ResultIn
@@ -103,7 +103,7 @@ class EmbeddedSink:
                     batch_id=batch_id,
                     created_at=batch.created_at,
                     metadata=batch.details,
-                    runs=[stored_run(r) for r in runs_of_batch(conn, batch_id)],
+                    runs=[stored_run_of_row(r) for r in runs_of_batch(conn, batch_id)],
                 )
 
         return await asyncio.to_thread(read)

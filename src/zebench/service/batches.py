@@ -16,10 +16,9 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
 from zebench.bounds import OFFSET_MAX
-from zebench.jsontext import json_object
+from zebench.jsontext import json_object, parse_json_text
 from zebench.model.errors import Invalid, NotFound
 from zebench.service.batch_tags import batches_tagged
-from zebench.service.runs import parse_json_text
 from zebench.store.tables import batch_tags, batches
 
 BatchStatus = Literal["running", "completed"]

@@ -13,19 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.model.runs import RunRow
 from zebench.service.filters import RunFilter
-from zebench.service.runs import (
-    RUN_COLUMNS,
-    MetadataForm,
-    decode_cursor,
-    encode_cursor,
-    run_dict,
-)
+from zebench.service.run_order import after, decode_cursor, encode_cursor
+from zebench.service.runs import RUN_COLUMNS
 from zebench.store.database import Database
 from zebench.store.tables import runs
 
@@ -33,10 +28,6 @@ CHUNK = 2000
 """Runs read per transaction."""
 
 _NEWEST_FIRST = (runs.c.started_at.desc(), runs.c.id.desc())
-
-
-def _after(started: int, row_id: int) -> sa.ColumnElement[bool]:
-    return (runs.c.started_at < started) | ((runs.c.started_at == started) & (runs.c.id < row_id))
 
 
 def _not_past(started: int, row_id: int) -> sa.ColumnElement[bool]:
@@ -62,7 +53,7 @@ def _key_at(
     first, read from an index alone."""
     query = sa.select(runs.c.started_at, runs.c.id).where(*filters.clauses())
     if start is not None:
-        query = query.where(_after(*start))
+        query = query.where(after(*start))
     rows = conn.execute(query.order_by(*_NEWEST_FIRST).offset(position).limit(n)).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -84,15 +75,13 @@ def plan(
     # Fewer than ``limit`` runs: the list ends at the oldest one there is.
     query = sa.select(runs.c.started_at, runs.c.id).where(*filters.clauses())
     if start is not None:
-        query = query.where(_after(*start))
+        query = query.where(after(*start))
     oldest = conn.execute(query.order_by(runs.c.started_at.asc(), runs.c.id.asc()).limit(1)).first()
     end = (oldest[0], oldest[1]) if oldest is not None else None
     return RunStream(filters, start, end, None)
 
 
-def chunks(
-    db: Database, stream: RunStream, metadata_form: MetadataForm = "text"
-) -> Iterator[list[dict[str, Any]]]:
+def chunks(db: Database, stream: RunStream) -> Iterator[list[RunRow]]:
     """The planned runs, newest first, ``CHUNK`` at a time (each chunk its own read)."""
     if stream.end is None:
         return
@@ -100,12 +89,12 @@ def chunks(
     while True:
         query = sa.select(*RUN_COLUMNS).where(*stream.filters.clauses(), _not_past(*stream.end))
         if position is not None:
-            query = query.where(_after(*position))
+            query = query.where(after(*position))
         with db.read() as conn:
             rows = conn.execute(query.order_by(*_NEWEST_FIRST).limit(CHUNK)).all()
         if not rows:
             return
-        yield [run_dict(r, metadata_form) for r in rows]
+        yield list(map(RunRow._make, rows))
         position = (rows[-1].started_at, rows[-1].id)
         if position == stream.end or len(rows) < CHUNK:
             return

@@ -24,9 +24,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.jsontext import parse_json_text
 from zebench.model.time import now_ms
 from zebench.service.aggregates import batch_totals, mean, succeeded
-from zebench.service.runs import parse_json_text
 from zebench.store.aggregate_tables import NO_MODEL_KEY, agg_batch_cells
 from zebench.store.tables import batches, webhook_outbox
 

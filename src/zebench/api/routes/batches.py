@@ -19,12 +19,13 @@ from zebench.api.serializers.batches import (
     batch_json,
     compared_json,
 )
+from zebench.api.serializers.runs import MetadataForm, runs_json
 from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
 from zebench.service import batches as batch_service
 from zebench.service.batch_analytics import batch_figures
 from zebench.service.batch_comparison import batch_ids
 from zebench.service.batch_comparison import compare_batches as compare
-from zebench.service.runs import MetadataForm, runs_of_batch
+from zebench.service.runs import runs_of_batch
 from zebench.store.database import Database
 
 router = APIRouter(tags=["batches"])
@@ -79,7 +80,7 @@ def get_batch(
     """The batch and every one of its runs, oldest first; 404 for an unknown batch."""
     with db.read() as conn:
         batch = batch_json(batch_service.get_batch(conn, batch_id))
-        batch["runs"] = runs_of_batch(conn, batch_id, metadata_form)
+        batch["runs"] = runs_json(runs_of_batch(conn, batch_id), metadata_form)
     return json_response(batch)
 
 

@@ -11,13 +11,23 @@ from zebench.api.deps import get_db
 from zebench.api.openapi import error_responses
 from zebench.api.pagination import page_response, streamed_page
 from zebench.api.responses import json_response
-from zebench.api.schemas import Evaluation, Run, RunDetail, Telemetry
+from zebench.api.serializers.runs import (
+    Evaluation,
+    MetadataForm,
+    Run,
+    RunDetail,
+    Telemetry,
+    evaluation_json,
+    record_json,
+    runs_json,
+    telemetry_json,
+)
 from zebench.bounds import LIST_LIMIT_MAX, OFFSET_MAX
+from zebench.jsontext import parse_json_text
 from zebench.model.time import to_ms
 from zebench.service import run_stream
 from zebench.service import runs as run_service
 from zebench.service.filters import RunFilter
-from zebench.service.runs import MetadataForm
 from zebench.store.database import Database
 
 router = APIRouter(tags=["runs"])
@@ -85,18 +95,13 @@ def list_runs(
             stream = run_stream.plan(
                 conn, filters, limit=limit, cursor=cursor or None, offset=offset
             )
-        chunks = run_stream.chunks(db, stream, metadata_form)
+        chunks = (runs_json(chunk, metadata_form) for chunk in run_stream.chunks(db, stream))
         return streamed_page(request, chunks, stream.next_cursor)
     with db.read() as conn:
-        page = run_service.list_runs(
-            conn,
-            filters,
-            limit=limit,
-            cursor=cursor or None,
-            offset=offset,
-            metadata_form=metadata_form,
+        listed = run_service.list_runs(
+            conn, filters, limit=limit, cursor=cursor or None, offset=offset
         )
-    return page_response(request, page)
+    return page_response(request, runs_json(listed.runs, metadata_form), listed.next_cursor)
 
 
 @router.get("/api/runs/{run_id}", response_model=RunDetail, responses=error_responses(404))
@@ -107,7 +112,7 @@ def get_run(
 ) -> Response:
     """`{run, evaluations, telemetry}`; 404 `{"error": "Run not found"}` for an unknown run."""
     with db.read() as conn:
-        return json_response(run_service.get_run(conn, run_id, metadata_form))
+        return json_response(record_json(run_service.get_run(conn, run_id), metadata_form))
 
 
 @router.get(
@@ -117,7 +122,8 @@ def get_run(
 )
 def get_run_evaluations(run_id: str, db: Database = Depends(get_db)) -> Response:
     with db.read() as conn:
-        return json_response(run_service.get_run_evaluations(conn, run_id))
+        evaluations = run_service.get_run_evaluations(conn, run_id)
+    return json_response([evaluation_json(e) for e in evaluations])
 
 
 @router.get(
@@ -128,7 +134,8 @@ def get_run_evaluations(run_id: str, db: Database = Depends(get_db)) -> Response
 def get_run_telemetry(run_id: str, db: Database = Depends(get_db)) -> Response:
     """The run's telemetry, or `null` when it was stored without any."""
     with db.read() as conn:
-        return json_response(run_service.get_run_telemetry(conn, run_id))
+        tele = run_service.get_run_telemetry(conn, run_id)
+    return json_response(telemetry_json(tele))
 
 
 @router.get(
@@ -141,4 +148,5 @@ def get_run_telemetry(run_id: str, db: Database = Depends(get_db)) -> Response:
 def get_run_transcript(run_id: str, db: Database = Depends(get_db)) -> Response:
     """Messages, tool calls and their results; 404 when the run has no transcript."""
     with db.read() as conn:
-        return json_response(run_service.get_run_transcript(conn, run_id))
+        content = run_service.get_run_transcript(conn, run_id)
+    return json_response(parse_json_text(content))
