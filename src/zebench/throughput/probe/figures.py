@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from zebench.throughput.probe.stream import RequestTiming
@@ -25,15 +25,7 @@ class Distribution:
     max: float
 
     def as_dict(self) -> dict[str, float]:
-        return {
-            "p50": self.p50,
-            "p90": self.p90,
-            "p95": self.p95,
-            "p99": self.p99,
-            "mean": self.mean,
-            "min": self.min,
-            "max": self.max,
-        }
+        return asdict(self)
 
 
 def percentile(ordered: Sequence[float], p: float) -> float:
