@@ -1,5 +1,6 @@
-"""The statistics mean what seed 000 section 6's SQL says: hand-computed values, and a
-randomised comparison with that SQL run on the raw rows, on both engines."""
+"""The statistics mean what the original Worker's SQL says (the ``_seed_*`` queries below
+write it out): hand-computed values, and a randomised comparison with that SQL run on
+the raw rows, on both engines."""
 
 from __future__ import annotations
 
@@ -206,7 +207,7 @@ def test_batch_totals_and_analytics(hand_db: Database) -> None:
     ]
 
 
-# --- the seed's SQL on the raw rows, against the pre-aggregates ---------------------------
+# --- the original Worker's SQL on the raw rows, against the pre-aggregates ---------------
 
 SUCC = (runs.c.status == "completed") & runs.c.is_successful
 
