@@ -74,7 +74,7 @@ async def stress(cancels: int, max_delay_ms: float, sandbox: str, seed: int) -> 
         workspace.mkdir()
         box = None
         if sandbox != "none":
-            config = sandbox_config(Settings(home=Path(home), sandbox=sandbox))
+            config = sandbox_config(Settings(home=Path(home), sandbox={"backend": sandbox}))
             box = await require_provider(config).start(workspace, config)
         tokens, waits, finished = [], [], 0
         try:

@@ -60,7 +60,9 @@ async def overhead(
 ) -> tuple[float, float, float, float]:
     """(overhead ms per run, command ms per run, median in-pipeline overhead ms, wall ms
     per run)."""
-    settings = Settings(home=home, worker_url=None, openrouter_api_key=None, sandbox=sandbox)
+    settings = Settings(
+        home=home, worker_url=None, openrouter_api_key=None, sandbox={"backend": sandbox}
+    )
     matrix = Matrix("example", ("fix-slugify",), ("L1",), ("echo",), (None,), runs)
     delivery = open_delivery(settings)
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115

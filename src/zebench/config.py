@@ -1,217 +1,257 @@
-"""Every setting and environment variable, typed, in one place.
+"""Every setting and environment variable, typed, in one place, grouped by subsystem.
 
-Settings are read from the environment (``ZEBENCH_*`` plus the original
-system's names ``API_SECRET_KEY``, ``ZE_BENCHMARKS_WORKER_URL`` and
-``ZE_BENCHMARKS_API_KEY``); CLI options override them by constructing
-``Settings(**overrides)``.
+``Settings`` holds what every part shares (``home``, ``database_url``) and one group
+per subsystem: ``server``, ``harness``, ``delivery``, ``llm`` (provider endpoints,
+shared by agents and the judge), ``agents``, ``judge``, ``sandbox`` and
+``throughput``. Each subsystem is handed only its group.
+
+The environment stays flat: a group's field ``name`` is read from ``ZEBENCH_NAME``
+(the judge's from ``ZEBENCH_JUDGE_NAME``, the sandbox's from ``ZEBENCH_SANDBOX_NAME``)
+unless the field names its variables itself, as the original system's
+``API_SECRET_KEY``, ``ZE_BENCHMARKS_WORKER_URL`` and ``ZE_BENCHMARKS_API_KEY`` and the
+providers' ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY`` and ``OPENROUTER_API_KEY`` do.
+CLI options override the environment through ``load_settings(group={field: value})``.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-DEV_LOCAL_KEY = "dev-local-key"
-"""Accepted as a write key only while the server is bound to loopback and no key is set."""
+from zebench.config_groups import (
+    DEFAULT_PORT,
+    DEV_LOCAL_KEY,
+    AgentSettings,
+    DeliverySettings,
+    HarnessSettings,
+    JudgeSettings,
+    LLMSettings,
+    ModelPrice,
+    SandboxSettings,
+    ServerSettings,
+    ThroughputSettings,
+    default_home,
+)
 
-DEFAULT_PORT = 8787
+__all__ = [
+    "DEFAULT_PORT",
+    "DEV_LOCAL_KEY",
+    "AgentSettings",
+    "DeliverySettings",
+    "HarnessSettings",
+    "JudgeSettings",
+    "LLMSettings",
+    "ModelPrice",
+    "SandboxSettings",
+    "ServerSettings",
+    "Settings",
+    "ThroughputSettings",
+    "default_home",
+    "env_names",
+    "env_var",
+    "field_at",
+    "get_settings",
+    "load_settings",
+    "setting_variables",
+]
+
+PREFIX = "ZEBENCH_"
 
 
-def default_home() -> Path:
-    """Where zebench keeps its embedded database, spool and workspaces."""
-    env = os.environ.get("ZEBENCH_HOME")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "zebench"
+def env_names(field_name: str, field: FieldInfo, prefix: str = PREFIX) -> list[str]:
+    """The variables one field is read from, first the one the docs name."""
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    if isinstance(alias, str):
+        return [alias]
+    return [(prefix + field_name).upper()]
 
 
-class ModelPrice(BaseModel):
-    """US dollars per million tokens, for models whose provider does not report cost."""
+def _group_of(field: FieldInfo) -> type[BaseModel] | None:
+    kind = field.annotation
+    if isinstance(kind, type) and issubclass(kind, BaseModel) and hasattr(kind, "env_prefix"):
+        return kind
+    return None
 
-    input: float
-    output: float
+
+def _group_prefix(group: type[BaseModel]) -> str:
+    prefix: str = getattr(group, "env_prefix", PREFIX)
+    return prefix
+
+
+def setting_variables() -> Iterator[tuple[str, str, list[str]]]:
+    """(group or "", field, variables) for every setting, in declaration order."""
+    for name, field in Settings.model_fields.items():
+        group = _group_of(field)
+        if group is None:
+            yield "", name, env_names(name, field)
+            continue
+        for sub_name, sub_field in group.model_fields.items():
+            yield name, sub_name, env_names(sub_name, sub_field, _group_prefix(group))
+
+
+def _setting_at(loc: tuple[int | str, ...]) -> tuple[str, str, list[str]] | None:
+    parts = [str(part) for part in loc]
+    for group, name, variables in setting_variables():
+        if parts[: 2 if group else 1] == ([group, name] if group else [name]):
+            return group, name, variables
+    return None
+
+
+def env_var(loc: tuple[int | str, ...]) -> str:
+    """The variable behind a validation error's location, e.g. ("server", "port") ->
+    ZEBENCH_PORT, so a bad value is reported by the name the user set."""
+    found = _setting_at(loc)
+    return found[2][0] if found else (PREFIX + "_".join(str(part) for part in loc)).upper()
+
+
+def field_at(loc: tuple[int | str, ...]) -> str:
+    """The field a validation error's location names, e.g. ("server", "port") -> port."""
+    found = _setting_at(loc)
+    return found[1] if found else ".".join(str(part) for part in loc)
+
+
+class _FlatEnvSource(EnvSettingsSource):
+    """Reads each group's fields from their flat variables (``ZEBENCH_PORT``, not
+    ``ZEBENCH_SERVER__PORT``), so the names people already set keep working."""
+
+    def __call__(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            group = _group_of(field)
+            if group is None:
+                self._read(data, name, field, PREFIX)
+                continue
+            values: dict[str, Any] = {}
+            for sub_name, sub_field in group.model_fields.items():
+                self._read(values, sub_name, sub_field, _group_prefix(group))
+            if values:
+                data[name] = values
+        return data
+
+    def _read(self, into: dict[str, Any], name: str, field: FieldInfo, prefix: str) -> None:
+        for variable in env_names(name, field, prefix):
+            raw = self.env_vars.get(variable if self.case_sensitive else variable.lower())
+            if raw is not None:
+                into[name] = self.prepare_field_value(
+                    name, field, raw, self.field_is_complex(field)
+                )
+                return
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZEBENCH_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", populate_by_name=True)
 
     home: Path = Field(default_factory=default_home)
-    database_url: str | None = None
+    database_url: str = ""
     """SQLAlchemy URL; ``sqlite:///…`` (default, under ``home``) or ``postgresql://…``."""
 
-    # --- results service -------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
-    api_secret_key: str | None = Field(
-        default=None, validation_alias=AliasChoices("API_SECRET_KEY", "ZEBENCH_API_SECRET_KEY")
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    # Unset paths are filled under ``home`` by ``_resolve`` before these defaults apply.
+    harness: HarnessSettings = Field(
+        default_factory=lambda: HarnessSettings(workspaces_dir=default_home() / "workspaces")
     )
-    cors_origins: list[str] = ["*"]
-    """Origins allowed to read the API from a browser (GET is open, as in the original)."""
-    max_body_bytes: int = 10 * 1024 * 1024
-    rate_limit_per_minute: int = 6000
-    """Writes per key per minute before 429; 0 disables the limit."""
-    key_failures_per_minute: int = Field(default=30, ge=0)
-    """Refused key attempts (401/403) one client address may make per minute; past
-    that, its writes are answered 429 with Retry-After, key or no key, until the
-    allowance refills. 0 disables the limit."""
-    # Results API (issue 2, part A: zebench.api, service.keys).
-    dashboard_url: str | None = None
-    """The dashboard's public URL, for links in CI reports and webhooks (default: the
-    results service's URL when the harness delivers over HTTP)."""
-    # Webhooks (zebench.webhooks): a POST per batch completion, signed, retried.
-    webhook_url: str | None = None
-    """One or more URLs (comma- or space-separated) told when a batch completes."""
-    webhook_secret: str | None = None
-    """Key of the ``X-Zebench-Signature-256`` HMAC-SHA256 of each body."""
-    webhook_attempts: int = Field(default=8, ge=1)
-    """Tries per delivery before it is recorded as failed."""
-    webhook_backoff_s: float = Field(default=5.0, gt=0)
-    """Pause after the first failed try; doubled after each one, capped at one hour."""
-    webhook_timeout_s: float = Field(default=10.0, gt=0)
-    webhook_poll_s: float = Field(default=1.0, gt=0)
-    """How often each server process looks for due deliveries."""
-    key_cache_seconds: float = Field(default=5.0, ge=0)
-    """How long a server process trusts what it looked up about a key: a revoked
-    key stops working within this time on every process; 0 looks up every request."""
+    delivery: DeliverySettings = Field(
+        default_factory=lambda: DeliverySettings(spool_dir=default_home() / "spool")
+    )
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    throughput: ThroughputSettings = Field(default_factory=ThroughputSettings)
 
-    # --- harness / delivery ----------------------------------------------
-    worker_url: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ZE_BENCHMARKS_WORKER_URL", "ZEBENCH_WORKER_URL"),
-    )
-    api_key: str = Field(
-        default=DEV_LOCAL_KEY,
-        validation_alias=AliasChoices("ZE_BENCHMARKS_API_KEY", "ZEBENCH_API_KEY"),
-    )
-    suites_dir: Path | None = None
-    spool_dir: Path | None = None
-    workspaces_dir: Path | None = None
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _FlatEnvSource(settings_cls), file_secret_settings)
 
-    # --- harness runs, batches and delivery (issue 3: zebench.harness, zebench.delivery) ---
-    run_timeout_minutes: float = 30.0
-    """The agent's time limit when a scenario sets no ``timeout_minutes``."""
-    command_timeout_s: float = 600.0
-    """Each baseline, validation and heuristic command; its whole process group is killed."""
-    output_tail_chars: int = 4000
-    """Characters of a command's combined output kept with the run."""
-    batch_concurrency: int = 1
-    """Runs in flight at once in a batch (``-j``)."""
-    delivery_attempts: int = 5
-    """Tries per result over HTTP (network errors, 5xx, 429) before it stays in the spool."""
-    delivery_backoff_s: float = 0.5
-    """First pause between tries; doubled each time, capped at 30 s."""
-    delivery_timeout_s: float = 30.0
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve(cls, data: Any) -> Any:
+        """Paths left unset live under ``home``; resolved here so each group is whole."""
+        if not isinstance(data, dict):
+            return data
+        data = _route_flat(data)
+        home = Path(data.get("home") or default_home())
+        data["home"] = home
+        if not data.get("database_url"):
+            data["database_url"] = f"sqlite:///{home / 'zebench.db'}"
+        for group, key, default in (
+            ("harness", "workspaces_dir", home / "workspaces"),
+            ("delivery", "spool_dir", home / "spool"),
+        ):
+            values = _as_dict(data.get(group))
+            if values.get(key) is None:
+                values[key] = default
+            data[group] = values
+        return data
 
-    # --- model throughput leaderboard ------------------------------------
-    chutes_api_url: str = "https://api.chutes.ai"
-    chutes_llm_url: str = "https://llm.chutes.ai"
-    chutes_web_url: str = "https://chutes.ai"
-    # Scraping (issue 5: zebench.throughput). Rates stay polite to a public source.
-    chutes_source: Literal["auto", "json", "html"] = "auto"
-    """json: stats + catalogue JSON; html: the pages, batched; auto: json, else html."""
-    scrape_cron: str | None = None
-    """Cron expression (UTC) for scraping inside the server, e.g. ``*/10 * * * *``."""
-    scrape_html_batch_size: int = Field(default=25, ge=1)
-    """Per-chute stats pages fetched per cycle in html mode (the offset is kept in ``meta``)."""
-    scrape_concurrency: int = Field(default=4, ge=1)
-    """Requests in flight to the source at once."""
-    scrape_timeout_s: float = Field(default=30.0, gt=0)
-    scrape_retries: int = Field(default=3, ge=0)
-    """Extra tries on network errors, timeouts, 429 and 5xx."""
-    scrape_backoff_s: float = Field(default=1.0, ge=0)
-    """First pause between tries; doubled each time (plus jitter), capped at 30 s."""
-    scrape_lease_s: float = Field(default=600.0, gt=0)
-    """How long a cycle may hold the scrape lease before another process may take it."""
-    # Probing endpoints on a schedule (zebench.throughput.probe): the same lease table.
-    probe_cron: str | None = None
-    """Cron expression (UTC) for re-probing ``probe_targets`` inside the server."""
-    probe_targets: Path | None = None
-    """TOML or JSON file listing the endpoints to probe (docs/throughput.md)."""
-    probe_lease_s: float = Field(default=1800.0, gt=0)
-    """How long a probe cycle may hold its lease before another process may take it."""
-
-    # --- agents and the LLM judge (issue 3: zebench.agents, zebench.llm) ---
-    # Keys keep the providers' own variable names so existing shells just work.
-    anthropic_base_url: str = "https://api.anthropic.com"
-    anthropic_api_key: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ANTHROPIC_API_KEY", "ZEBENCH_ANTHROPIC_API_KEY"),
-    )
-    anthropic_version: str = "2023-06-01"
-    anthropic_model: str = "claude-sonnet-4-20250514"
-    openai_base_url: str = "https://api.openai.com/v1"
-    """Any OpenAI-compatible endpoint: OpenAI, vLLM, Ollama, Chutes (https://llm.chutes.ai/v1)."""
-    openai_api_key: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ZEBENCH_OPENAI_API_KEY")
-    )
-    openai_model: str = "gpt-4o-mini"
-    openrouter_base_url: str = "https://openrouter.ai/api/v1"
-    openrouter_api_key: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("OPENROUTER_API_KEY", "ZEBENCH_OPENROUTER_API_KEY"),
-    )
-    openrouter_model: str = "anthropic/claude-3.5-sonnet"
-    judge_model: str = "meta-llama/llama-3.1-8b-instruct"
-    """Used when a scenario's llm_judge names no model."""
-    judge_provider: Literal["auto", "openai", "openrouter", "anthropic"] = "auto"
-    """auto: Anthropic for bare ``claude-*`` names, else the OpenAI-compatible judge endpoint."""
-    judge_base_url: str | None = None
-    """OpenAI-compatible endpoint for the judge; OpenRouter's when unset."""
-    judge_api_key: str | None = None
-    judge_parse_retries: int = 1
-    """Extra judge calls when a reply cannot be parsed."""
-    judge_max_evidence_chars: int = 60_000
-    llm_timeout_s: float = 300.0
-    llm_max_retries: int = 4
-    """Retries on 429, 5xx (529 included) and network errors, with exponential backoff."""
-    llm_retry_backoff_s: float = 1.0
-    llm_prices: dict[str, ModelPrice] = {}
-    """Per-million-token prices by model (JSON in ZEBENCH_LLM_PRICES), over the built-in table."""
-    agent_token_budget: int = 2_000_000
-    """Tokens in+out one tool-loop run may spend before it is stopped; 0 = unlimited."""
-    tool_command_timeout_s: float = 60.0
-    tool_output_limit: int = 30_000
-    """Characters of a tool result kept for the model (head and tail)."""
-    claude_code_binary: str = "claude"
-    claude_code_args: list[str] = ["--permission-mode", "acceptEdits"]
-    """Extra arguments; in a disposable sandbox ``["--permission-mode", "bypassPermissions"]``."""
-    agent_command: str | None = None
-    """Template for the ``command`` agent: ``mytool --task {prompt}``; no {prompt} = stdin."""
-
-    # --- sandbox (zebench.sandbox; docs/sandbox.md) -----------------------
-    sandbox: str = "bubblewrap"
-    """What contains a run's commands: ``bubblewrap``, or ``none`` (no isolation at all)."""
-    sandbox_network: Literal["none", "on", "host"] | None = None
-    """none: no network; on: outside network without the host's loopback (slirp4netns);
-    host: the host's network. Unset: the scenario's ``sandbox.network``, else none."""
-    sandbox_memory_mb: int = Field(default=4096, ge=0)
-    """Memory per command (cgroup memory limit when zebench may make one, RLIMIT_DATA)."""
-    sandbox_max_processes: int = Field(default=512, ge=0)
-    sandbox_file_size_mb: int = Field(default=1024, ge=0)
-    sandbox_cpu_seconds: int = Field(default=1800, ge=0)
-    """CPU seconds per process (RLIMIT_CPU); 0 turns a limit off."""
-    sandbox_hide: list[Path] = []
-    """More host paths the sandbox hides (JSON list), beside homes, /run and zebench's home."""
-    sandbox_pass_env: list[str] = []
-    """Host variables passed into the sandbox beyond the allow-list (JSON list)."""
+    # --- transitional flat access, until every consumer takes its group -----
+    def __getattr__(self, name: str) -> Any:
+        group = _flat_fields().get(name)
+        if group is None:
+            return super().__getattr__(name)  # type: ignore[misc]
+        return getattr(getattr(self, group), name)
 
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.home / 'zebench.db'}"
+        return self.database_url
 
     def resolved_spool_dir(self) -> Path:
-        return self.spool_dir or self.home / "spool"
+        return self.delivery.spool_dir
 
     def resolved_workspaces_dir(self) -> Path:
-        return self.workspaces_dir or self.home / "workspaces"
+        return self.harness.workspaces_dir
+
+
+@lru_cache(maxsize=1)
+def _flat_fields() -> dict[str, str]:
+    return {name: group for group, name, _ in setting_variables() if group}
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_unset=True)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _route_flat(data: dict[str, Any]) -> dict[str, Any]:
+    """Transitional: ``Settings(port=1)`` means ``Settings(server={"port": 1})``."""
+    flat = _flat_fields()
+    routed = {key: value for key, value in data.items() if key not in flat}
+    for key, value in data.items():
+        group = flat.get(key)
+        if group is not None:
+            values = _as_dict(routed.get(group))
+            values[key] = value
+            routed[group] = values
+    return routed
+
+
+def load_settings(database_url: str | None = None, **groups: Mapping[str, Any]) -> Settings:
+    """Settings from the environment with the given group fields over it, e.g.
+    ``load_settings(server={"port": 9000})``: CLI options win, the rest stays."""
+    given: dict[str, Any] = {group: dict(values) for group, values in groups.items()}
+    if database_url:
+        given["database_url"] = database_url
+    return Settings(**given)
 
 
 @lru_cache(maxsize=1)

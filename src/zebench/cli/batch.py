@@ -116,7 +116,7 @@ def _check_sandbox(settings: Settings) -> None:
     from zebench.sandbox import NO_ISOLATION_WARNING, require_provider
 
     require_provider(sandbox_config(settings))
-    if settings.sandbox == "none":
+    if settings.sandbox.backend == "none":
         sys.stderr.write(f"warning: {NO_ISOLATION_WARNING}\n")
 
 

@@ -103,7 +103,7 @@ def whole_batch(report: BatchReport) -> list[RunRecord]:
 
 def dashboard_url(settings: Settings) -> str | None:
     """Where the dashboard is: ``ZEBENCH_DASHBOARD_URL``, else the results service's URL."""
-    return settings.dashboard_url or settings.worker_url
+    return settings.server.dashboard_url or settings.delivery.worker_url
 
 
 def finish(

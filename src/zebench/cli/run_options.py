@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -70,20 +70,23 @@ def split_values(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def command_settings(suites_dir: Path | None, **overrides: Any) -> Settings:
+def command_settings(
+    suites_dir: Path | None, sandbox: str | None = None, sandbox_network: str | None = None
+) -> Settings:
     """The settings with the options given on the command line; an invalid one is a
     ``UserError`` naming the option."""
     from pydantic import ValidationError
 
-    from zebench.config import Settings
+    from zebench.config import PREFIX, env_var, load_settings
     from zebench.errors import UserError
 
-    given = {k: v for k, v in overrides.items() if v is not None}
-    if suites_dir is not None:
-        given["suites_dir"] = suites_dir
+    box = {"backend": sandbox, "sandbox_network": sandbox_network}
     try:
-        return Settings(**given)
+        return load_settings(
+            harness={"suites_dir": suites_dir} if suites_dir is not None else {},
+            sandbox={key: value for key, value in box.items() if value is not None},
+        )
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"])
+        field = env_var(error["loc"]).removeprefix(PREFIX).lower()
         raise UserError(f"--{field.replace('_', '-')}: {error['msg']}") from None

@@ -84,15 +84,16 @@ def _settings(overrides: dict[str, Any]) -> Settings:
     """The settings with the options given; a bad value is named by its option."""
     from pydantic import ValidationError
 
-    from zebench.config import Settings
+    from zebench.config import env_var, field_at, load_settings
     from zebench.errors import UserError
 
+    given = {k: v for k, v in overrides.items() if v is not None}
+    database_url = given.pop("database_url", None)
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return load_settings(database_url, throughput=given)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "settings"
-        option = _OPTION_OF.get(field, "ZEBENCH_" + field.upper())
+        option = _OPTION_OF.get(field_at(first["loc"]), env_var(first["loc"]))
         raise UserError(f"{option}: {first['msg']}") from None
 
 

@@ -30,7 +30,7 @@ def sandbox_config(
         *settings.sandbox_hide,
     ]
     return SandboxConfig(
-        provider=settings.sandbox,
+        provider=settings.sandbox.backend,
         network=network,
         limits=Limits(
             memory_mb=settings.sandbox_memory_mb,

@@ -113,7 +113,7 @@ def _prepare_sandbox(settings: Settings) -> None:
     from zebench.sandbox import NO_ISOLATION_WARNING, require_provider
 
     require_provider(sandbox_config(settings))
-    if settings.sandbox == "none":
+    if settings.sandbox.backend == "none":
         log.warning(NO_ISOLATION_WARNING)
     removed = remove_orphaned_workspaces(settings.resolved_workspaces_dir())
     if removed:
