@@ -67,7 +67,7 @@ def scrape_demo(db: Database) -> None:
         settings = Settings(
             chutes_api_url=fake.url, chutes_llm_url=fake.url, chutes_web_url=fake.url
         )
-        summary = asyncio.run(Scraper(db, settings).run_cycle())
+        summary = asyncio.run(Scraper(db, settings.throughput).run_cycle())
         print(summary.line())
     finally:
         fake.close()

@@ -77,7 +77,7 @@ def cycle(db: Database, url: str, **overrides: object) -> tuple[float, CycleSumm
         chutes_web_url=url,
         **overrides,  # type: ignore[arg-type]
     )
-    scraper = Scraper(db, settings)
+    scraper = Scraper(db, settings.throughput)
     started = time.perf_counter()
     summary = asyncio.run(scraper.run_cycle())
     elapsed = time.perf_counter() - started

@@ -84,7 +84,7 @@ class ServerSwitch:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.port}"
+        return f"http://127.0.0.1:{self.settings.server.port}"
 
     def start(self) -> None:
         if self._running is None:

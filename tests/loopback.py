@@ -135,10 +135,10 @@ class AppServer:
 def serving_app(
     settings: Settings, db: Database, *, customise: Callable[[FastAPI], None] | None = None
 ) -> Iterator[AppServer]:
-    """The real app (API and dashboard) over ``db`` on ``settings.port`` until the block
+    """The real app (API and dashboard) over ``db`` on ``settings.server.port`` until the block
     ends; ``customise`` may add to the app before it starts."""
     app = create_app(settings, db=db)
     if customise is not None:
         customise(app)
-    with serving(app, settings.port) as url:
+    with serving(app, settings.server.port) as url:
         yield AppServer(url, db, settings, app)

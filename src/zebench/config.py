@@ -204,22 +204,6 @@ class Settings(BaseSettings):
             data[group] = values
         return data
 
-    # --- transitional flat access, until every consumer takes its group -----
-    def __getattr__(self, name: str) -> Any:
-        group = _flat_fields().get(name)
-        if group is None:
-            return super().__getattr__(name)  # type: ignore[misc]
-        return getattr(getattr(self, group), name)
-
-    def resolved_database_url(self) -> str:
-        return self.database_url
-
-    def resolved_spool_dir(self) -> Path:
-        return self.delivery.spool_dir
-
-    def resolved_workspaces_dir(self) -> Path:
-        return self.harness.workspaces_dir
-
 
 @lru_cache(maxsize=1)
 def _flat_fields() -> dict[str, str]:

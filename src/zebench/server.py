@@ -26,18 +26,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """Build the app. With no ``db`` one is opened (and migrated at start) from ``settings``."""
     settings = settings or get_settings()
     owns_db = db is None
-    database = db or Database(settings.resolved_database_url())
+    database = db or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_db:
             upgrade(database)
-        # Scraping on settings.scrape_cron (None when unset); see zebench.throughput.
+        # Scraping on settings.throughput.scrape_cron (None when unset); see zebench.throughput.
         from zebench.throughput import start_schedule
         from zebench.throughput.probe.schedule import start_probe_schedule
 
-        scrape_schedule = start_schedule(app.state, settings)
-        probe_schedule = start_probe_schedule(app.state, settings)
+        scrape_schedule = start_schedule(app.state, settings.throughput)
+        probe_schedule = start_probe_schedule(app.state, settings.throughput)
         # Batch completions to ZEBENCH_WEBHOOK_URL (None when unset); see zebench.webhooks.
         from zebench.webhooks import start_sender
 

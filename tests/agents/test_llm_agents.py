@@ -251,7 +251,7 @@ async def test_openai_retries_then_gives_up_with_the_provider_message(
 ) -> None:
     fake_llm.push(*[openai_error(503, "upstream unavailable") for _ in range(4)])
     result = await get_agent("openai", llm_settings).run(request_for(workspace))
-    assert len(fake_llm.requests) == 1 + llm_settings.llm_max_retries
+    assert len(fake_llm.requests) == 1 + llm_settings.llm.llm_max_retries
     assert result.error is not None
     assert "HTTP 503: upstream unavailable" in result.error
     assert "after 4 attempt(s)" in result.error

@@ -35,7 +35,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _workspaces(settings: Settings) -> list[Path]:
-    root = settings.resolved_workspaces_dir()
+    root = settings.harness.workspaces_dir
     return list(root.iterdir()) if root.exists() else []
 
 

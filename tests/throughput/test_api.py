@@ -36,7 +36,7 @@ def api(
     settings = scrape_settings(url, fake_chutes.url, port=free_port(), scrape_timeout_s=0.5)
     server = RunningServer(settings, db)
     # The scrape day of the fixtures, so that their today is partial.
-    server.app.state.scraper = Scraper(db, settings, clock=DayClock(TODAY))
+    server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
     yield server
     server.stop()
     db.close()

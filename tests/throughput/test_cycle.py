@@ -30,7 +30,7 @@ def db_url(sqlite_url: str) -> str:
 
 def scraper(db: Database, chutes: FakeChutes, clock: DayClock | None = None, **s: Any) -> Scraper:
     settings = scrape_settings(db.url, chutes.url, **s)
-    return Scraper(db, settings, clock=clock or DayClock(TODAY))
+    return Scraper(db, settings.throughput, clock=clock or DayClock(TODAY))
 
 
 def stored(db: Database) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_concurrent_scrapers_on_postgresql_run_one_cycle_per_tick(
     try:
         clock = DayClock(TODAY)
         settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
-        scrapers = [Scraper(db, settings, clock=clock) for db in databases]
+        scrapers = [Scraper(db, settings.throughput, clock=clock) for db in databases]
         assert len({s.holder for s in scrapers}) == 4
         # The winner's read is held, and so its lease, until the three others have given up.
         hold = threading.Event()
@@ -128,7 +128,10 @@ def test_a_cycle_in_progress_blocks_other_ticks_until_it_ends(
     try:
         clock = DayClock(TODAY)
         settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
-        a, b = Scraper(db_a, settings, clock=clock), Scraper(db_b, settings, clock=clock)
+        a, b = (
+            Scraper(db_a, settings.throughput, clock=clock),
+            Scraper(db_b, settings.throughput, clock=clock),
+        )
         reached, hold = threading.Event(), threading.Event()
         chutes.fail(STATS, reached=reached, hold=hold)
 

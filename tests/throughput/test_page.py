@@ -40,7 +40,7 @@ def site(
     upgrade(db)
     settings = scrape_settings(url, fake_chutes.url, port=free_port())
     server = RunningServer(settings, db)
-    server.app.state.scraper = Scraper(db, settings, clock=DayClock(TODAY))
+    server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
     with httpx.Client(base_url=server.url, headers=KEY) as http:
         assert http.post("/api/scrape").status_code == 200
         started = datetime(2025, 3, 2, 9, tzinfo=UTC).isoformat()

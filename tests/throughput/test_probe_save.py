@@ -52,7 +52,7 @@ def test_saved_probes_beside_scraped_models_in_the_api_and_pages(
     settings = scrape_settings(sqlite_url, chutes.url, port=free_port())
     server = RunningServer(settings, db)
     try:
-        server.app.state.scraper = Scraper(db, settings, clock=DayClock(TODAY))
+        server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
         with httpx.Client(base_url=server.url, headers=KEY) as http:
             scrape = http.post("/api/scrape")
             assert scrape.json()["status"] == "ok"  # after the probes; it delists none of them

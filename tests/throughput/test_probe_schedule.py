@@ -58,7 +58,10 @@ def test_one_process_probes_each_tick(
     monkeypatch.setenv("PROBE_TEST_KEY", API_KEY)
     targets = load_targets(targets_file(tmp_path, streaming_url))
     settings = Settings(database_url="sqlite://")
-    first, second = Prober(db, settings, targets), Prober(db, settings, targets)
+    first, second = (
+        Prober(db, settings.throughput, targets),
+        Prober(db, settings.throughput, targets),
+    )
 
     async def both() -> tuple[ProbeCycle, ProbeCycle]:
         one = await first.run_cycle(tick_ms=1_000)

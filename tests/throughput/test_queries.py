@@ -24,7 +24,7 @@ async def scraped_db(db: Database, chutes: FakeChutes) -> Database:
     rows = [r for r in json.loads(stats_json(chutes.dataset)) if r["chute_id"] != newcomer]
     chutes.fail("/invocations/stats/llm", body=json.dumps(rows).encode())
     summary = await Scraper(
-        db, scrape_settings(db.url, chutes.url), clock=DayClock(TODAY)
+        db, scrape_settings(db.url, chutes.url).throughput, clock=DayClock(TODAY)
     ).run_cycle()
     assert summary.status == "ok", summary.error
     return db

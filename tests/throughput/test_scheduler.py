@@ -21,7 +21,7 @@ def test_check_cron_names_what_is_expected() -> None:
 
 def test_ticks_follow_the_expression_in_utc(db: Database) -> None:
     schedule = ScrapeSchedule(
-        Scraper(db, scrape_settings(db.url, "http://127.0.0.1:9")), "*/10 * * * *"
+        Scraper(db, scrape_settings(db.url, "http://127.0.0.1:9").throughput), "*/10 * * * *"
     )
     after = datetime(2025, 3, 10, 12, 3, 20, tzinfo=UTC)
     assert schedule.next_tick(after) == datetime(2025, 3, 10, 12, 10, tzinfo=UTC)
@@ -30,7 +30,7 @@ def test_ticks_follow_the_expression_in_utc(db: Database) -> None:
 
 
 async def test_stop_before_the_first_tick_runs_nothing(db: Database, chutes: FakeChutes) -> None:
-    scraper = Scraper(db, scrape_settings(db.url, chutes.url))
+    scraper = Scraper(db, scrape_settings(db.url, chutes.url).throughput)
     schedule = ScrapeSchedule(scraper, "0 0 1 1 *")  # next New Year
     schedule.start()
     await asyncio.sleep(0)  # let the task reach its wait

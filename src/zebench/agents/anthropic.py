@@ -9,4 +9,4 @@ from zebench.llm.endpoints import anthropic_endpoint
 
 def create(settings: Settings) -> ToolLoopAgent:
     endpoint = configured(anthropic_endpoint(settings))
-    return ToolLoopAgent("anthropic", settings, endpoint, settings.anthropic_model)
+    return ToolLoopAgent("anthropic", settings, endpoint, settings.agents.anthropic_model)

@@ -23,8 +23,8 @@ class ClaudeCodeAgent:
     ``--sandbox-network on`` to reach its API)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.binary = settings.claude_code_binary
-        self.extra_args = list(settings.claude_code_args)
+        self.binary = settings.agents.claude_code_binary
+        self.extra_args = list(settings.agents.claude_code_args)
 
     def argv(self, request: AgentRequest) -> tuple[list[str], str | None]:
         """The command line, and the prompt to send on stdin (None when it is an argument)."""

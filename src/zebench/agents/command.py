@@ -50,8 +50,8 @@ class CommandAgent:
 
 
 def create(settings: Settings) -> CommandAgent:
-    if not settings.agent_command:
+    if not settings.agents.agent_command:
         raise UserError(
             "the command agent needs ZEBENCH_AGENT_COMMAND, e.g. 'mytool --task {prompt}'"
         )
-    return CommandAgent(settings.agent_command)
+    return CommandAgent(settings.agents.agent_command)

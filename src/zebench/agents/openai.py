@@ -13,9 +13,9 @@ from zebench.llm.endpoints import openai_endpoint, openrouter_endpoint
 
 def create(settings: Settings) -> ToolLoopAgent:
     endpoint = configured(openai_endpoint(settings))
-    return ToolLoopAgent("openai", settings, endpoint, settings.openai_model)
+    return ToolLoopAgent("openai", settings, endpoint, settings.agents.openai_model)
 
 
 def create_openrouter(settings: Settings) -> ToolLoopAgent:
     endpoint = configured(openrouter_endpoint(settings))
-    return ToolLoopAgent("openrouter", settings, endpoint, settings.openrouter_model)
+    return ToolLoopAgent("openrouter", settings, endpoint, settings.agents.openrouter_model)

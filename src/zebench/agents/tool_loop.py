@@ -70,12 +70,12 @@ class ToolLoop:
         self.request = request
         self.model = model
         self.system = system
-        self.budget = settings.agent_token_budget
+        self.budget = settings.agents.agent_token_budget
         self.tools = WorkspaceTools(
             request.workspace,
             request.oracle,
-            command_timeout_s=settings.tool_command_timeout_s,
-            output_limit=settings.tool_output_limit,
+            command_timeout_s=settings.agents.tool_command_timeout_s,
+            output_limit=settings.agents.tool_output_limit,
             sandbox=request.sandbox or current_sandbox(),
         )
         self.meter = UsageMeter(prices)

@@ -124,7 +124,7 @@ def _remove_orphans(settings: Settings, console: Console) -> None:
     """Workspaces left by runs that were killed (never one of a run still going)."""
     from zebench.harness.workspace import remove_orphaned_workspaces
 
-    removed = remove_orphaned_workspaces(settings.resolved_workspaces_dir())
+    removed = remove_orphaned_workspaces(settings.harness.workspaces_dir)
     if removed:
         console.print(f"removed {len(removed)} workspace(s) left by killed runs")
 
@@ -204,7 +204,7 @@ def _print_kept(report: BatchReport, settings: Settings, console: Console) -> No
     if kept:
         console.print(
             f"[yellow]{kept} result(s) could not be delivered and are kept in "
-            f"{escape(str(settings.resolved_spool_dir()))}[/]; `zebench sync` delivers them "
+            f"{escape(str(settings.delivery.spool_dir))}[/]; `zebench sync` delivers them "
             "(every run and batch also tries first)",
             soft_wrap=True,
         )

@@ -24,7 +24,7 @@ def resolve_database_url(database_url: str | None) -> str:
 
     if database_url:
         return database_url
-    return Settings().resolved_database_url()
+    return Settings().database_url
 
 
 def open_database(database_url: str | None, *, migrate: bool = True) -> Database:

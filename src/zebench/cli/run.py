@@ -201,7 +201,7 @@ def batch(
             "their runs (ZEBENCH_SANDBOX, ZEBENCH_SANDBOX_NETWORK on each worker)"
         )
     remote = _broker_options(broker, queue, detach, requeue_missing)
-    concurrency = jobs or settings.batch_concurrency
+    concurrency = jobs or settings.harness.batch_concurrency
     execute(BatchJob(matrix, settings, resume, concurrency, options, labels, remote), ci)
 
 

@@ -103,9 +103,9 @@ def _run_cycle(settings: Settings) -> CycleSummary:
     from zebench.cli.options import open_database
     from zebench.throughput import Scraper
 
-    db = open_database(settings.resolved_database_url())
+    db = open_database(settings.database_url)
     try:
-        return asyncio.run(Scraper(db, settings).run_cycle())
+        return asyncio.run(Scraper(db, settings.throughput).run_cycle())
     finally:
         db.close()
 

@@ -73,7 +73,7 @@ def serve(
     overrides.update(_scrape_overrides(scrape))
     overrides.update(_probe_overrides(probe_schedule, probe_targets))
     settings = _checked_settings(overrides)
-    url = settings.resolved_database_url()
+    url = settings.database_url
     _require_write_key(settings, host, url)
     _export_to_workers(settings, url, host, port)
     sys.stderr.write(
@@ -131,7 +131,7 @@ def _checked_settings(overrides: dict[str, object]) -> Settings:
 
     settings = Settings(**overrides)  # type: ignore[arg-type]
     try:
-        parse_targets(settings.webhook_url)
+        parse_targets(settings.server.webhook_url)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     return settings
@@ -147,7 +147,7 @@ def _require_write_key(settings: Settings, host: str, url: str) -> None:
 
     db = open_database(url)
     try:
-        if not is_loopback(host) and not settings.api_secret_key:
+        if not is_loopback(host) and not settings.server.api_secret_key:
             with db.read() as conn:
                 keyed = has_active_keys(conn)
             if not keyed:
@@ -167,8 +167,8 @@ def _export_to_workers(settings: Settings, url: str, host: str, port: int) -> No
     os.environ["ZEBENCH_DATABASE_URL"] = url
     os.environ["ZEBENCH_HOST"] = host
     os.environ["ZEBENCH_PORT"] = str(port)
-    if settings.scrape_cron:
-        os.environ["ZEBENCH_SCRAPE_CRON"] = settings.scrape_cron
-    if settings.probe_cron and settings.probe_targets:
-        os.environ["ZEBENCH_PROBE_CRON"] = settings.probe_cron
-        os.environ["ZEBENCH_PROBE_TARGETS"] = str(settings.probe_targets.resolve())
+    if settings.throughput.scrape_cron:
+        os.environ["ZEBENCH_SCRAPE_CRON"] = settings.throughput.scrape_cron
+    if settings.throughput.probe_cron and settings.throughput.probe_targets:
+        os.environ["ZEBENCH_PROBE_CRON"] = settings.throughput.probe_cron
+        os.environ["ZEBENCH_PROBE_TARGETS"] = str(settings.throughput.probe_targets.resolve())

@@ -33,7 +33,7 @@ def suites(suites_dir: SuitesDir = None, output: FormatOption = OutputFormat.tab
     settings = command_settings(suites_dir)
     found: list[dict[str, Any]] = [
         {"suite": name, "scenarios": len(list_scenarios(path)), "path": str(path)}
-        for name, path in list_suites(suite_search_path(settings.suites_dir)).items()
+        for name, path in list_suites(suite_search_path(settings.harness.suites_dir)).items()
     ]
     if output is OutputFormat.json:
         print_json(found)
@@ -60,7 +60,7 @@ def scenarios(
     from zebench.suites.loader import parse_scenario
 
     settings = command_settings(suites_dir)
-    suite_dir = find_suite(suite, suite_search_path(settings.suites_dir))
+    suite_dir = find_suite(suite, suite_search_path(settings.harness.suites_dir))
     found: list[dict[str, Any]] = []
     for name in list_scenarios(suite_dir):
         parsed, _, problems = parse_scenario(suite_dir / "scenarios" / name / "scenario.yaml")

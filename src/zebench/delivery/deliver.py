@@ -83,21 +83,21 @@ class Delivery:
 
 
 def open_delivery(settings: Settings) -> Delivery:
-    """HTTP to ``settings.worker_url`` when set, else the embedded database."""
-    spool = Spool(settings.resolved_spool_dir())
+    """HTTP to ``settings.delivery.worker_url`` when set, else the embedded database."""
+    spool = Spool(settings.delivery.spool_dir)
     sink: Sink
-    if settings.worker_url:
+    if settings.delivery.worker_url:
         from zebench.delivery.http import HttpSink
 
         sink = HttpSink(
-            settings.worker_url,
-            settings.api_key,
-            attempts=settings.delivery_attempts,
-            backoff_s=settings.delivery_backoff_s,
-            timeout_s=settings.delivery_timeout_s,
+            settings.delivery.worker_url,
+            settings.delivery.api_key,
+            attempts=settings.delivery.delivery_attempts,
+            backoff_s=settings.delivery.delivery_backoff_s,
+            timeout_s=settings.delivery.delivery_timeout_s,
         )
     else:
         from zebench.delivery.embedded import EmbeddedSink
 
-        sink = EmbeddedSink(settings.resolved_database_url())
+        sink = EmbeddedSink(settings.database_url)
     return Delivery(sink, spool)

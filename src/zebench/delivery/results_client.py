@@ -146,13 +146,13 @@ class EmbeddedResults(EmbeddedSink):
 
 def open_results(settings: Settings, database_url: str | None = None) -> ResultsClient:
     """The embedded store at ``database_url`` when given, else the results service at
-    ``settings.worker_url`` when set, else the embedded store."""
-    if database_url is None and settings.worker_url:
+    ``settings.delivery.worker_url`` when set, else the embedded store."""
+    if database_url is None and settings.delivery.worker_url:
         return HttpResults(
-            settings.worker_url,
-            settings.api_key,
-            attempts=settings.delivery_attempts,
-            backoff_s=settings.delivery_backoff_s,
-            timeout_s=settings.delivery_timeout_s,
+            settings.delivery.worker_url,
+            settings.delivery.api_key,
+            attempts=settings.delivery.delivery_attempts,
+            backoff_s=settings.delivery.delivery_backoff_s,
+            timeout_s=settings.delivery.delivery_timeout_s,
         )
-    return EmbeddedResults(database_url or settings.resolved_database_url())
+    return EmbeddedResults(database_url or settings.database_url)

@@ -42,9 +42,9 @@ async def check_command(ctx: CheckSite, check: CommandCheck) -> CheckOutcome:
     result = find_command(ctx.validation.values(), check.command) or await run_command(
         check.command,
         cwd=ctx.workspace,
-        timeout_s=ctx.settings.command_timeout_s,
+        timeout_s=ctx.settings.harness.command_timeout_s,
         name=check.name,
-        tail_chars=ctx.settings.output_tail_chars,
+        tail_chars=ctx.settings.harness.output_tail_chars,
     )
     if result.ok:
         return CheckOutcome(True, "exit 0", result)
@@ -178,9 +178,9 @@ async def check_script(ctx: CheckSite, check: ScriptCheck) -> CheckOutcome:
     result = await run_command(
         shlex.join(argv),
         cwd=ctx.workspace,
-        timeout_s=ctx.settings.command_timeout_s,
+        timeout_s=ctx.settings.harness.command_timeout_s,
         name=check.name,
-        tail_chars=ctx.settings.output_tail_chars,
+        tail_chars=ctx.settings.harness.output_tail_chars,
         env=command_env({"ZEBENCH_WORKSPACE": str(ctx.workspace)}),
     )
     if result.ok:

@@ -27,7 +27,7 @@ class LlmJudge:
             return []
         from zebench.evaluators.llm_judge import judge_endpoint, run_llm_judge
 
-        model = spec.model or ctx.settings.judge_model
+        model = spec.model or ctx.settings.judge.judge_model
         endpoint = judge_endpoint(ctx.settings, model)
         # Without a key or a local endpoint there is no judge to ask: the metric is
         # left out (no weight), rather than recorded as a failure on every run.

@@ -61,7 +61,7 @@ def judge_endpoint(settings: Settings, model: str) -> Endpoint:
     """Anthropic for bare ``claude-*`` names (in auto mode), else an OpenAI-compatible
     endpoint: ``ZEBENCH_JUDGE_BASE_URL`` when set, else OpenRouter (whose model names
     the suites use, e.g. ``meta-llama/llama-3.1-8b-instruct``)."""
-    provider = settings.judge_provider
+    provider = settings.judge.judge_provider
     if provider == "auto":
         provider = "anthropic" if model.lower().startswith("claude-") else "openrouter"
     if provider == "anthropic":
@@ -70,15 +70,17 @@ def judge_endpoint(settings: Settings, model: str) -> Endpoint:
         endpoint = openai_endpoint(settings)
     else:
         endpoint = openrouter_endpoint(settings)
-    if endpoint.wire == "openai" and settings.judge_base_url:
+    if endpoint.wire == "openai" and settings.judge.judge_base_url:
         # A different server: never send it the provider's own key.
-        return Endpoint("judge", "openai", settings.judge_base_url, settings.judge_api_key)
-    if settings.judge_api_key:
+        return Endpoint(
+            "judge", "openai", settings.judge.judge_base_url, settings.judge.judge_api_key
+        )
+    if settings.judge.judge_api_key:
         return Endpoint(
             endpoint.name,
             endpoint.wire,
             endpoint.base_url,
-            settings.judge_api_key,
+            settings.judge.judge_api_key,
             endpoint.extra_body,
         )
     return endpoint
@@ -100,13 +102,13 @@ async def run_llm_judge(
     ``endpoint`` is ``judge_endpoint`` for the chosen model, when the caller already has it.
     Evidence longer than ``judge_max_evidence_chars`` keeps its head and its tail.
     """
-    chosen = model or settings.judge_model
+    chosen = model or settings.judge.judge_model
     specs = parse_categories(categories or DEFAULT_CATEGORIES)
     if endpoint is None:
         endpoint = judge_endpoint(settings, chosen)
     if not endpoint.configured:
         return JudgeResult(None, [], NOT_CONFIGURED, "", Usage(), chosen)
-    prompt = build_prompt(specs, task, truncate(evidence, settings.judge_max_evidence_chars))
+    prompt = build_prompt(specs, task, truncate(evidence, settings.judge.judge_max_evidence_chars))
     async with http_client(settings) as http:
         chat = chat_client(endpoint, http, settings)
         return await _ask(chat, settings, chosen, specs, prompt, temperature, max_tokens)
@@ -124,7 +126,7 @@ async def _ask(
     meter = UsageMeter(price_table(settings))
     messages = [chat.user_message(prompt)]
     raw, error = "", "judge was not asked"
-    for _ in range(1 + max(settings.judge_parse_retries, 0)):
+    for _ in range(1 + max(settings.judge.judge_parse_retries, 0)):
         try:
             turn = await chat.complete(
                 ChatRequest(

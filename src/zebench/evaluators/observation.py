@@ -108,9 +108,9 @@ async def run_tests(site: CheckSite, command: str, name: str) -> ReportedRun:
     result = await run_command(
         command,
         cwd=site.workspace,
-        timeout_s=site.settings.command_timeout_s,
+        timeout_s=site.settings.harness.command_timeout_s,
         name=name,
-        tail_chars=site.settings.output_tail_chars,
+        tail_chars=site.settings.harness.output_tail_chars,
         env=command_env(extra),
     )
     try:
@@ -170,9 +170,9 @@ async def _command(site: CheckSite, command: str, name: str) -> CommandResult:
     return await run_command(
         command,
         cwd=site.workspace,
-        timeout_s=site.settings.command_timeout_s,
+        timeout_s=site.settings.harness.command_timeout_s,
         name=name,
-        tail_chars=site.settings.output_tail_chars,
+        tail_chars=site.settings.harness.output_tail_chars,
     )
 
 

@@ -144,7 +144,7 @@ async def plan_batch(
     batch_id, created_at, done = new_batch_id(), now_ms(), set[RunKey]()
     earlier: list[StoredRun] = []
     labels = dict(labels or {})
-    search = suite_search_path(settings.suites_dir)
+    search = suite_search_path(settings.harness.suites_dir)
     if resume is not None:
         try:
             info = await delivery.batch_info(resume)

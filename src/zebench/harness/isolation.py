@@ -19,35 +19,35 @@ def sandbox_config(
 ) -> SandboxConfig:
     """What the run's sandbox hides (zebench's home, spool, database and every workspace
     but the run's own), shows (the suite, read-only) and allows."""
-    network: Network = settings.sandbox_network or (
+    network: Network = settings.sandbox.sandbox_network or (
         loaded.scenario.sandbox.network if loaded is not None else "none"
     )
     hidden = [
         settings.home,
-        settings.resolved_workspaces_dir(),
-        settings.resolved_spool_dir(),
+        settings.harness.workspaces_dir,
+        settings.delivery.spool_dir,
         *_database_files(settings),
-        *settings.sandbox_hide,
+        *settings.sandbox.sandbox_hide,
     ]
     return SandboxConfig(
         provider=settings.sandbox.backend,
         network=network,
         limits=Limits(
-            memory_mb=settings.sandbox_memory_mb,
-            processes=settings.sandbox_max_processes,
-            file_size_mb=settings.sandbox_file_size_mb,
-            cpu_seconds=settings.sandbox_cpu_seconds,
+            memory_mb=settings.sandbox.sandbox_memory_mb,
+            processes=settings.sandbox.sandbox_max_processes,
+            file_size_mb=settings.sandbox.sandbox_file_size_mb,
+            cpu_seconds=settings.sandbox.sandbox_cpu_seconds,
         ),
         hidden=tuple(hidden),
         readable=(loaded.suite_dir,) if loaded is not None else (),
-        pass_env=(*pass_env, *settings.sandbox_pass_env),
+        pass_env=(*pass_env, *settings.sandbox.sandbox_pass_env),
     )
 
 
 def _database_files(settings: Settings) -> list[Path]:
     """An SQLite database file (and its journals) wherever it is kept."""
     try:
-        url = make_url(settings.resolved_database_url())
+        url = make_url(settings.database_url)
     except Exception:  # an unparsable URL fails where the database is opened, not here
         return []
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
@@ -61,6 +61,6 @@ def batch_isolation(settings: Settings) -> dict[str, Any]:
     config = sandbox_config(settings)
     return {
         "kind": config.provider,
-        "network": settings.sandbox_network or "per scenario",
+        "network": settings.sandbox.sandbox_network or "per scenario",
         "limits": config.limits.to_json(),
     }

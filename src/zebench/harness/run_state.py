@@ -56,7 +56,7 @@ class RunInputs:
     def agent_timeout_s(self) -> float:
         if self.options.timeout_s is not None:
             return self.options.timeout_s
-        minutes = self.loaded.scenario.timeout_minutes or self.settings.run_timeout_minutes
+        minutes = self.loaded.scenario.timeout_minutes or self.settings.harness.run_timeout_minutes
         return minutes * 60.0
 
 

@@ -35,7 +35,7 @@ async def prepare_workspace(run: RunInputs, state: RunState) -> Path:
     try:
         # Known before the copy starts, so that it is removed whatever happens next.
         state.workspace = workspace = new_workspace_dir(
-            run.settings.resolved_workspaces_dir(), f"{spec.suite}-{spec.scenario}-{spec.tier}"
+            run.settings.harness.workspaces_dir, f"{spec.suite}-{spec.scenario}-{spec.tier}"
         )
         if loaded.fixture_dir is not None:
             await _to_thread_to_the_end(copy_fixture, loaded.fixture_dir, workspace)

@@ -71,7 +71,7 @@ async def _look(
 ) -> tuple[Observation, Observation | None]:
     """The fixture observed (after its baseline commands); a second look at the same state
     when ``solution`` is None (for flakiness), else None."""
-    root = settings.resolved_workspaces_dir()
+    root = settings.harness.workspaces_dir
     workspace = await asyncio.to_thread(
         create_workspace, root, f"validate-{loaded.suite}-{loaded.id}-{label}", loaded.fixture_dir
     )

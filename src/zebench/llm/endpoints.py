@@ -60,12 +60,12 @@ def _same_url(a: str, b: str) -> bool:
 
 def anthropic_endpoint(settings: Settings) -> Endpoint:
     return Endpoint(
-        "anthropic", "anthropic", settings.anthropic_base_url, settings.anthropic_api_key
+        "anthropic", "anthropic", settings.llm.anthropic_base_url, settings.llm.anthropic_api_key
     )
 
 
 def openai_endpoint(settings: Settings) -> Endpoint:
-    return Endpoint("openai", "openai", settings.openai_base_url, settings.openai_api_key)
+    return Endpoint("openai", "openai", settings.llm.openai_base_url, settings.llm.openai_api_key)
 
 
 def openrouter_endpoint(settings: Settings) -> Endpoint:
@@ -73,15 +73,15 @@ def openrouter_endpoint(settings: Settings) -> Endpoint:
     return Endpoint(
         "openrouter",
         "openai",
-        settings.openrouter_base_url,
-        settings.openrouter_api_key,
+        settings.llm.openrouter_base_url,
+        settings.llm.openrouter_api_key,
         extra_body={"usage": {"include": True}},
     )
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
     return RetryPolicy(
-        max_retries=max(settings.llm_max_retries, 0), backoff_s=settings.llm_retry_backoff_s
+        max_retries=max(settings.llm.llm_max_retries, 0), backoff_s=settings.llm.llm_retry_backoff_s
     )
 
 
@@ -94,7 +94,7 @@ def _tls_context() -> ssl.SSLContext:
 def http_client(settings: Settings) -> httpx.AsyncClient:
     """One client per run: closed with the run, never shared across event loops."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.llm_timeout_s, connect=30.0), verify=_tls_context()
+        timeout=httpx.Timeout(settings.llm.llm_timeout_s, connect=30.0), verify=_tls_context()
     )
 
 
@@ -105,7 +105,7 @@ def chat_client(endpoint: Endpoint, http: httpx.AsyncClient, settings: Settings)
             http=http,
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,
-            version=settings.anthropic_version,
+            version=settings.llm.anthropic_version,
             policy=policy,
         )
     headers = {"X-Title": "ze-benchmarks"} if endpoint.name == "openrouter" else {}

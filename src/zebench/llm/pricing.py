@@ -40,7 +40,7 @@ CACHE_READ_FACTOR = 0.1
 def price_table(settings: Settings) -> dict[str, ModelPrice]:
     """Built-in prices overlaid with the configured ones (keys compared case-insensitively)."""
     table = {k.lower(): v for k, v in DEFAULT_PRICES.items()}
-    table.update({k.lower(): v for k, v in settings.llm_prices.items()})
+    table.update({k.lower(): v for k, v in settings.llm.llm_prices.items()})
     return table
 
 

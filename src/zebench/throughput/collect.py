@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from zebench.config import Settings
+from zebench.config import ThroughputSettings
 from zebench.throughput.records import CatalogueEntry, DailyStat, RecordError
 from zebench.throughput.snapshot import ScrapedModel, SourceSnapshot
 from zebench.throughput.sources.chutes_html import parse_catalogue_html, parse_stats_html
@@ -26,24 +26,24 @@ log = logging.getLogger("zebench.throughput")
 T = TypeVar("T")
 
 
-def stats_url(settings: Settings) -> str:
+def stats_url(settings: ThroughputSettings) -> str:
     return f"{settings.chutes_api_url.rstrip('/')}/invocations/stats/llm"
 
 
-def catalogue_url(settings: Settings) -> str:
+def catalogue_url(settings: ThroughputSettings) -> str:
     return f"{settings.chutes_llm_url.rstrip('/')}/v1/models"
 
 
-def catalogue_page_url(settings: Settings) -> str:
+def catalogue_page_url(settings: ThroughputSettings) -> str:
     return f"{settings.chutes_web_url.rstrip('/')}/app"
 
 
-def stats_page_url(settings: Settings, chute_id: str) -> str:
+def stats_page_url(settings: ThroughputSettings, chute_id: str) -> str:
     return f"{settings.chutes_web_url.rstrip('/')}/app/chute/{chute_id}?tab=stats"
 
 
 async def collect(
-    settings: Settings,
+    settings: ThroughputSettings,
     client: SourceClient,
     *,
     today: date,
@@ -69,7 +69,9 @@ async def collect(
         return snapshot
 
 
-async def collect_json(settings: Settings, client: SourceClient, *, today: date) -> SourceSnapshot:
+async def collect_json(
+    settings: ThroughputSettings, client: SourceClient, *, today: date
+) -> SourceSnapshot:
     stats_doc, catalogue_doc = await _all(
         [client.get_json(stats_url(settings)), client.get_json(catalogue_url(settings))]
     )
@@ -77,7 +79,7 @@ async def collect_json(settings: Settings, client: SourceClient, *, today: date)
 
 
 def _json_snapshot(
-    settings: Settings, stats_doc: Any, catalogue_doc: Any, today: date
+    settings: ThroughputSettings, stats_doc: Any, catalogue_doc: Any, today: date
 ) -> SourceSnapshot:
     try:
         catalogue = parse_catalogue(catalogue_doc)
@@ -107,7 +109,7 @@ def _json_snapshot(
 
 
 async def collect_html(
-    settings: Settings, client: SourceClient, *, today: date, offset: int
+    settings: ThroughputSettings, client: SourceClient, *, today: date, offset: int
 ) -> SourceSnapshot:
     """The catalogue page, then the stats pages of the next batch after ``offset``."""
     url = catalogue_page_url(settings)

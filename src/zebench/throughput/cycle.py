@@ -16,7 +16,7 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy.engine import Connection
 
-from zebench.config import Settings
+from zebench.config import ThroughputSettings
 from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
 from zebench.throughput import lease, store
@@ -74,7 +74,7 @@ class Scraper(LeasedCycles[CycleSummary]):
     ``clock`` is epoch ms now; the UTC day it falls in is the partial day."""
 
     def __init__(
-        self, db: Database, settings: Settings, *, clock: Callable[[], int] = now_ms
+        self, db: Database, settings: ThroughputSettings, *, clock: Callable[[], int] = now_ms
     ) -> None:
         super().__init__(db, lease.SCRAPE_LEASE, settings.scrape_lease_s, clock=clock)
         self.settings = settings

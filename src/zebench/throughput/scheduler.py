@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from croniter import croniter  # type: ignore[import-untyped]
 
 from zebench.background import BackgroundLoop
-from zebench.config import Settings
+from zebench.config import ThroughputSettings
 from zebench.store.database import Database
 from zebench.throughput.cycle import Scraper
 
@@ -78,13 +78,13 @@ def scraper_for(state: Any) -> Scraper:
     scraper: Scraper | None = getattr(state, "scraper", None)
     if scraper is None:
         db: Database = state.db
-        settings: Settings = state.settings
+        settings: ThroughputSettings = state.settings.throughput
         scraper = Scraper(db, settings)
         state.scraper = scraper
     return scraper
 
 
-def start_schedule(state: Any, settings: Settings) -> ScrapeSchedule | None:
+def start_schedule(state: Any, settings: ThroughputSettings) -> ScrapeSchedule | None:
     """Start scraping on ``settings.scrape_cron``; None when no schedule is configured."""
     if not settings.scrape_cron:
         return None

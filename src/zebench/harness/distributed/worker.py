@@ -115,7 +115,7 @@ def _prepare_sandbox(settings: Settings) -> None:
     require_provider(sandbox_config(settings))
     if settings.sandbox.backend == "none":
         log.warning(NO_ISOLATION_WARNING)
-    removed = remove_orphaned_workspaces(settings.resolved_workspaces_dir())
+    removed = remove_orphaned_workspaces(settings.harness.workspaces_dir)
     if removed:
         log.info("removed %d workspace(s) left by killed runs", len(removed))
 
@@ -131,7 +131,7 @@ def run_worker(
 ) -> int:
     """Serve tasks until stopped; answers the worker's exit code."""
     settings = Settings()
-    if not settings.worker_url:
+    if not settings.delivery.worker_url:
         raise UserError(
             "zebench worker delivers to a results service: set ZE_BENCHMARKS_WORKER_URL "
             "(and ZE_BENCHMARKS_API_KEY)"
@@ -152,7 +152,7 @@ def run_worker(
         queue,
         display_broker(broker_url),
         concurrency,
-        settings.worker_url,
+        settings.delivery.worker_url,
     )
     worker = app.Worker(
         hostname=identity.node,

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from zebench.config import Settings
+from zebench.config import ThroughputSettings
 from zebench.errors import UserError
 from zebench.model.time import now_ms, to_iso
 from zebench.store.database import Database
@@ -56,7 +56,9 @@ class ProbeCycle:
 class Prober(LeasedCycles[ProbeCycle]):
     """Probes every target once per cycle; one cycle at a time in this process."""
 
-    def __init__(self, db: Database, settings: Settings, targets: list[ProbeTarget]) -> None:
+    def __init__(
+        self, db: Database, settings: ThroughputSettings, targets: list[ProbeTarget]
+    ) -> None:
         super().__init__(db, PROBE_LEASE, settings.probe_lease_s)
         self.settings = settings
         self.targets = targets
@@ -100,7 +102,7 @@ class Prober(LeasedCycles[ProbeCycle]):
         return f"{holder} holds the probe lease"
 
 
-def start_probe_schedule(state: Any, settings: Settings) -> ScrapeSchedule | None:
+def start_probe_schedule(state: Any, settings: ThroughputSettings) -> ScrapeSchedule | None:
     """Probe ``settings.probe_targets`` on ``settings.probe_cron``; None when unset."""
     if not settings.probe_cron or settings.probe_targets is None:
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from zebench.config import Settings
+from zebench.config import ThroughputSettings
 from zebench.model.errors import NotFound
 from zebench.store.database import Database
 from zebench.throughput import get_model, list_models
@@ -66,7 +66,7 @@ def model_page(
     chute_id: str,
 ) -> Response:
     db: Database = request.app.state.db
-    settings: Settings = request.app.state.settings
+    settings: ThroughputSettings = request.app.state.settings.throughput
     try:
         model = get_model(db, chute_id)
     except NotFound:
