@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         # Batch completions to ZEBENCH_WEBHOOK_URL (None when unset); see zebench.webhooks.
         from zebench.webhooks import start_sender
 
-        app.state.webhook_sender = start_sender(database, settings)
+        app.state.webhook_sender = start_sender(database, settings.server)
         try:
             yield
         finally:
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     from zebench.webhooks import notify_settings
 
-    app.state.notify = notify_settings(settings)
+    app.state.notify = notify_settings(settings.server)
 
     from zebench.api.app import install_api
     from zebench.web import routes as web_routes

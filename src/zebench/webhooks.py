@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from zebench.background import BackgroundLoop, process_holder
-from zebench.config import Settings
+from zebench.config import ServerSettings
 from zebench.model.time import now_ms
 from zebench.service import webhook_outbox as outbox
 from zebench.store.database import Database
@@ -48,12 +48,12 @@ def parse_targets(text: str | None) -> tuple[str, ...]:
     return urls
 
 
-def notify_settings(settings: Settings) -> outbox.Notify | None:
+def notify_settings(settings: ServerSettings) -> outbox.Notify | None:
     """What the write path needs to enqueue completions; None when no webhook is set."""
-    targets = parse_targets(settings.server.webhook_url)
+    targets = parse_targets(settings.webhook_url)
     if not targets:
         return None
-    return outbox.Notify(targets, settings.server.dashboard_url or None)
+    return outbox.Notify(targets, settings.dashboard_url or None)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -62,16 +62,16 @@ def signature(secret: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def backoff_s(settings: Settings, attempts: int) -> float:
+def backoff_s(settings: ServerSettings, attempts: int) -> float:
     """The pause after the ``attempts``-th failed try."""
-    return float(min(settings.server.webhook_backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S))
+    return float(min(settings.webhook_backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S))
 
 
 class WebhookSender(BackgroundLoop):
     """Sends due deliveries of this process's database until stopped; ``stop`` abandons
     a delivery in flight, and its lease expires for a retry."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: ServerSettings) -> None:
         super().__init__("zebench-webhooks")
         self.db = db
         self.settings = settings
@@ -83,7 +83,7 @@ class WebhookSender(BackgroundLoop):
         self._wake.set()
 
     async def _loop(self) -> None:
-        timeout = self.settings.server.webhook_timeout_s
+        timeout = self.settings.webhook_timeout_s
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             while True:
                 try:
@@ -91,12 +91,12 @@ class WebhookSender(BackgroundLoop):
                 except Exception:  # a bug or a database outage must not end the loop
                     log.exception("webhook delivery round failed")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.server.webhook_poll_s)
+                    await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_s)
                 self._wake.clear()
 
     async def send_due(self, client: httpx.AsyncClient) -> int:
         """Claim the due rows and send them; how many were claimed."""
-        lease_ms = int((self.settings.server.webhook_timeout_s + 30) * 1000)
+        lease_ms = int((self.settings.webhook_timeout_s + 30) * 1000)
         claimed = await self.db.awrite(
             lambda conn: outbox.claim_due(conn, holder=self.holder, now=now_ms(), lease_ms=lease_ms)
         )
@@ -111,8 +111,8 @@ class WebhookSender(BackgroundLoop):
             "X-Zebench-Event": outbox.EVENT,
             "X-Zebench-Delivery": str(delivery.id),
         }
-        if self.settings.server.webhook_secret:
-            headers[SIGNATURE_HEADER] = signature(self.settings.server.webhook_secret, body)
+        if self.settings.webhook_secret:
+            headers[SIGNATURE_HEADER] = signature(self.settings.webhook_secret, body)
         error: str | None = None
         try:
             response = await client.post(delivery.target, content=body, headers=headers)
@@ -126,7 +126,7 @@ class WebhookSender(BackgroundLoop):
                 lambda conn: outbox.mark_delivered(conn, delivery.id, holder=self.holder, now=now)
             )
             return
-        last = delivery.attempts >= self.settings.server.webhook_attempts
+        last = delivery.attempts >= self.settings.webhook_attempts
         retry_at = None if last else now + int(backoff_s(self.settings, delivery.attempts) * 1000)
         log.warning(
             "webhook %s to %s: %s (%s)",
@@ -142,7 +142,7 @@ class WebhookSender(BackgroundLoop):
         )
 
 
-def start_sender(db: Database, settings: Settings) -> WebhookSender | None:
+def start_sender(db: Database, settings: ServerSettings) -> WebhookSender | None:
     """Start sending when a webhook URL is configured; None otherwise."""
     if notify_settings(settings) is None:
         return None

@@ -45,7 +45,8 @@ async def _judge(
 ) -> JudgeResult:
     """The judge on a fixed task and evidence; what varies is the endpoint and the reply."""
     return await run_llm_judge(
-        settings=settings,
+        judge=settings.judge,
+        llm=settings.llm,
         model=model,
         categories=categories,
         task="t",
@@ -180,7 +181,8 @@ async def test_judge_uses_the_scenario_model_and_the_openrouter_endpoint(
         )
     )
     result = await run_llm_judge(
-        settings=llm_settings,
+        judge=llm_settings.judge,
+        llm=llm_settings.llm,
         model="meta-llama/llama-3.1-8b-instruct",
         categories=CATEGORIES,
         task="Update the dependencies.",
@@ -218,7 +220,8 @@ async def test_judge_falls_back_to_the_configured_model_and_default_categories(
     settings = settings_for(fake_llm, tmp_path / "home", judge_model="judge/default-model")
     fake_llm.push(openai_completion(json.dumps({"scores": [3, 3, 3, 3, 3]})))
     result = await run_llm_judge(
-        settings=settings,
+        judge=settings.judge,
+        llm=settings.llm,
         model=None,
         categories=[],
         task="t",
@@ -236,7 +239,8 @@ async def test_claude_models_are_judged_through_anthropic(
 ) -> None:
     fake_llm.push(anthropic_message(json.dumps(_json_scores()), model="claude-3-5-haiku-20241022"))
     result = await run_llm_judge(
-        settings=llm_settings,
+        judge=llm_settings.judge,
+        llm=llm_settings.llm,
         model="claude-3-5-haiku-20241022",
         categories=CATEGORIES,
         task="t",

@@ -8,5 +8,5 @@ from zebench.llm.endpoints import anthropic_endpoint
 
 
 def create(settings: Settings) -> ToolLoopAgent:
-    endpoint = configured(anthropic_endpoint(settings))
+    endpoint = configured(anthropic_endpoint(settings.llm))
     return ToolLoopAgent("anthropic", settings, endpoint, settings.agents.anthropic_model)

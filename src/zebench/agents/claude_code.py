@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zebench.agents.base import AgentRequest, AgentResult
 from zebench.agents.cli_agent import run_cli_agent
-from zebench.config import Settings
+from zebench.config import AgentSettings, Settings
 
 # Linux refuses a single argument above 128 KiB; longer prompts go through stdin,
 # which ``claude -p`` reads when no prompt argument is given.
@@ -22,9 +22,9 @@ class ClaudeCodeAgent:
     """Claude Code's own credentials pass into the sandbox (it also needs
     ``--sandbox-network on`` to reach its API)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.binary = settings.agents.claude_code_binary
-        self.extra_args = list(settings.agents.claude_code_args)
+    def __init__(self, settings: AgentSettings) -> None:
+        self.binary = settings.claude_code_binary
+        self.extra_args = list(settings.claude_code_args)
 
     def argv(self, request: AgentRequest) -> tuple[list[str], str | None]:
         """The command line, and the prompt to send on stdin (None when it is an argument)."""
@@ -50,4 +50,4 @@ class ClaudeCodeAgent:
 
 
 def create(settings: Settings) -> ClaudeCodeAgent:
-    return ClaudeCodeAgent(settings)
+    return ClaudeCodeAgent(settings.agents)

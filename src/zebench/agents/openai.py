@@ -12,10 +12,10 @@ from zebench.llm.endpoints import openai_endpoint, openrouter_endpoint
 
 
 def create(settings: Settings) -> ToolLoopAgent:
-    endpoint = configured(openai_endpoint(settings))
+    endpoint = configured(openai_endpoint(settings.llm))
     return ToolLoopAgent("openai", settings, endpoint, settings.agents.openai_model)
 
 
 def create_openrouter(settings: Settings) -> ToolLoopAgent:
-    endpoint = configured(openrouter_endpoint(settings))
+    endpoint = configured(openrouter_endpoint(settings.llm))
     return ToolLoopAgent("openrouter", settings, endpoint, settings.agents.openrouter_model)

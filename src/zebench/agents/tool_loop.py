@@ -16,7 +16,7 @@ from typing import Any
 from zebench.agents.base import AgentRequest, AgentResult
 from zebench.agents.metering import UsageMeter
 from zebench.agents.workspace_tools import WorkspaceTools
-from zebench.config import ModelPrice, Settings
+from zebench.config import AgentSettings, ModelPrice
 from zebench.llm.chat import ChatClient, ChatRequest, ModelTurn, ToolResult
 from zebench.llm.errors import LLMError
 from zebench.sandbox import current_sandbox
@@ -35,7 +35,7 @@ async def run_tool_loop(
     request: AgentRequest,
     *,
     model: str,
-    settings: Settings,
+    settings: AgentSettings,
     prices: Mapping[str, ModelPrice],
     system: str = SYSTEM_PROMPT,
 ) -> AgentResult:
@@ -62,7 +62,7 @@ class ToolLoop:
         request: AgentRequest,
         *,
         model: str,
-        settings: Settings,
+        settings: AgentSettings,
         prices: Mapping[str, ModelPrice],
         system: str,
     ) -> None:
@@ -70,12 +70,12 @@ class ToolLoop:
         self.request = request
         self.model = model
         self.system = system
-        self.budget = settings.agents.agent_token_budget
+        self.budget = settings.agent_token_budget
         self.tools = WorkspaceTools(
             request.workspace,
             request.oracle,
-            command_timeout_s=settings.agents.tool_command_timeout_s,
-            output_limit=settings.agents.tool_output_limit,
+            command_timeout_s=settings.tool_command_timeout_s,
+            output_limit=settings.tool_output_limit,
             sandbox=request.sandbox or current_sandbox(),
         )
         self.meter = UsageMeter(prices)

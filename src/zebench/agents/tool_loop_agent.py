@@ -17,18 +17,19 @@ from zebench.llm.pricing import price_table
 class ToolLoopAgent:
     def __init__(self, name: str, settings: Settings, endpoint: Endpoint, model: str) -> None:
         self.name = name
-        self.settings = settings
+        self.agents = settings.agents
+        self.llm = settings.llm
         self.endpoint = endpoint
         self.default_model = model
 
     async def run(self, request: AgentRequest) -> AgentResult:
-        async with http_client(self.settings) as http:
+        async with http_client(self.llm) as http:
             return await run_tool_loop(
-                chat_client(self.endpoint, http, self.settings),
+                chat_client(self.endpoint, http, self.llm),
                 request,
                 model=request.model or self.default_model,
-                settings=self.settings,
-                prices=price_table(self.settings),
+                settings=self.agents,
+                prices=price_table(self.llm),
             )
 
 

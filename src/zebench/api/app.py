@@ -26,7 +26,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     install_openapi(app, documented=results.DOCUMENTED.routes)
     # NulGuard inside ApiMiddleware: its answers carry the CORS headers too.
     app.add_middleware(NulGuard)
-    app.add_middleware(ApiMiddleware, settings=settings)
+    app.add_middleware(ApiMiddleware, settings=settings.server)
     app.add_route("/api/results", results.submit_results, methods=["POST"])
     for module in (health, results, runs, batches, stats, models, bundles, deletes):
         app.include_router(module.router)

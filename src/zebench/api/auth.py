@@ -4,13 +4,13 @@
 ``{"error": "Unauthorized"}``, unknown -> 403 ``{"error": "Invalid API key"}``
 (the original Worker's answers). Accepted keys:
 
-- ``API_SECRET_KEY`` (``settings.server.api_secret_key``), with admin scope;
+- ``API_SECRET_KEY`` (``settings.api_secret_key``), with admin scope;
 - keys made by ``zebench keys create`` (``zebench.service.keys``), with their scope;
 - ``dev-local-key`` with admin scope, only while no key is configured at all
   (no secret, no active stored key) and the server is bound to loopback.
 
 Comparisons are constant-time. What a process learned about a key is cached
-for ``settings.server.key_cache_seconds``. Each accepted request then takes a token
+for ``settings.key_cache_seconds``. Each accepted request then takes a token
 from the key's rate-limit bucket (429 with Retry-After when empty); each refused
 key takes one from its client address's bucket of ``key_failures_per_minute``.
 
@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zebench.api.errors import ApiError
 from zebench.api.ratelimit import RateLimiter, retry_after_header
-from zebench.config import DEV_LOCAL_KEY, Settings
+from zebench.config import DEV_LOCAL_KEY, ServerSettings
 from zebench.model.time import now_ms
 from zebench.service import keys as key_service
 from zebench.service.keys import Scope
@@ -73,16 +73,16 @@ def is_loopback(host: str) -> bool:
 class KeyVerifier:
     """Decides whether a bearer token is a key this server accepts (one per app)."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: ServerSettings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.ttl = settings.server.key_cache_seconds
+        self.ttl = settings.key_cache_seconds
         self._keys: dict[str, tuple[float, Principal | None]] = {}
         self._any_key: tuple[float, bool] | None = None
         self._touched: dict[str, float] = {}
 
     async def verify(self, token: str, server_host: str | None) -> Principal | None:
-        secret = self.settings.server.api_secret_key
+        secret = self.settings.api_secret_key
         if secret and hmac.compare_digest(token.encode(), secret.encode()):
             return Principal("API_SECRET_KEY", "admin")
         stored = await self._stored_key(token)
@@ -97,9 +97,9 @@ class KeyVerifier:
     async def dev_key_allowed(self, server_host: str | None) -> bool:
         """True while no key is configured and both the configured and the actual
         listening address are loopback."""
-        if self.settings.server.api_secret_key:
+        if self.settings.api_secret_key:
             return False
-        if not is_loopback(self.settings.server.host):
+        if not is_loopback(self.settings.host):
             return False
         if server_host is not None and not is_loopback(server_host):
             return False
@@ -152,9 +152,9 @@ def _state(request: Request) -> tuple[KeyVerifier, RateLimiter, RateLimiter]:
     state = request.app.state
     verifier: KeyVerifier | None = getattr(state, "key_verifier", None)
     if verifier is None:
-        settings: Settings = state.settings
-        state.rate_limiter = RateLimiter(settings.server.rate_limit_per_minute)
-        state.key_failure_limiter = RateLimiter(settings.server.key_failures_per_minute)
+        settings: ServerSettings = state.settings.server
+        state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        state.key_failure_limiter = RateLimiter(settings.key_failures_per_minute)
         verifier = state.key_verifier = KeyVerifier(settings, state.db)
     return verifier, state.rate_limiter, state.key_failure_limiter
 
@@ -173,7 +173,7 @@ async def authorize_write(request: Request, authorization: str | None) -> Princi
 
     The dependency below is the usual way in; hot routes call this directly to
     skip the dependency machinery. A client address that made
-    ``settings.server.key_failures_per_minute`` refused key attempts is answered 429
+    ``settings.key_failures_per_minute`` refused key attempts is answered 429
     (whatever key it sends) until its allowance refills: guessing keys stays slow.
     """
     verifier, limiter, failures = _state(request)

@@ -2,10 +2,10 @@
 
 CORS follows the original Worker: every response carries the CORS headers and
 any OPTIONS request is a preflight answered 204. Reads (GET, HEAD) are open to
-every origin; other methods are allowed only from ``settings.server.cors_origins``
+every origin; other methods are allowed only from ``settings.cors_origins``
 (``["*"]`` by default, as in the original).
 
-Bodies over ``settings.server.max_body_bytes`` are refused with 413, from the
+Bodies over ``settings.max_body_bytes`` are refused with 413, from the
 Content-Length up front or while a chunked body streams in. An exception no
 handler took becomes a generic 500 JSON answer and is logged with its
 traceback here, never sent to the client; a client that went away mid-request
@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zebench.api.errors import BodyTooLarge
 from zebench.api.responses import error_response
-from zebench.config import Settings
+from zebench.config import ServerSettings
 
 log = logging.getLogger("zebench.api")
 
@@ -40,12 +40,12 @@ class ApiMiddleware:
         self,
         app: ASGIApp,
         *,
-        settings: Settings,
+        settings: ServerSettings,
     ) -> None:
         self.app = app
-        self.max_body = settings.server.max_body_bytes
-        self.any_origin = "*" in settings.server.cors_origins
-        self.origins = {o.rstrip("/") for o in settings.server.cors_origins}
+        self.max_body = settings.max_body_bytes
+        self.any_origin = "*" in settings.cors_origins
+        self.origins = {o.rstrip("/") for o in settings.cors_origins}
 
     def _cors(self, method: str, origin: str | None) -> list[tuple[bytes, bytes]]:
         """The CORS headers for a request of ``method`` (for a preflight, the requested one)."""

@@ -28,13 +28,14 @@ class LlmJudge:
         from zebench.evaluators.llm_judge import judge_endpoint, run_llm_judge
 
         model = spec.model or ctx.settings.judge.judge_model
-        endpoint = judge_endpoint(ctx.settings, model)
+        endpoint = judge_endpoint(ctx.settings.judge, ctx.settings.llm, model)
         # Without a key or a local endpoint there is no judge to ask: the metric is
         # left out (no weight), rather than recorded as a failure on every run.
         if not endpoint.configured:
             return []
         result = await run_llm_judge(
-            settings=ctx.settings,
+            judge=ctx.settings.judge,
+            llm=ctx.settings.llm,
             model=model,
             endpoint=endpoint,
             categories=spec.categories,

@@ -20,7 +20,7 @@ from typing import Any
 from zebench.agents.base import Usage
 from zebench.agents.metering import UsageMeter
 from zebench.agents.workspace_tools import truncate
-from zebench.config import Settings
+from zebench.config import JudgeSettings, LLMSettings
 from zebench.evaluators.judge_prompt import (
     DEFAULT_CATEGORIES,
     SYSTEM_PROMPT,
@@ -57,30 +57,28 @@ class JudgeResult:
     model: str | None = None
 
 
-def judge_endpoint(settings: Settings, model: str) -> Endpoint:
+def judge_endpoint(judge: JudgeSettings, llm: LLMSettings, model: str) -> Endpoint:
     """Anthropic for bare ``claude-*`` names (in auto mode), else an OpenAI-compatible
     endpoint: ``ZEBENCH_JUDGE_BASE_URL`` when set, else OpenRouter (whose model names
     the suites use, e.g. ``meta-llama/llama-3.1-8b-instruct``)."""
-    provider = settings.judge.judge_provider
+    provider = judge.judge_provider
     if provider == "auto":
         provider = "anthropic" if model.lower().startswith("claude-") else "openrouter"
     if provider == "anthropic":
-        endpoint = anthropic_endpoint(settings)
+        endpoint = anthropic_endpoint(llm)
     elif provider == "openai":
-        endpoint = openai_endpoint(settings)
+        endpoint = openai_endpoint(llm)
     else:
-        endpoint = openrouter_endpoint(settings)
-    if endpoint.wire == "openai" and settings.judge.judge_base_url:
+        endpoint = openrouter_endpoint(llm)
+    if endpoint.wire == "openai" and judge.judge_base_url:
         # A different server: never send it the provider's own key.
-        return Endpoint(
-            "judge", "openai", settings.judge.judge_base_url, settings.judge.judge_api_key
-        )
-    if settings.judge.judge_api_key:
+        return Endpoint("judge", "openai", judge.judge_base_url, judge.judge_api_key)
+    if judge.judge_api_key:
         return Endpoint(
             endpoint.name,
             endpoint.wire,
             endpoint.base_url,
-            settings.judge.judge_api_key,
+            judge.judge_api_key,
             endpoint.extra_body,
         )
     return endpoint
@@ -88,7 +86,8 @@ def judge_endpoint(settings: Settings, model: str) -> Endpoint:
 
 async def run_llm_judge(
     *,
-    settings: Settings,
+    judge: JudgeSettings,
+    llm: LLMSettings,
     model: str | None,
     categories: list[str],
     task: str,
@@ -102,31 +101,32 @@ async def run_llm_judge(
     ``endpoint`` is ``judge_endpoint`` for the chosen model, when the caller already has it.
     Evidence longer than ``judge_max_evidence_chars`` keeps its head and its tail.
     """
-    chosen = model or settings.judge.judge_model
+    chosen = model or judge.judge_model
     specs = parse_categories(categories or DEFAULT_CATEGORIES)
     if endpoint is None:
-        endpoint = judge_endpoint(settings, chosen)
+        endpoint = judge_endpoint(judge, llm, chosen)
     if not endpoint.configured:
         return JudgeResult(None, [], NOT_CONFIGURED, "", Usage(), chosen)
-    prompt = build_prompt(specs, task, truncate(evidence, settings.judge.judge_max_evidence_chars))
-    async with http_client(settings) as http:
-        chat = chat_client(endpoint, http, settings)
-        return await _ask(chat, settings, chosen, specs, prompt, temperature, max_tokens)
+    prompt = build_prompt(specs, task, truncate(evidence, judge.judge_max_evidence_chars))
+    async with http_client(llm) as http:
+        chat = chat_client(endpoint, http, llm)
+        return await _ask(chat, judge, llm, chosen, specs, prompt, temperature, max_tokens)
 
 
 async def _ask(
     chat: ChatClient,
-    settings: Settings,
+    judge: JudgeSettings,
+    llm: LLMSettings,
     model: str,
     specs: list[JudgeCategory],
     prompt: str,
     temperature: float,
     max_tokens: int,
 ) -> JudgeResult:
-    meter = UsageMeter(price_table(settings))
+    meter = UsageMeter(price_table(llm))
     messages = [chat.user_message(prompt)]
     raw, error = "", "judge was not asked"
-    for _ in range(1 + max(settings.judge.judge_parse_retries, 0)):
+    for _ in range(1 + max(judge.judge_parse_retries, 0)):
         try:
             turn = await chat.complete(
                 ChatRequest(

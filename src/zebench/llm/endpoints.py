@@ -1,4 +1,4 @@
-"""Which provider endpoint to call, with which key, built from ``Settings``.
+"""Which provider endpoint to call, with which key, built from ``LLMSettings``.
 
 An endpoint on a provider's public URL needs a key; one on any other URL (a local
 vLLM or Ollama, a test server) is usable without one.
@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import httpx
 
-from zebench.config import Settings
+from zebench.config import LLMSettings
 from zebench.llm.anthropic import AnthropicChat
 from zebench.llm.chat import ChatClient
 from zebench.llm.openai_compat import OpenAIChat
@@ -58,30 +58,30 @@ def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
-def anthropic_endpoint(settings: Settings) -> Endpoint:
+def anthropic_endpoint(settings: LLMSettings) -> Endpoint:
     return Endpoint(
-        "anthropic", "anthropic", settings.llm.anthropic_base_url, settings.llm.anthropic_api_key
+        "anthropic", "anthropic", settings.anthropic_base_url, settings.anthropic_api_key
     )
 
 
-def openai_endpoint(settings: Settings) -> Endpoint:
-    return Endpoint("openai", "openai", settings.llm.openai_base_url, settings.llm.openai_api_key)
+def openai_endpoint(settings: LLMSettings) -> Endpoint:
+    return Endpoint("openai", "openai", settings.openai_base_url, settings.openai_api_key)
 
 
-def openrouter_endpoint(settings: Settings) -> Endpoint:
+def openrouter_endpoint(settings: LLMSettings) -> Endpoint:
     # Ask OpenRouter to report what each call cost; that beats any price table.
     return Endpoint(
         "openrouter",
         "openai",
-        settings.llm.openrouter_base_url,
-        settings.llm.openrouter_api_key,
+        settings.openrouter_base_url,
+        settings.openrouter_api_key,
         extra_body={"usage": {"include": True}},
     )
 
 
-def retry_policy(settings: Settings) -> RetryPolicy:
+def retry_policy(settings: LLMSettings) -> RetryPolicy:
     return RetryPolicy(
-        max_retries=max(settings.llm.llm_max_retries, 0), backoff_s=settings.llm.llm_retry_backoff_s
+        max_retries=max(settings.llm_max_retries, 0), backoff_s=settings.llm_retry_backoff_s
     )
 
 
@@ -91,21 +91,21 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def http_client(settings: Settings) -> httpx.AsyncClient:
+def http_client(settings: LLMSettings) -> httpx.AsyncClient:
     """One client per run: closed with the run, never shared across event loops."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.llm.llm_timeout_s, connect=30.0), verify=_tls_context()
+        timeout=httpx.Timeout(settings.llm_timeout_s, connect=30.0), verify=_tls_context()
     )
 
 
-def chat_client(endpoint: Endpoint, http: httpx.AsyncClient, settings: Settings) -> ChatClient:
+def chat_client(endpoint: Endpoint, http: httpx.AsyncClient, settings: LLMSettings) -> ChatClient:
     policy = retry_policy(settings)
     if endpoint.wire == "anthropic":
         return AnthropicChat(
             http=http,
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,
-            version=settings.llm.anthropic_version,
+            version=settings.anthropic_version,
             policy=policy,
         )
     headers = {"X-Title": "ze-benchmarks"} if endpoint.name == "openrouter" else {}

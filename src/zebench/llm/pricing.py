@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from zebench.config import ModelPrice, Settings
+from zebench.config import LLMSettings, ModelPrice
 from zebench.llm.chat import TokenUsage
 
 # First-party list prices. Cache writes cost 1.25x input and cache reads 0.1x
@@ -37,10 +37,10 @@ CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.1
 
 
-def price_table(settings: Settings) -> dict[str, ModelPrice]:
+def price_table(settings: LLMSettings) -> dict[str, ModelPrice]:
     """Built-in prices overlaid with the configured ones (keys compared case-insensitively)."""
     table = {k.lower(): v for k, v in DEFAULT_PRICES.items()}
-    table.update({k.lower(): v for k, v in settings.llm.llm_prices.items()})
+    table.update({k.lower(): v for k, v in settings.llm_prices.items()})
     return table
 
 
