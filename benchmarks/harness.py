@@ -64,7 +64,7 @@ async def overhead(
         home=home, worker_url=None, openrouter_api_key=None, sandbox={"backend": sandbox}
     )
     matrix = Matrix("example", ("fix-slugify",), ("L1",), ("echo",), (None,), runs)
-    delivery = open_delivery(settings)
+    delivery = open_delivery(settings.delivery, settings.database_url)
     console = Console(file=open(os.devnull, "w"))  # noqa: SIM115
     try:
         started = time.perf_counter()

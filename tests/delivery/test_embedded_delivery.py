@@ -30,7 +30,8 @@ def _result(run_id: str, status: str = "completed", score: float = 5.0) -> Resul
 
 
 async def test_results_go_into_the_store_idempotently(db_url: str, tmp_path: Path) -> None:
-    delivery = open_delivery(offline_settings(tmp_path, database_url=db_url))
+    settings = offline_settings(tmp_path, database_url=db_url)
+    delivery = open_delivery(settings.delivery, settings.database_url)
     assert isinstance(delivery.sink, EmbeddedSink)
     try:
         batch = BatchIn(batch_id="batch-e", created_at=1_700_000_000_000, metadata={"k": "v"})

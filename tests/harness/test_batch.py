@@ -97,7 +97,7 @@ async def test_a_batch_runs_concurrently_under_one_id_and_resumes_what_failed(
     console = Console(file=open(tmp_path / "out.txt", "w"), width=200)  # noqa: SIM115
     matrix = Matrix("s", ("x",), None, ("echo", "reference"), (None,), 4)
     CountingEcho.peak, CountingEcho.met = 0, asyncio.Event()
-    delivery = open_delivery(settings)
+    delivery = open_delivery(settings.delivery, settings.database_url)
     try:
         plan = await plan_batch(matrix, settings, delivery)
         assert len(plan.specs) == 8
@@ -140,7 +140,7 @@ async def test_a_batch_runs_concurrently_under_one_id_and_resumes_what_failed(
 
 async def test_resuming_an_unknown_batch_says_so(tmp_path: Path) -> None:
     settings = offline_settings(tmp_path)
-    delivery = open_delivery(settings)
+    delivery = open_delivery(settings.delivery, settings.database_url)
     try:
         with pytest.raises(Exception, match="batch 'batch-nope' not found at sqlite:"):
             await plan_batch(None, settings, delivery, resume="batch-nope")

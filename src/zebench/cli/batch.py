@@ -55,7 +55,7 @@ def sync() -> None:
     console = make_console()
     settings = Settings()
     _remove_orphans(settings, console)
-    delivery = open_delivery(settings)
+    delivery = open_delivery(settings.delivery, settings.database_url)
 
     async def main() -> tuple[list[Any], int]:
         try:
@@ -141,7 +141,7 @@ async def _batch(
     from zebench.delivery import open_delivery
     from zebench.harness.batch import plan_batch, run_batch
 
-    delivery = open_delivery(job.settings)
+    delivery = open_delivery(job.settings.delivery, job.settings.database_url)
     try:
         if job.remote is not None:
             from zebench.harness.distributed.batch import run_distributed

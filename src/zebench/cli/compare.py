@@ -121,7 +121,7 @@ def _load(
     from zebench.delivery.results_client import open_results
     from zebench.errors import UserError
 
-    client = open_results(settings, database_url)
+    client = open_results(settings.delivery, settings.database_url, database_url)
 
     async def load() -> tuple[BatchInfo, BatchInfo]:
         try:

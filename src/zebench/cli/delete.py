@@ -62,7 +62,8 @@ def delete(
         raise UserError("say what to delete: --run ID, --batch ID or --before DATE")
     before_ms = _parse_date(before) if before is not None else None
     console = Console(highlight=False)
-    client = open_results(Settings(), database_url)
+    settings = Settings()
+    client = open_results(settings.delivery, settings.database_url, database_url)
 
     async def main() -> int:
         try:

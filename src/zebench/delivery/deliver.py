@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from zebench.config import Settings
+from zebench.config import DeliverySettings
 from zebench.delivery.base import BatchInfo, Rejected, Sink, Unavailable
 from zebench.delivery.spool import Kind, Spool, SpoolEntry
 from zebench.model.results import BatchIn, ResultIn
@@ -82,22 +82,22 @@ class Delivery:
         await self.sink.aclose()
 
 
-def open_delivery(settings: Settings) -> Delivery:
-    """HTTP to ``settings.delivery.worker_url`` when set, else the embedded database."""
-    spool = Spool(settings.delivery.spool_dir)
+def open_delivery(settings: DeliverySettings, database_url: str) -> Delivery:
+    """HTTP to ``settings.worker_url`` when set, else the embedded database at ``database_url``."""
+    spool = Spool(settings.spool_dir)
     sink: Sink
-    if settings.delivery.worker_url:
+    if settings.worker_url:
         from zebench.delivery.http import HttpSink
 
         sink = HttpSink(
-            settings.delivery.worker_url,
-            settings.delivery.api_key,
-            attempts=settings.delivery.delivery_attempts,
-            backoff_s=settings.delivery.delivery_backoff_s,
-            timeout_s=settings.delivery.delivery_timeout_s,
+            settings.worker_url,
+            settings.api_key,
+            attempts=settings.delivery_attempts,
+            backoff_s=settings.delivery_backoff_s,
+            timeout_s=settings.delivery_timeout_s,
         )
     else:
         from zebench.delivery.embedded import EmbeddedSink
 
-        sink = EmbeddedSink(settings.database_url)
+        sink = EmbeddedSink(database_url)
     return Delivery(sink, spool)

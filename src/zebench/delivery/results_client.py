@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-from zebench.config import Settings
+from zebench.config import DeliverySettings
 from zebench.delivery.base import BatchInfo
 from zebench.delivery.embedded import EmbeddedSink
 from zebench.delivery.http import HttpSink
@@ -144,15 +144,17 @@ class EmbeddedResults(EmbeddedSink):
         return deleted.run_ids
 
 
-def open_results(settings: Settings, database_url: str | None = None) -> ResultsClient:
+def open_results(
+    settings: DeliverySettings, store_url: str, database_url: str | None = None
+) -> ResultsClient:
     """The embedded store at ``database_url`` when given, else the results service at
-    ``settings.delivery.worker_url`` when set, else the embedded store."""
-    if database_url is None and settings.delivery.worker_url:
+    ``settings.worker_url`` when set, else the embedded store at ``store_url``."""
+    if database_url is None and settings.worker_url:
         return HttpResults(
-            settings.delivery.worker_url,
-            settings.delivery.api_key,
-            attempts=settings.delivery.delivery_attempts,
-            backoff_s=settings.delivery.delivery_backoff_s,
-            timeout_s=settings.delivery.delivery_timeout_s,
+            settings.worker_url,
+            settings.api_key,
+            attempts=settings.delivery_attempts,
+            backoff_s=settings.delivery_backoff_s,
+            timeout_s=settings.delivery_timeout_s,
         )
-    return EmbeddedResults(database_url or settings.database_url)
+    return EmbeddedResults(database_url or store_url)

@@ -96,7 +96,7 @@ async def _perform(task: RunTask, identity: WorkerIdentity) -> str:
     with _in_flight_lock:
         _in_flight[key] = (asyncio.get_running_loop(), current)
     settings = Settings()
-    delivery = open_delivery(settings)
+    delivery = open_delivery(settings.delivery, settings.database_url)
     try:
         return await perform(task, settings, delivery, identity)
     finally:
