@@ -189,3 +189,51 @@ def test_batch_list_and_comparison_api_equal_pages(db_url: str) -> None:
         assert api_row["totalRuns"] == compared.figures.runs
         assert api_row["successfulRuns"] == compared.figures.successful
         _close(api_row["avgWeightedScore"], compared.figures.mean_score)
+
+
+RUN_FIELDS = (
+    "runId", "batchId", "suite", "scenario", "tier", "agent", "model", "status",
+    "isSuccessful", "totalScore", "weightedScore",
+)  # fmt: skip
+"""What a run list row says in both (the page's export writes times in its own form)."""
+
+
+def test_run_list_and_run_api_equal_pages(db_url: str) -> None:
+    """Through the served app: for the same filters the API's run list is the runs
+    page's (its JSON export), run for run in the same order; one run's evaluations
+    and telemetry are the run page's."""
+    data = generated(runs=120, batches=3)
+    batch = data.batches[0].batch_id
+    filters: list[tuple[dict[str, str], dict[str, str]]] = [
+        ({}, {}),
+        ({"agent": "echo"}, {"agent": "echo"}),
+        ({"status": "failed"}, {"status": "failed"}),
+        ({"batchId": batch}, {"batch": batch}),
+        ({"suite": data.results[0].suite, "status": "completed"},) * 2,
+    ]
+    with seeded(db_url, data) as db, serve(db) as server, httpx.Client(base_url=server.url) as web:
+        for api_params, page_params in filters:
+            api = web.get("/api/runs", params={**api_params, "limit": 1000}).json()
+            page = web.get("/runs", params={**page_params, "format": "json"}).json()
+            assert api, api_params
+            assert [{k: a[k] for k in RUN_FIELDS} for a in api] == [
+                {k: p[k] for k in RUN_FIELDS} for p in page
+            ]
+        failed = next(r for r in data.results if r.status == "failed" and r.telemetry)
+        for run_id in (failed.run_id, api[0]["runId"]):
+            _same_run(web.get(f"/api/runs/{run_id}").json(), web.get(f"/runs/{run_id}?format=json"))
+
+
+def _same_run(api: dict[str, Any], page_answer: httpx.Response) -> None:
+    page = page_answer.json()
+    assert {k: api["run"][k] for k in RUN_FIELDS} == {k: page["run"][k] for k in RUN_FIELDS}
+    assert api["run"]["successMetric"] == page["run"]["successMetric"]
+    shown = ("evaluatorName", "score", "maxScore", "details")
+    assert [{k: e[k] for k in shown} for e in api["evaluations"]] == page["evaluations"]
+    if api["telemetry"] is None:
+        assert page["telemetry"] is None
+    else:
+        assert {k: v for k, v in api["telemetry"].items() if k not in ("id", "runId")} == (
+            page["telemetry"]
+        )
+        assert api["telemetry"]["costUsd"] == page["run"]["costUsd"]

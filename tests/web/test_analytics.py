@@ -12,14 +12,13 @@ from dashboard_support import by_pair, ci95, median_duration, scored, successful
 from demo_data import Generated
 from zebench.model.errors import Invalid, NotFound
 from zebench.model.results import ResultIn, TelemetryIn
-from zebench.service.analytics import runs as runs_analytics
+from zebench.service import run_order
 from zebench.service.analytics.catalog import compute_catalog
 from zebench.service.analytics.costs import compute_costs
 from zebench.service.analytics.evaluations import evaluator_rows
 from zebench.service.analytics.groups import score_histogram
 from zebench.service.analytics.leaderboard import compute_leaderboard
 from zebench.service.analytics.overview import compute_overview
-from zebench.service.analytics.runs import list_runs, run_detail
 from zebench.service.analytics.trends import compute_trends
 from zebench.service.analytics.version import data_version
 from zebench.service.batch_analytics import batch_figures, batch_report
@@ -27,8 +26,9 @@ from zebench.service.batch_comparison import compare_batches, parse_batch_ids
 from zebench.service.batches import BatchFilter, count_batches, list_batches
 from zebench.service.filters import NO_MODEL, RunFilter
 from zebench.service.results import submit_result
+from zebench.service.run_order import SORTABLE, RunOrder
+from zebench.service.runs import list_runs, run_evidence, telemetry_of
 from zebench.store.database import Database
-from zebench.store.tables import runs as runs_table
 
 
 def test_overview_totals(seeded_db: Database, data: Generated) -> None:
@@ -42,7 +42,7 @@ def test_overview_totals(seeded_db: Database, data: Generated) -> None:
     assert totals.mean_score == pytest.approx(statistics.mean(scored(results)))
     assert totals.cost_sum == pytest.approx(total_cost(results))
     assert sum(n for *_, n in overview.histogram) == len(scored(results))
-    assert [r["runId"] for r in overview.recent_runs] == [
+    assert [r.run_id for r in overview.recent_runs.runs] == [
         r.run_id for r in sorted(results, key=lambda r: r.started_at, reverse=True)[:10]
     ]
 
@@ -80,14 +80,12 @@ def test_filters_select_the_right_runs(seeded_db: Database, data: Generated) -> 
     since_day = cutoff.date()
     recent = [r for r in results if r.started_at.astimezone(UTC).date() >= since_day]
     with seeded_db.read() as conn:
-        assert list_runs(conn, RunFilter(agent="echo")).total == len(echo)
-        assert list_runs(conn, RunFilter(model=NO_MODEL)).total == len(echo)
-        assert list_runs(conn, RunFilter(status="successful")).total == len(wins)
-        assert list_runs(conn, RunFilter(since=since_day)).total == len(recent)
+        assert list_runs(conn, RunFilter(agent="echo"), count=True).total == len(echo)
+        assert list_runs(conn, RunFilter(model=NO_MODEL), count=True).total == len(echo)
+        assert list_runs(conn, RunFilter(status="successful"), count=True).total == len(wins)
+        assert list_runs(conn, RunFilter(since=since_day), count=True).total == len(recent)
         page = list_runs(conn, RunFilter(agent="echo", status="completed"), limit=500)
-        assert {r["runId"] for r in page.rows} == {
-            r.run_id for r in echo if r.status == "completed"
-        }
+        assert {r.run_id for r in page.runs} == {r.run_id for r in echo if r.status == "completed"}
 
 
 def test_run_filter_names_bad_parameters() -> None:
@@ -104,23 +102,25 @@ def test_run_filter_names_bad_parameters() -> None:
 
 def test_sorting_and_paging(seeded_db: Database, data: Generated) -> None:
     with seeded_db.read() as conn:
-        first = list_runs(conn, RunFilter(), sort="weightedScore", descending=True, limit=20)
-        second = list_runs(
-            conn, RunFilter(), sort="weightedScore", descending=True, offset=20, limit=20
+        by_score = RunOrder("weightedScore", descending=True)
+        first = list_runs(conn, RunFilter(), order=by_score, limit=20)
+        second = list_runs(conn, RunFilter(), order=by_score, offset=20, limit=20)
+        cheapest = list_runs(
+            conn, RunFilter(), order=RunOrder("costUsd", descending=False), limit=5
         )
-        cheapest = list_runs(conn, RunFilter(), sort="costUsd", descending=False, limit=5)
+        cheapest_costs = telemetry_of(conn, [r.run_id for r in cheapest.runs])
         with pytest.raises(Invalid):
-            list_runs(conn, RunFilter(), sort="password")
-    scores = [r["weightedScore"] for r in first.rows + second.rows]
+            list_runs(conn, RunFilter(), order=RunOrder("password"))
+    scores = [r.weighted_score for r in first.runs + second.runs]
     assert scores == sorted(scores, reverse=True)
     assert scores[0] == max(scored(data.results))
-    assert not {r["runId"] for r in first.rows} & {r["runId"] for r in second.rows}
+    assert not {r.run_id for r in first.runs} & {r.run_id for r in second.runs}
     costs = sorted(
         r.telemetry.cost_usd
         for r in data.results
         if r.telemetry and r.telemetry.cost_usd is not None
     )
-    assert [r["costUsd"] for r in cheapest.rows] == pytest.approx(costs[:5])
+    assert [cheapest_costs[r.run_id].cost_usd for r in cheapest.runs] == pytest.approx(costs[:5])
 
 
 def test_batch_analytics(seeded_db: Database, data: Generated) -> None:
@@ -259,9 +259,9 @@ def test_run_detail_and_version(seeded_db: Database, data: Generated) -> None:
     failed = next(r for r in data.results if r.status == "failed" and r.transcript)
     with seeded_db.read() as conn:
         before = data_version(conn)
-        detail = run_detail(conn, failed.run_id)
-        assert run_detail(conn, "no-such-run") is None
-    assert detail is not None
+        detail = run_evidence(conn, failed.run_id)
+        with pytest.raises(NotFound):
+            run_evidence(conn, "no-such-run")
     assert detail.failure is not None
     assert detail.failure.message == failed.metadata["error"]
     assert detail.transcript
@@ -318,26 +318,25 @@ def test_telemetry_sort_walking_the_index_matches_sorting_everything(
         submit_result(db, result)
     for flt in (RunFilter(), RunFilter(agent="echo", status="completed")):
         with db.read() as conn:
-            total = list_runs(conn, flt, limit=1).total
+            total = list_runs(conn, flt, limit=1, count=True).total
+            assert total is not None
+            order = RunOrder(sort, descending)
             pages: dict[int, list[list[str]]] = {}
             for walk_from in (0, 10**9):
-                monkeypatch.setattr(runs_analytics, "_WALK_TELEMETRY_FROM", walk_from)
+                monkeypatch.setattr(run_order, "WALK_TELEMETRY_FROM", walk_from)
                 pages[walk_from] = [
                     [
-                        r["runId"]
+                        r.run_id
                         for r in list_runs(
-                            conn, flt, sort=sort, descending=descending, offset=o, limit=7
-                        ).rows
+                            conn, flt, order=order, offset=o, limit=7, count=True
+                        ).runs
                     ]
                     for o in range(0, total + 7, 7)
                 ]
             walked = [run_id for page in pages[0] for run_id in page]
-            values = [
-                list_runs(conn, RunFilter(), limit=1, extra=(runs_table.c.run_id == run_id,)).rows[
-                    0
-                ][sort]
-                for run_id in walked
-            ]
+            column = SORTABLE[sort].name
+            tele = telemetry_of(conn, walked)
+            values = [getattr(tele.get(run_id), column, None) for run_id in walked]
         assert pages[0] == pages[10**9]
         assert len(walked) == len(set(walked)) == total
         present = [v for v in values if v is not None]

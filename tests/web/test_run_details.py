@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zebench.service.analytics.run_details import (
+from zebench.service.run_details import (
     failure_of,
     files_changed,
     transcript_entries,

@@ -20,8 +20,8 @@ from zebench.harness.matrix import RunSpec
 from zebench.harness.run_state import RunOptions
 from zebench.harness.runner import execute_run
 from zebench.model.results import EvaluationIn, ResultIn
-from zebench.service.analytics.run_details import timeline
 from zebench.service.results import submit_result
+from zebench.service.run_details import timeline
 from zebench.suites import load_scenario
 
 FIXTURE = {

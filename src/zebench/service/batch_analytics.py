@@ -27,10 +27,10 @@ from sqlalchemy.engine import Connection
 from zebench.jsontext import json_object
 from zebench.service.aggregates import succeeded
 from zebench.service.analytics.groups import EMPTY, GroupStats, merge, opt_float, stats_row
-from zebench.service.analytics.run_details import failure_of
 from zebench.service.analytics.sources import CELL, OUTCOME, stats
 from zebench.service.batches import BatchRow, get_batch, table_row
 from zebench.service.filters import RunFilter
+from zebench.service.run_details import failure_of
 from zebench.store.aggregate_tables import agg_batch_evaluators
 from zebench.store.tables import runs
 

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zebench.jsontext import json_object
 from zebench.model.errors import NotFound
 from zebench.model.runs import EvaluationRow, RunRow, StoredResult, TelemetryRow
 from zebench.service import run_order
 from zebench.service.filters import RunFilter
+from zebench.service.run_details import (
+    Failure,
+    FileChange,
+    TimelineStep,
+    TranscriptEntry,
+    ValidationCommand,
+    failure_of,
+    files_changed,
+    json_document,
+    timeline,
+    transcript_entries,
+    validation_commands,
+)
 from zebench.service.run_order import NEWEST_FIRST, RunOrder, encode_cursor, page_ids
 from zebench.store.tables import evaluations, runs, telemetry, transcripts
 
@@ -172,3 +187,41 @@ def get_run_transcript(conn: Connection, run_id: str) -> str:
     if content is None:
         raise NotFound("Transcript not found", {"runId": run_id})
     return content
+
+
+# --- one run, as a person inspects it ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunEvidence:
+    """The stored result and its free-form parts (metadata, transcript) read into the
+    fixed shapes of ``run_details``: what the run page shows."""
+
+    result: StoredResult
+    metadata: dict[str, Any]
+    """The run's metadata parsed; {} when it is not a JSON object."""
+    failure: Failure | None
+    transcript_raw: Any
+    """The transcript document parsed; None when there is none or it is not JSON."""
+    transcript: list[TranscriptEntry] | None
+    validation: list[ValidationCommand]
+    files: list[FileChange]
+    timeline: list[TimelineStep]
+    """Timed model and tool calls, in order (from the transcript)."""
+
+
+def run_evidence(conn: Connection, run_id: str) -> RunEvidence:
+    """Everything stored about one run; raises ``NotFound("Run not found")``."""
+    result = get_run(conn, run_id)
+    metadata = json_object(result.run.metadata)
+    raw = json_document(transcript_text(conn, run_id))
+    return RunEvidence(
+        result=result,
+        metadata=metadata,
+        failure=failure_of(result.run.status, metadata),
+        transcript_raw=raw,
+        transcript=transcript_entries(raw) if raw is not None else None,
+        validation=validation_commands(metadata),
+        files=files_changed(metadata),
+        timeline=timeline(raw) if raw is not None else [],
+    )

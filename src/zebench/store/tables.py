@@ -191,7 +191,7 @@ Index(
     telemetry.c.tokens_out,
 )
 # Telemetry sorts of a large run list walk one of these in order and stop after a
-# page (see analytics.runs), rather than sorting every matching run.
+# page (see service.run_order), rather than sorting every matching run.
 Index("ix_telemetry_cost", telemetry.c.cost_usd)
 Index("ix_telemetry_duration", telemetry.c.duration_ms)
 Index("ix_telemetry_tokens_in", telemetry.c.tokens_in)

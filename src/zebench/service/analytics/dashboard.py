@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Connection
 
+from zebench.model.runs import RunRow, TelemetryRow
 from zebench.service.analytics.cache import AggregateCache, Snapshot
 from zebench.service.analytics.catalog import Catalog, compute_catalog
 from zebench.service.analytics.costs import Costs, compute_costs
 from zebench.service.analytics.evaluators import EvaluatorsView, compute_evaluators
 from zebench.service.analytics.leaderboard import Leaderboard, compute_leaderboard
 from zebench.service.analytics.overview import Overview, compute_overview
-from zebench.service.analytics.runs import RunDetail, RunPage, iter_runs, list_runs, run_detail
 from zebench.service.analytics.scoring import ScoringMix, scoring_mix
 from zebench.service.analytics.trends import Trends, compute_trends
 from zebench.service.analytics.version import data_version
@@ -33,6 +33,8 @@ from zebench.service.batches import (
     list_batches,
 )
 from zebench.service.filters import RunFilter
+from zebench.service.run_order import NEWEST_FIRST, RunOrder
+from zebench.service.runs import RunEvidence, RunList, iter_runs, list_runs, run_evidence
 from zebench.store.database import Database
 
 T = TypeVar("T")
@@ -99,26 +101,26 @@ class Dashboard:
         self,
         flt: RunFilter,
         *,
-        sort: str = "startedAt",
-        descending: bool = True,
+        order: RunOrder = NEWEST_FIRST,
         offset: int = 0,
         limit: int = 50,
         version: str | None = None,
-    ) -> Snapshot[RunPage]:
+    ) -> Snapshot[RunList]:
+        """One page of the runs the API lists, with how many match and their telemetry."""
         return self._cached(
-            ("runs", flt, sort, descending, offset, limit),
+            ("runs", flt, order, offset, limit),
             lambda c: list_runs(
-                c, flt, sort=sort, descending=descending, offset=offset, limit=limit
+                c, flt, order=order, offset=offset, limit=limit, count=True, with_telemetry=True
             ),
             version,
         )
 
     def export_runs(
-        self, flt: RunFilter, *, sort: str = "startedAt", descending: bool = True
-    ) -> Iterator[dict[str, Any]]:
+        self, flt: RunFilter, order: RunOrder = NEWEST_FIRST
+    ) -> Iterator[tuple[RunRow, TelemetryRow | None]]:
         """Every matching run, streamed from one read in ``runs``' order (not cached)."""
         with self.db.read() as conn:
-            yield from iter_runs(conn, flt, sort=sort, descending=descending)
+            yield from iter_runs(conn, flt, order)
 
     def export_batches(
         self, flt: BatchFilter, *, sort: str = "createdAt", descending: bool = True
@@ -134,9 +136,10 @@ class Dashboard:
         with self.db.read() as conn:
             return known_tags(conn)
 
-    def run(self, run_id: str) -> RunDetail | None:
+    def run(self, run_id: str) -> RunEvidence:
+        """Raises ``NotFound`` for an unknown run."""
         with self.db.read() as conn:
-            return run_detail(conn, run_id)
+            return run_evidence(conn, run_id)
 
     def batches(
         self,

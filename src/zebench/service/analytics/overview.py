@@ -14,10 +14,10 @@ from zebench.service.analytics.groups import (
     roll_up,
     score_histogram,
 )
-from zebench.service.analytics.runs import list_runs
 from zebench.service.analytics.sources import cells
 from zebench.service.batches import list_batches, table_row
 from zebench.service.filters import RunFilter
+from zebench.service.runs import RunList, list_runs
 
 TOP_PAIRS = 5
 
@@ -27,7 +27,7 @@ class Overview:
     totals: GroupStats
     histogram: list[tuple[float, float, int]]
     top_pairs: list[dict[str, Any]]
-    recent_runs: list[dict[str, Any]]
+    recent_runs: RunList
     recent_batches: list[dict[str, Any]]
 
 
@@ -39,6 +39,6 @@ def compute_overview(conn: Connection) -> Overview:
         totals=merge(fine),
         histogram=score_histogram(conn, everything),
         top_pairs=pair_rows(list(pairs.values()))[:TOP_PAIRS],
-        recent_runs=list_runs(conn, everything, limit=10).rows,
+        recent_runs=list_runs(conn, everything, limit=10, with_telemetry=True),
         recent_batches=[table_row(b) for b in list_batches(conn, limit=5).rows],
     )

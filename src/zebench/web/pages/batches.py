@@ -15,11 +15,11 @@ from fastapi.responses import Response
 
 from zebench.model.errors import NotFound, ServiceError
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.analytics.runs import SORTABLE as RUN_SORTABLE
 from zebench.service.batch_analytics import BatchReport
 from zebench.service.batch_comparison import MAX_BATCHES, BatchComparison, parse_batch_ids
 from zebench.service.batches import BATCH_SORTABLE, BATCH_STATUSES, BatchFilter, table_row
 from zebench.service.filters import RunFilter
+from zebench.service.run_order import SORTABLE as RUN_SORTABLE
 from zebench.web import charts
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import (

@@ -17,6 +17,7 @@ from zebench.web.pages.common import (
     export_table,
     statistics_page,
 )
+from zebench.web.pages.run_views import run_rows_of
 from zebench.web.tables import Column, Row, Table
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +49,9 @@ def _present(page: PageRead[Overview]) -> Response:
     tables = {
         f"overview-{preview.id}": _table(page, preview, rows)
         for preview, rows in zip(
-            PREVIEWS, (data.top_pairs, data.recent_runs, data.recent_batches), strict=True
+            PREVIEWS,
+            (data.top_pairs, run_rows_of(data.recent_runs), data.recent_batches),
+            strict=True,
         )
     }
     if page.fmt:

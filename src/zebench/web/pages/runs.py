@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from zebench.model.errors import ServiceError
+from zebench.model.errors import NotFound, ServiceError
 from zebench.service.analytics.cache import Snapshot
 from zebench.service.analytics.dashboard import Dashboard
-from zebench.service.analytics.runs import SORTABLE, RunPage
 from zebench.service.filters import RunFilter
+from zebench.service.run_order import SORTABLE, RunOrder
 from zebench.web.export import export_format, export_response
 from zebench.web.pages.columns import EXPORT_ONLY_RUN_COLUMNS, run_columns
 from zebench.web.pages.common import (
@@ -20,6 +20,7 @@ from zebench.web.pages.common import (
     not_found,
     params,
 )
+from zebench.web.pages.run_views import ShownRuns, run_document, run_parts, run_row, shown_runs
 from zebench.web.rendering import SECURITY_HEADERS, render
 from zebench.web.tables import Column, Table, TableState, read_state
 
@@ -28,17 +29,12 @@ router = APIRouter(include_in_schema=False)
 
 def run_rows(
     board: Dashboard, flt: RunFilter, state: TableState, version: str
-) -> Snapshot[RunPage]:
+) -> Snapshot[ShownRuns]:
     """The page of the filtered runs that ``state`` shows, in its order, at the data
     ``version`` the page read."""
-    return board.runs(
-        flt,
-        sort=state.sort,
-        descending=state.descending,
-        offset=state.offset,
-        limit=state.per_page,
-        version=version,
-    )
+    order = RunOrder(state.sort, state.descending)
+    read = board.runs(flt, order=order, offset=state.offset, limit=state.per_page, version=version)
+    return Snapshot(shown_runs(read.value), read.version, read.seconds)
 
 
 def export_runs(
@@ -51,7 +47,8 @@ def export_runs(
 ) -> Response:
     """Every matching run, streamed straight from the database in the table's order."""
 
-    rows = board.export_runs(flt, sort=state.sort, descending=state.descending)
+    listed = board.export_runs(flt, RunOrder(state.sort, state.descending))
+    rows = (run_row(run, tele) for run, tele in listed)
     return export_response(fmt, name, columns + EXPORT_ONLY_RUN_COLUMNS, rows)
 
 
@@ -101,39 +98,27 @@ def runs_page(request: Request) -> Response:
 @router.get("/runs/{run_id:path}")
 def run_page(request: Request, run_id: str) -> Response:
     board = dashboard(request)
-    detail = board.run(run_id)
-    if detail is None:
+    try:
+        evidence = board.run(run_id)
+    except NotFound:
         return not_found(request, "Run", run_id)
     if request.query_params.get("format") == "json":
         return JSONResponse(
-            {
-                "run": detail.run,
-                "metadata": detail.metadata,
-                "evaluations": [
-                    {
-                        "evaluatorName": e.evaluator_name,
-                        "score": e.score,
-                        "maxScore": e.max_score,
-                        "details": e.details_text,
-                    }
-                    for e in detail.evaluations
-                ],
-                "telemetry": detail.telemetry,
-                "transcript": detail.transcript_raw,
-            },
+            run_document(evidence),
             headers={
                 **SECURITY_HEADERS,
                 "Content-Disposition": 'attachment; filename="run.json"',
             },
         )
-    tool_calls = sum(len(m.tool_calls) for m in detail.transcript or [])
+    tool_calls = sum(len(m.tool_calls) for m in evidence.transcript or [])
     return render(
         request,
         "run_detail.html",
         {
             "title": "Run",
-            "d": detail,
+            "d": evidence,
+            **run_parts(evidence),
             "tool_calls": tool_calls,
-            "timeline": detail.timeline,
+            "timeline": evidence.timeline,
         },
     )

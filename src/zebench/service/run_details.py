@@ -29,6 +29,16 @@ def _text(value: Any) -> str:
     return text
 
 
+def json_document(text: str | None) -> Any:
+    """A stored JSON document parsed; None when there is none or it is not JSON."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
     for key in keys:
         if key in mapping and mapping[key] is not None:
