@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from zebench.jsontext import json_object
 from zebench.model.runs import EvaluationRow, RunRow, TelemetryRow
 from zebench.service.run_details import failure_of, json_document
@@ -79,17 +81,11 @@ def evaluation_view(e: EvaluationRow) -> EvaluationView:
 
 
 def telemetry_view(tele: TelemetryRow | None) -> dict[str, Any] | None:
+    """The figures, camelCased as the columns name them (without the row's ids)."""
     if tele is None:
         return None
-    return {
-        "toolCalls": tele.tool_calls,
-        "tokensIn": tele.tokens_in,
-        "tokensOut": tele.tokens_out,
-        "costUsd": tele.cost_usd,
-        "durationMs": tele.duration_ms,
-        "workspaceDir": tele.workspace_dir,
-        "promptSent": tele.prompt_sent,
-    }
+    figures = tele._asdict()
+    return {to_camel(name): figures[name] for name in TelemetryRow._fields[2:]}
 
 
 def run_parts(evidence: RunEvidence) -> dict[str, Any]:
