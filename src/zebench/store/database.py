@@ -97,10 +97,12 @@ class Database:
                 self.url, connect_args=connect_args, poolclass=sa.pool.StaticPool
             )
             install_sqlite_pragmas(self.write_engine, writer=True)
-            # Rows inserted by one execution go as multi-row INSERTs (SQLAlchemy's
-            # "insertmanyvalues", pages of up to 1000 rows) rather than pysqlite's
-            # executemany, which steps once per row and lets go of the GIL at every
-            # step: the writer thread then queues behind the event loop once per row.
+            # Rows inserted by one Core execution go as multi-row INSERTs (SQLAlchemy's
+            # "insertmanyvalues") rather than pysqlite's executemany, which steps once
+            # per row and lets go of the GIL at every step. The write path's own
+            # statements are compiled once and run by the driver instead
+            # (zebench.store.compiled): measured, that costs less CPU per result and
+            # no throughput (docs/benchmarks.md, "One write path").
             self.write_engine.dialect.use_insertmanyvalues_wo_returning = True
         else:
             self.engine = sa.create_engine(
