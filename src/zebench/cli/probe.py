@@ -10,7 +10,7 @@ from zebench.cli.options import DatabaseUrl
 
 if TYPE_CHECKING:
     from zebench.store.database import Database
-    from zebench.throughput.probe.runner import ProbeResult
+    from zebench.throughput.probe.runner import ProbeConfig, ProbeResult
 
 
 BaseUrl = Annotated[
@@ -73,10 +73,8 @@ def probe(
     Exits 1 when every measured request failed, 2 on bad options or when the
     endpoint refuses the first request (nothing is measured then).
     """
-    import asyncio
-
     from zebench.errors import UserError
-    from zebench.throughput.probe.runner import ProbeConfig, run_probe, run_sweep
+    from zebench.throughput.probe.runner import ProbeConfig
 
     fmt = output_format.lower()
     if fmt not in ("table", "json"):
@@ -98,6 +96,19 @@ def probe(
         ignore_eos=ignore_eos,
     )
     db = _open_for_save(database_url) if save else None
+    results = _measure(config, levels, fmt, db)
+    if all(r.figures.completed == 0 for r in results):
+        raise typer.Exit(1)
+
+
+def _measure(
+    config: ProbeConfig, levels: list[int] | None, fmt: str, db: Database | None
+) -> list[ProbeResult]:
+    """Probe (or sweep), print the figures and save them when ``db`` is given."""
+    import asyncio
+
+    from zebench.throughput.probe.runner import run_probe, run_sweep
+
     try:
         results = (
             asyncio.run(run_sweep(config, levels)) if levels else [asyncio.run(run_probe(config))]
@@ -108,8 +119,7 @@ def probe(
     finally:
         if db is not None:
             db.close()
-    if all(r.figures.completed == 0 for r in results):
-        raise typer.Exit(1)
+    return results
 
 
 def _parse_sweep(text: str) -> list[int]:
