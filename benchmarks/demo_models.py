@@ -65,7 +65,11 @@ def scrape_demo(db: Database) -> None:
     fake = FakeChutes(make_dataset(12, 30, today=datetime.now(UTC).date()))
     try:
         settings = Settings(
-            chutes_api_url=fake.url, chutes_llm_url=fake.url, chutes_web_url=fake.url
+            throughput={
+                "chutes_api_url": fake.url,
+                "chutes_llm_url": fake.url,
+                "chutes_web_url": fake.url,
+            }
         )
         summary = asyncio.run(Scraper(db, settings.throughput).run_cycle())
         print(summary.line())

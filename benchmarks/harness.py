@@ -61,7 +61,10 @@ async def overhead(
     """(overhead ms per run, command ms per run, median in-pipeline overhead ms, wall ms
     per run)."""
     settings = Settings(
-        home=home, worker_url=None, openrouter_api_key=None, sandbox={"backend": sandbox}
+        home=home,
+        sandbox={"backend": sandbox},
+        delivery={"worker_url": None},
+        llm={"openrouter_api_key": None},
     )
     matrix = Matrix("example", ("fix-slugify",), ("L1",), ("echo",), (None,), runs)
     delivery = open_delivery(settings.delivery, settings.database_url)

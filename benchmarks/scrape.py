@@ -72,10 +72,8 @@ def fake_source(models: int, days: int, *, partial: float) -> Iterator[str]:
 def cycle(db: Database, url: str, **overrides: object) -> tuple[float, CycleSummary]:
     settings = Settings(
         database_url=db.url,
-        chutes_api_url=url,
-        chutes_llm_url=url,
-        chutes_web_url=url,
-        **overrides,  # type: ignore[arg-type]
+        **overrides,
+        throughput={"chutes_api_url": url, "chutes_llm_url": url, "chutes_web_url": url},
     )
     scraper = Scraper(db, settings.throughput)
     started = time.perf_counter()

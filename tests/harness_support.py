@@ -24,18 +24,15 @@ _PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENROUTER_API_KEY")
 def offline_settings(home: Path, **overrides: Any) -> Any:
     """Settings under ``home`` with no provider key, whatever the shell has: a test never
     reaches a real LLM (an enabled judge without a key is simply not asked)."""
-    from zebench.config import Settings
+    from settings_support import settings_with
 
     values: dict[str, Any] = {
         "home": home,
-        "anthropic_api_key": None,
-        "openai_api_key": None,
-        "openrouter_api_key": None,
-        "judge_api_key": None,
-        "worker_url": None,
+        "llm": {"anthropic_api_key": None, "openai_api_key": None, "openrouter_api_key": None},
+        "judge": {"judge_api_key": None},
+        "delivery": {"worker_url": None},
     }
-    values.update(overrides)
-    return Settings(**values)
+    return settings_with(values, overrides)
 
 
 def cli_env(home: Path, **extra: str) -> dict[str, str]:

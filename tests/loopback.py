@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
 
+from settings_support import settings_with
 from zebench.config import Settings
 from zebench.server import create_app
 from zebench.store.database import Database
@@ -115,12 +116,9 @@ def app_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for the app on a free loopback port, with no API key configured."""
     values: dict[str, Any] = {
         "database_url": database_url,
-        "host": "127.0.0.1",
-        "port": free_port(),
-        "api_secret_key": None,
+        "server": {"host": "127.0.0.1", "port": free_port(), "api_secret_key": None},
     }
-    values.update(overrides)
-    return Settings(**values)
+    return settings_with(values, overrides)
 
 
 @dataclass

@@ -44,11 +44,13 @@ def fuzz_target(database_url: str) -> Iterator[str]:
         stack.callback(chutes.close)
         settings = app_settings(
             db.url,
-            rate_limit_per_minute=0,
-            chutes_api_url=chutes.url,
-            chutes_llm_url=chutes.url,
-            chutes_web_url=chutes.url,
-            scrape_retries=0,
+            server={"rate_limit_per_minute": 0},
+            throughput={
+                "chutes_api_url": chutes.url,
+                "chutes_llm_url": chutes.url,
+                "chutes_web_url": chutes.url,
+                "scrape_retries": 0,
+            },
         )
         server = stack.enter_context(serving_app(settings, db))
         yield server.url

@@ -152,7 +152,7 @@ class _FlatEnvSource(EnvSettingsSource):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="forbid", populate_by_name=True)
 
     home: Path = Field(default_factory=default_home)
     database_url: str = ""
@@ -189,7 +189,6 @@ class Settings(BaseSettings):
         """Paths left unset live under ``home``; resolved here so each group is whole."""
         if not isinstance(data, dict):
             return data
-        data = _route_flat(data)
         home = Path(data.get("home") or default_home())
         data["home"] = home
         if not data.get("database_url"):
@@ -205,28 +204,10 @@ class Settings(BaseSettings):
         return data
 
 
-@lru_cache(maxsize=1)
-def _flat_fields() -> dict[str, str]:
-    return {name: group for group, name, _ in setting_variables() if group}
-
-
 def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, BaseModel):
         return value.model_dump(exclude_unset=True)
     return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _route_flat(data: dict[str, Any]) -> dict[str, Any]:
-    """Transitional: ``Settings(port=1)`` means ``Settings(server={"port": 1})``."""
-    flat = _flat_fields()
-    routed = {key: value for key, value in data.items() if key not in flat}
-    for key, value in data.items():
-        group = flat.get(key)
-        if group is not None:
-            values = _as_dict(routed.get(group))
-            values[key] = value
-            routed[group] = values
-    return routed
 
 
 def load_settings(database_url: str | None = None, **groups: Mapping[str, Any]) -> Settings:

@@ -20,12 +20,14 @@ def keyless(tmp_path: Path) -> Settings:
     """Settings on the public provider URLs with no keys (as on a fresh machine)."""
     return Settings(
         home=tmp_path,
-        anthropic_api_key=None,
-        openai_api_key=None,
-        openrouter_api_key=None,
-        anthropic_base_url="https://api.anthropic.com",
-        openai_base_url="https://api.openai.com/v1",
-        openrouter_base_url="https://openrouter.ai/api/v1",
+        llm={
+            "anthropic_api_key": None,
+            "openai_api_key": None,
+            "openrouter_api_key": None,
+            "anthropic_base_url": "https://api.anthropic.com",
+            "openai_base_url": "https://api.openai.com/v1",
+            "openrouter_base_url": "https://openrouter.ai/api/v1",
+        },
     )
 
 
@@ -58,7 +60,9 @@ def test_missing_key_fails_fast_with_the_variable_name(
 
 
 def test_local_endpoints_need_no_key(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, openai_api_key=None, openai_base_url="http://127.0.0.1:1/v1")
+    settings = Settings(
+        home=tmp_path, llm={"openai_api_key": None, "openai_base_url": "http://127.0.0.1:1/v1"}
+    )
     agent = get_agent("openai", settings)
     assert isinstance(agent, Agent) and agent.name == "openai"
 
@@ -66,10 +70,8 @@ def test_local_endpoints_need_no_key(tmp_path: Path) -> None:
 def test_every_builtin_builds_when_configured(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path,
-        anthropic_api_key="k",
-        openai_api_key="k",
-        openrouter_api_key="k",
-        agent_command="tool {prompt}",
+        llm={"anthropic_api_key": "k", "openai_api_key": "k", "openrouter_api_key": "k"},
+        agents={"agent_command": "tool {prompt}"},
     )
     for name in BUILTINS:
         agent = get_agent(name, settings)

@@ -36,7 +36,7 @@ def argv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def claude_settings(binary: Path | str, tmp_path: Path, **extra: object) -> Settings:
-    return Settings(home=tmp_path / "home", claude_code_binary=str(binary), **extra)  # type: ignore[arg-type]
+    return Settings(home=tmp_path / "home", **extra, agents={"claude_code_binary": str(binary)})  # type: ignore[arg-type]
 
 
 async def test_claude_code_runs_in_the_workspace_and_reports_usage(
@@ -143,7 +143,7 @@ async def test_command_agent_with_prompt_placeholder(
     workspace: Path, argv_file: Path, tmp_path: Path
 ) -> None:
     template = f"{sys.executable} {FAKE_CLAUDE_SCRIPT} -p {{prompt}} --model={{model}}"
-    settings = Settings(home=tmp_path / "home", agent_command=template)
+    settings = Settings(home=tmp_path / "home", agents={"agent_command": template})
     prompt = "Fix it; rm -rf / $(whoami) {model}"
     result = await get_agent("command", settings).run(
         AgentRequest(prompt=prompt, workspace=workspace, model="m1")
@@ -161,7 +161,7 @@ async def test_command_agent_without_placeholder_reads_stdin(
 ) -> None:
     monkeypatch.setenv("FAKE_CLAUDE_MODE", "plain")
     settings = Settings(
-        home=tmp_path / "home", agent_command=f"{sys.executable} {FAKE_CLAUDE_SCRIPT}"
+        home=tmp_path / "home", agents={"agent_command": f"{sys.executable} {FAKE_CLAUDE_SCRIPT}"}
     )
     result = await get_agent("command", settings).run(
         AgentRequest(prompt="from stdin", workspace=workspace)
@@ -180,7 +180,9 @@ async def test_command_agent_parses_openai_style_usage(workspace: Path, tmp_path
         'print(json.dumps({"output": "done", "usage": {"prompt_tokens": 7, '
         '"completion_tokens": 3}, "cost": 0.5, "tool_calls": 2}))\n'
     )
-    settings = Settings(home=tmp_path / "home", agent_command=f"{sys.executable} {script}")
+    settings = Settings(
+        home=tmp_path / "home", agents={"agent_command": f"{sys.executable} {script}"}
+    )
     result = await get_agent("command", settings).run(AgentRequest(prompt="p", workspace=workspace))
     assert result.output == "done"
     usage = result.usage
@@ -189,9 +191,9 @@ async def test_command_agent_parses_openai_style_usage(workspace: Path, tmp_path
 
 def test_command_agent_needs_a_template(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="ZEBENCH_AGENT_COMMAND"):
-        get_agent("command", Settings(home=tmp_path, agent_command=None))
+        get_agent("command", Settings(home=tmp_path, agents={"agent_command": None}))
     with pytest.raises(UserError, match="cannot be parsed"):
-        get_agent("command", Settings(home=tmp_path, agent_command="tool 'unclosed"))
+        get_agent("command", Settings(home=tmp_path, agents={"agent_command": "tool 'unclosed"}))
 
 
 def test_fake_claude_is_executable(fake_claude: Path) -> None:

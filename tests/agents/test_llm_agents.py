@@ -137,8 +137,8 @@ async def test_openai_tool_loop_and_price_table_override(
     settings = settings_for(
         fake_llm,
         tmp_path / "home",
-        openai_model="my-local-model",
-        llm_prices={"my-local-model": ModelPrice(input=1.0, output=2.0)},
+        agents={"openai_model": "my-local-model"},
+        llm={"llm_prices": {"my-local-model": ModelPrice(input=1.0, output=2.0)}},
     )
     fake_llm.push(
         openai_completion(
@@ -221,7 +221,7 @@ async def test_iteration_limit_stops_the_loop_with_an_error(
 async def test_token_budget_stops_the_loop(
     fake_llm: ScriptedLLMServer, tmp_path: Path, workspace: Path
 ) -> None:
-    settings = settings_for(fake_llm, tmp_path / "home", agent_token_budget=250)
+    settings = settings_for(fake_llm, tmp_path / "home", agents={"agent_token_budget": 250})
     fake_llm.push(
         anthropic_message("", [("tu_1", "listFiles", {})], input_tokens=100, output_tokens=20),
         anthropic_message("", [("tu_2", "listFiles", {})], input_tokens=200, output_tokens=20),
@@ -272,7 +272,7 @@ async def test_openrouter_error_inside_a_200_is_retried(
 async def test_client_errors_are_not_retried(
     fake_llm: ScriptedLLMServer, tmp_path: Path, workspace: Path
 ) -> None:
-    settings = settings_for(fake_llm, tmp_path / "home", anthropic_api_key="wrong-key")
+    settings = settings_for(fake_llm, tmp_path / "home", llm={"anthropic_api_key": "wrong-key"})
     result = await get_agent("anthropic", settings).run(request_for(workspace))
     assert len(fake_llm.requests) == 1
     assert result.error is not None and "HTTP 401: invalid x-api-key" in result.error
@@ -280,7 +280,7 @@ async def test_client_errors_are_not_retried(
 
 async def test_network_errors_are_retried_then_reported(tmp_path: Path, workspace: Path) -> None:
     with ScriptedLLMServer() as server:
-        settings = settings_for(server, tmp_path / "home", llm_max_retries=2)
+        settings = settings_for(server, tmp_path / "home", llm={"llm_max_retries": 2})
     # The server is gone: connections are refused on its port.
     result = await get_agent("openai", settings).run(request_for(workspace))
     assert result.error is not None

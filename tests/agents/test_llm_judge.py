@@ -217,7 +217,9 @@ async def test_judge_uses_the_scenario_model_and_the_openrouter_endpoint(
 async def test_judge_falls_back_to_the_configured_model_and_default_categories(
     fake_llm: ScriptedLLMServer, tmp_path: Path
 ) -> None:
-    settings = settings_for(fake_llm, tmp_path / "home", judge_model="judge/default-model")
+    settings = settings_for(
+        fake_llm, tmp_path / "home", judge={"judge_model": "judge/default-model"}
+    )
     fake_llm.push(openai_completion(json.dumps({"scores": [3, 3, 3, 3, 3]})))
     result = await run_llm_judge(
         judge=settings.judge,
@@ -262,9 +264,8 @@ async def test_explicit_judge_endpoint_gets_its_own_key_only(
     settings = settings_for(
         fake_llm,
         tmp_path / "home",
-        judge_base_url=fake_llm.openai_base_url,
-        judge_api_key="test-key",
-        openrouter_api_key="sk-or-must-not-be-sent",
+        judge={"judge_base_url": fake_llm.openai_base_url, "judge_api_key": "test-key"},
+        llm={"openrouter_api_key": "sk-or-must-not-be-sent"},
     )
     fake_llm.push(openai_completion(json.dumps({"scores": SCORES})))
     result = await _judge(settings, "local/judge")
@@ -315,12 +316,13 @@ async def test_http_failure_is_a_failure_not_a_zero(
 async def test_no_key_means_judge_not_configured(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path,
-        openrouter_api_key=None,
-        anthropic_api_key=None,
-        judge_api_key=None,
-        judge_base_url=None,
-        openrouter_base_url="https://openrouter.ai/api/v1",
-        anthropic_base_url="https://api.anthropic.com",
+        llm={
+            "openrouter_api_key": None,
+            "anthropic_api_key": None,
+            "openrouter_base_url": "https://openrouter.ai/api/v1",
+            "anthropic_base_url": "https://api.anthropic.com",
+        },
+        judge={"judge_api_key": None, "judge_base_url": None},
     )
     for model in ("meta-llama/llama-3.1-8b-instruct", "claude-3-5-haiku-latest", None):
         result = await _judge(settings, model)

@@ -35,12 +35,12 @@ def serve(
     db: Database,
     *,
     customise: Callable[[FastAPI], None] | None = None,
-    **settings: Any,
+    **server_settings: Any,
 ) -> Iterator[AppServer]:
     """The real app on a loopback port of its own, over ``db`` (already migrated), with
-    no rate limit unless a test sets one."""
-    settings.setdefault("rate_limit_per_minute", 0)
-    with serving_app(app_settings(db.url, **settings), db, customise=customise) as server:
+    ``server_settings`` (ServerSettings fields) and no rate limit unless a test sets one."""
+    fields = {"rate_limit_per_minute": 0, **server_settings}
+    with serving_app(app_settings(db.url, server=fields), db, customise=customise) as server:
         yield server
 
 

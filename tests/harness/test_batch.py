@@ -90,7 +90,7 @@ def test_matrix_round_trips_through_batch_metadata() -> None:
 async def test_a_batch_runs_concurrently_under_one_id_and_resumes_what_failed(
     tmp_path: Path,
 ) -> None:
-    settings = offline_settings(tmp_path, suites_dir=tmp_path)
+    settings = offline_settings(tmp_path, harness={"suites_dir": tmp_path})
     make_scenario(
         tmp_path, {"heuristic_checks": {"files": [{"name": "b", "path": "b"}]}}, {"a": ""}
     )

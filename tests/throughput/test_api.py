@@ -33,7 +33,9 @@ def api(
     url = f"sqlite:///{tmp_path_factory.mktemp('api')}/zebench.db"
     db = Database(url)
     upgrade(db)
-    settings = scrape_settings(url, fake_chutes.url, port=free_port(), scrape_timeout_s=0.5)
+    settings = scrape_settings(
+        url, fake_chutes.url, server={"port": free_port()}, throughput={"scrape_timeout_s": 0.5}
+    )
     server = RunningServer(settings, db)
     # The scrape day of the fixtures, so that their today is partial.
     server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
@@ -270,7 +272,12 @@ def test_the_server_scrapes_on_its_cron_schedule(tmp_path: object, fake_chutes: 
     db = Database(url)
     upgrade(db)
     # Every second (croniter's optional sixth field), so the test need not wait a minute.
-    settings = scrape_settings(url, fake_chutes.url, port=free_port(), scrape_cron="* * * * * *")
+    settings = scrape_settings(
+        url,
+        fake_chutes.url,
+        server={"port": free_port()},
+        throughput={"scrape_cron": "* * * * * *"},
+    )
     server = RunningServer(settings, db)
     try:
         deadline = time.monotonic() + 10

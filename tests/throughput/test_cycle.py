@@ -29,7 +29,7 @@ def db_url(sqlite_url: str) -> str:
 
 
 def scraper(db: Database, chutes: FakeChutes, clock: DayClock | None = None, **s: Any) -> Scraper:
-    settings = scrape_settings(db.url, chutes.url, **s)
+    settings = scrape_settings(db.url, chutes.url, throughput=s)
     return Scraper(db, settings.throughput, clock=clock or DayClock(TODAY))
 
 

@@ -80,7 +80,9 @@ def test_concurrent_scrapers_on_postgresql_run_one_cycle_per_tick(
     databases = [first, *(Database(pg_url) for _ in range(3))]  # four "processes"
     try:
         clock = DayClock(TODAY)
-        settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
+        settings = scrape_settings(
+            pg_url, chutes.url, throughput={"scrape_timeout_s": SCRAPE_TIMEOUT_S}
+        )
         scrapers = [Scraper(db, settings.throughput, clock=clock) for db in databases]
         assert len({s.holder for s in scrapers}) == 4
         # The winner's read is held, and so its lease, until the three others have given up.
@@ -127,7 +129,9 @@ def test_a_cycle_in_progress_blocks_other_ticks_until_it_ends(
     upgrade(db_a)
     try:
         clock = DayClock(TODAY)
-        settings = scrape_settings(pg_url, chutes.url, scrape_timeout_s=SCRAPE_TIMEOUT_S)
+        settings = scrape_settings(
+            pg_url, chutes.url, throughput={"scrape_timeout_s": SCRAPE_TIMEOUT_S}
+        )
         a, b = (
             Scraper(db_a, settings.throughput, clock=clock),
             Scraper(db_b, settings.throughput, clock=clock),

@@ -38,7 +38,7 @@ def site(
     url = f"sqlite:///{tmp_path_factory.mktemp('page')}/zebench.db"
     db = Database(url)
     upgrade(db)
-    settings = scrape_settings(url, fake_chutes.url, port=free_port())
+    settings = scrape_settings(url, fake_chutes.url, server={"port": free_port()})
     server = RunningServer(settings, db)
     server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
     with httpx.Client(base_url=server.url, headers=KEY) as http:

@@ -49,7 +49,7 @@ def test_saved_probes_beside_scraped_models_in_the_api_and_pages(
     assert f"saved as {chute_id}" in done.stdout
 
     db = Database(sqlite_url)
-    settings = scrape_settings(sqlite_url, chutes.url, port=free_port())
+    settings = scrape_settings(sqlite_url, chutes.url, server={"port": free_port()})
     server = RunningServer(settings, db)
     try:
         server.app.state.scraper = Scraper(db, settings.throughput, clock=DayClock(TODAY))
@@ -105,7 +105,9 @@ def test_models_page_without_anything_measured_says_how(
 ) -> None:
     db = Database(sqlite_url)
     upgrade(db)
-    server = RunningServer(scrape_settings(sqlite_url, chutes.url, port=free_port()), db)
+    server = RunningServer(
+        scrape_settings(sqlite_url, chutes.url, server={"port": free_port()}), db
+    )
     try:
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()

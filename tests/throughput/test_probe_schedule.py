@@ -119,7 +119,9 @@ def test_the_server_starts_the_schedule(
     sqlite_db: Database, streaming_url: str, tmp_path: Path
 ) -> None:
     path = targets_file(tmp_path, streaming_url)
-    settings = app_settings(sqlite_db.url, probe_cron="0 * * * *", probe_targets=path)
+    settings = app_settings(
+        sqlite_db.url, throughput={"probe_cron": "0 * * * *", "probe_targets": path}
+    )
     with serving_app(settings, sqlite_db) as served:
         prober = served.app.state.prober
         assert isinstance(prober, Prober) and len(prober.targets) == 3

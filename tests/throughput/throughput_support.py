@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from loopback import serving_app
+from settings_support import settings_with
 from zebench.config import Settings
 from zebench.store.database import Database
 
@@ -34,20 +35,20 @@ class DayClock:
 def scrape_settings(database_url: str, source_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
-        "chutes_api_url": source_url,
-        "chutes_llm_url": source_url,
-        "chutes_web_url": source_url,
-        "chutes_source": "json",
-        "scrape_timeout_s": 2.0,
-        "scrape_retries": 1,
-        "scrape_backoff_s": 0.01,
-        "scrape_concurrency": 4,
-        "scrape_html_batch_size": 10,
-        "host": "127.0.0.1",
-        "api_secret_key": None,
+        "throughput": {
+            "chutes_api_url": source_url,
+            "chutes_llm_url": source_url,
+            "chutes_web_url": source_url,
+            "chutes_source": "json",
+            "scrape_timeout_s": 2.0,
+            "scrape_retries": 1,
+            "scrape_backoff_s": 0.01,
+            "scrape_concurrency": 4,
+            "scrape_html_batch_size": 10,
+        },
+        "server": {"host": "127.0.0.1", "api_secret_key": None},
     }
-    values.update(overrides)
-    return Settings(**values)
+    return settings_with(values, overrides)
 
 
 class RunningServer:

@@ -67,12 +67,8 @@ def serve(
 
     from zebench.cli.options import display_url
 
-    overrides: dict[str, object] = {"host": host, "port": port}
-    if database_url:
-        overrides["database_url"] = database_url
-    overrides.update(_scrape_overrides(scrape))
-    overrides.update(_probe_overrides(probe_schedule, probe_targets))
-    settings = _checked_settings(overrides)
+    throughput = {**_scrape_overrides(scrape), **_probe_overrides(probe_schedule, probe_targets)}
+    settings = _checked_settings(database_url, {"host": host, "port": port}, throughput)
     url = settings.database_url
     _require_write_key(settings, host, url)
     _export_to_workers(settings, url, host, port)
@@ -123,13 +119,15 @@ def _probe_overrides(cron: str | None, targets: Path | None) -> dict[str, object
     return {"probe_cron": cron, "probe_targets": targets}
 
 
-def _checked_settings(overrides: dict[str, object]) -> Settings:
+def _checked_settings(
+    database_url: str | None, server: dict[str, object], throughput: dict[str, object]
+) -> Settings:
     """The settings with the webhook targets checked, so a wrong URL stops the start."""
-    from zebench.config import Settings
+    from zebench.config import load_settings
     from zebench.errors import UserError
     from zebench.webhooks import parse_targets
 
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(database_url, server=server, throughput=throughput)
     try:
         parse_targets(settings.server.webhook_url)
     except ValueError as exc:
