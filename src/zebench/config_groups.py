@@ -36,7 +36,7 @@ class ModelPrice(BaseModel):
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, use_attribute_docstrings=True)
     env_prefix: ClassVar[str] = "ZEBENCH_"
 
 
