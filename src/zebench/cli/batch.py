@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from zebench.config import Settings
     from zebench.delivery.deliver import Delivery
-    from zebench.harness.batch import BatchPlan, BatchReport
+    from zebench.harness.batch import BatchPlan, BatchRunReport
     from zebench.harness.distributed.batch import BrokerOptions
     from zebench.harness.matrix import Matrix
     from zebench.harness.run_state import RunOptions
@@ -85,7 +85,7 @@ def execute(job: BatchJob, ci: CiOptions) -> None:
         _check_sandbox(job.settings)
         _remove_orphans(job.settings, console)
 
-    async def main() -> tuple[BatchReport, list[RunRecord]]:
+    async def main() -> tuple[BatchRunReport, list[RunRecord]]:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
@@ -136,7 +136,7 @@ def _cancel(task: Any, sig: int, state: dict[str, Any]) -> None:
 
 async def _batch(
     job: BatchJob, console: Console, state: dict[str, Any]
-) -> tuple[BatchReport, list[RunRecord]]:
+) -> tuple[BatchRunReport, list[RunRecord]]:
     from zebench.cli.gating import whole_batch
     from zebench.delivery import open_delivery
     from zebench.harness.batch import plan_batch, run_batch
@@ -197,7 +197,7 @@ def _print_plan(plan: BatchPlan, delivery: Delivery, console: Console) -> None:
         )
 
 
-def _print_kept(report: BatchReport, settings: Settings, console: Console) -> None:
+def _print_kept(report: BatchRunReport, settings: Settings, console: Console) -> None:
     from rich.markup import escape
 
     kept = sum(1 for r in report.records if r.delivery == "spooled")

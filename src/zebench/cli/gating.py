@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from zebench.config import Settings
-    from zebench.harness.batch import BatchReport
+    from zebench.harness.batch import BatchRunReport
     from zebench.harness.gates import Gates
     from zebench.harness.summary import RunRecord
 
@@ -86,7 +86,7 @@ class CiOptions:
         return Gates(self.fail_under, self.min_success_rate, self.allow_failed_runs)
 
 
-def whole_batch(report: BatchReport) -> list[RunRecord]:
+def whole_batch(report: BatchRunReport) -> list[RunRecord]:
     """This session's runs plus, for a resumed batch, the completed runs earlier sessions
     stored that were not run again (so gates and reports speak for the whole batch)."""
     from zebench.harness.summary import earlier_record
@@ -107,7 +107,7 @@ def dashboard_url(settings: Settings) -> str | None:
 
 
 def finish(
-    report: BatchReport,
+    report: BatchRunReport,
     records: list[RunRecord],
     ci: CiOptions,
     settings: Settings,

@@ -89,7 +89,7 @@ class BatchPlan:
 
 
 @dataclass
-class BatchReport:
+class BatchRunReport:
     plan: BatchPlan
     records: list[RunRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -229,7 +229,7 @@ async def run_batch(
     options: RunOptions | None = None,
     console: Console | None = None,
     agent_factory: AgentFactory = _default_agent_factory,
-) -> BatchReport:
+) -> BatchRunReport:
     """Run the plan; every finished run is delivered or spooled before the next report line.
 
     Cancellation stops the runs in flight (their commands killed, their
@@ -296,10 +296,10 @@ class _BatchRuns:
     semaphore: asyncio.Semaphore
     progress: Progress
     evaluators: list[Evaluator] = field(default_factory=default_evaluators)
-    report: BatchReport = field(init=False)
+    report: BatchRunReport = field(init=False)
 
     def __post_init__(self) -> None:
-        self.report = BatchReport(self.plan)
+        self.report = BatchRunReport(self.plan)
 
     async def one(self, spec: RunSpec, overall: TaskID) -> None:
         progress = self.progress

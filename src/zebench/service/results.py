@@ -100,6 +100,33 @@ def store_results(
     different content). Database errors propagate: the caller rolls everything back
     (the SQLite writer then stores the items one by one, each in a savepoint).
     """
+    answers, new = _answers(conn, items)
+    if not new:
+        return answers
+
+    received = now_ms()
+    started = [to_ms(result.started_at) for result, _ in new]
+    first_start: dict[str, int] = {}
+    for (result, _), start in zip(new, started, strict=True):
+        if result.batch_id is not None:
+            first_start.setdefault(result.batch_id, start)
+    _ensure_batches(conn, first_start, now=received)
+    facts = [_evaluation_facts(result, received) for result, _ in new]
+    _insert_rows(conn, new, started, facts, received)
+    stored = [
+        (_run_facts(result, start), evaluation_facts)
+        for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
+    ]
+    touched = aggregates.apply(conn, stored)
+    if batch_totals:
+        aggregates.refresh_batch_totals(conn, touched, now=received)
+    return answers
+
+
+def _answers(
+    conn: Connection, items: Sequence[tuple[ResultIn, str]]
+) -> tuple[list[SubmitOutcome | Exception], list[tuple[ResultIn, str]]]:
+    """Each item's answer, and the items not stored before (nor earlier in ``items``)."""
     known = _stored_hashes(conn, {result.run_id for result, _ in items})
     answers: list[SubmitOutcome | Exception] = []
     new: list[tuple[ResultIn, str]] = []
@@ -113,16 +140,17 @@ def store_results(
             answers.append(SubmitOutcome(result.run_id, "duplicate"))
         else:
             answers.append(_conflict(result.run_id))
-    if not new:
-        return answers
+    return answers, new
 
-    received = now_ms()
-    started = [to_ms(result.started_at) for result, _ in new]
-    first_start: dict[str, int] = {}
-    for (result, _), start in zip(new, started, strict=True):
-        if result.batch_id is not None:
-            first_start.setdefault(result.batch_id, start)
-    _ensure_batches(conn, first_start, now=received)
+
+def _insert_rows(
+    conn: Connection,
+    new: Sequence[tuple[ResultIn, str]],
+    started: Sequence[int],
+    facts: Sequence[list[aggregates.EvaluationFacts]],
+    received: int,
+) -> None:
+    """The new results' rows: one statement per table for all of them."""
     _INSERT_RUNS.execute(
         conn,
         [
@@ -130,7 +158,6 @@ def store_results(
             for (result, digest), start in zip(new, started, strict=True)
         ],
     )
-    facts = [_evaluation_facts(result, received) for result, _ in new]
     _INSERT_EVALUATIONS.execute(
         conn,
         [
@@ -150,14 +177,6 @@ def store_results(
             if result.transcript is not None
         ],
     )
-    stored = [
-        (_run_facts(result, start), evaluation_facts)
-        for (result, _), start, evaluation_facts in zip(new, started, facts, strict=True)
-    ]
-    touched = aggregates.apply(conn, stored)
-    if batch_totals:
-        aggregates.refresh_batch_totals(conn, touched, now=received)
-    return answers
 
 
 def _stored_hashes(conn: Connection, run_ids: set[str]) -> dict[str, str]:

@@ -256,60 +256,73 @@ def transcript_entries(doc: Any) -> list[TranscriptEntry]:
             entries.append(TranscriptEntry(role="message", texts=[_text(message)]))
             continue
         entry = TranscriptEntry(role=_text(message.get("role") or "message"))
-        results: list[Mapping[str, Any]] = []
-        content = message.get("content")
-        if isinstance(content, list):
-            for block in content:
-                if not isinstance(block, Mapping):
-                    entry.texts.append(_text(block))
-                    continue
-                kind = block.get("type")
-                if kind == "tool_use":
-                    call = _call_of(block)
-                    if call is not None:
-                        entry.tool_calls.append(call)
-                elif kind == "tool_result":
-                    results.append(block)
-                elif "text" in block:
-                    entry.texts.append(_text(block["text"]))
-                else:
-                    entry.texts.append(_text(block))
-        elif content not in (None, ""):
-            if entry.role == "tool" and _first(message, "tool_call_id", "tool_use_id"):
-                results.append(message)
-            else:
-                entry.texts.append(_text(content))
-        for raw_call in message.get("tool_calls") or []:
-            call = _call_of(raw_call)
-            if call is not None:
-                entry.tool_calls.append(call)
-        tool_result = message.get("tool_result")
-        if isinstance(tool_result, Mapping):
-            results.append(tool_result)
-        elif isinstance(tool_result, list):
-            results.extend(r for r in tool_result if isinstance(r, Mapping))
+        results = _read_message(entry, message)
         for call in entry.tool_calls:
             if call.id is not None:
                 calls_by_id[call.id] = call
-        for raw_result in results:
-            call_id, text, is_error, name = _result_of(raw_result)
-            target = calls_by_id.get(call_id) if call_id is not None else None
-            if target is not None and target.result is None:
-                target.result = text
-                target.is_error = is_error
-            else:
-                entry.orphan_results.append(
-                    ToolCall(
-                        id=call_id,
-                        name=name or "tool result",
-                        arguments="",
-                        result=text,
-                        is_error=is_error,
-                    )
-                )
+        _attach_results(entry, results, calls_by_id)
         if entry.texts or entry.tool_calls or entry.orphan_results:
             entries.append(entry)
     return entries
+
+
+def _read_message(entry: TranscriptEntry, message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A message's texts and tool calls into ``entry``; the tool results it carries."""
+    results: list[Mapping[str, Any]] = []
+    content = message.get("content")
+    if isinstance(content, list):
+        for block in content:
+            if not isinstance(block, Mapping):
+                entry.texts.append(_text(block))
+                continue
+            kind = block.get("type")
+            if kind == "tool_use":
+                call = _call_of(block)
+                if call is not None:
+                    entry.tool_calls.append(call)
+            elif kind == "tool_result":
+                results.append(block)
+            elif "text" in block:
+                entry.texts.append(_text(block["text"]))
+            else:
+                entry.texts.append(_text(block))
+    elif content not in (None, ""):
+        if entry.role == "tool" and _first(message, "tool_call_id", "tool_use_id"):
+            results.append(message)
+        else:
+            entry.texts.append(_text(content))
+    for raw_call in message.get("tool_calls") or []:
+        call = _call_of(raw_call)
+        if call is not None:
+            entry.tool_calls.append(call)
+    tool_result = message.get("tool_result")
+    if isinstance(tool_result, Mapping):
+        results.append(tool_result)
+    elif isinstance(tool_result, list):
+        results.extend(r for r in tool_result if isinstance(r, Mapping))
+    return results
+
+
+def _attach_results(
+    entry: TranscriptEntry, results: list[Mapping[str, Any]], calls_by_id: dict[str, ToolCall]
+) -> None:
+    """Each result onto the call it answers, or kept as an orphan when none is waiting."""
+    for raw_result in results:
+        call_id, text, is_error, name = _result_of(raw_result)
+        target = calls_by_id.get(call_id) if call_id is not None else None
+        if target is not None and target.result is None:
+            target.result = text
+            target.is_error = is_error
+        else:
+            entry.orphan_results.append(
+                ToolCall(
+                    id=call_id,
+                    name=name or "tool result",
+                    arguments="",
+                    result=text,
+                    is_error=is_error,
+                )
+            )
 
 
 # --- timeline ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from zebench.config import Settings
 from zebench.delivery import Delivery
-from zebench.harness.batch import BatchPlan, BatchReport, plan_batch
+from zebench.harness.batch import BatchPlan, BatchRunReport, plan_batch
 from zebench.harness.distributed.broker import check_broker, display_broker
 from zebench.harness.distributed.follow import follow
 from zebench.harness.distributed.submit import Dispatch, http_sink, submit_new, submit_resume
@@ -37,7 +37,7 @@ async def run_distributed(
     state: dict[str, Any],
     *,
     labels: dict[str, Any] | None = None,
-) -> BatchReport:
+) -> BatchRunReport:
     """Check the broker first (nothing is published to one that is down), then submit
     the plan or what a resumed batch lacks, then follow it unless detached."""
     http_sink(delivery)
@@ -62,7 +62,7 @@ async def run_distributed(
         f"{broker.queue!r} on {display_broker(broker.url)}{done}; results at {delivery.target}",
         soft_wrap=True,
     )
-    report = BatchReport(_plan(dispatch))
+    report = BatchRunReport(_plan(dispatch))
     if broker.detach:
         console.print(f"detached; follow with: {escape(follow_hint)}", soft_wrap=True)
         return report
